@@ -1,0 +1,3 @@
+module github.com/accordchat/accord
+
+go 1.26.8

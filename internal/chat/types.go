@@ -1,0 +1,155 @@
+package chat
+
+import "time"
+
+// User is an account: a person or an application's bot user.
+type User struct {
+	ID            ID     `json:"id"`
+	Username      string `json:"username"`
+	GlobalName    string `json:"global_name,omitempty"`
+	Avatar        string `json:"avatar,omitempty"`
+	Bot           bool   `json:"bot,omitempty"`
+	Flags         uint64 `json:"flags,omitempty"`
+	ApplicationID ID     `json:"application_id,omitempty"` // set for bot users
+}
+
+// Credentials hold the secret half of a user. PasswordHash is empty for bot
+// users, which authenticate with a token only.
+type Credentials struct {
+	UserID       ID     `json:"user_id"`
+	PasswordHash []byte `json:"password_hash,omitempty"`
+}
+
+// Application is a developer application; its bot user has the same ID as
+// Discord's does not, so BotID names it.
+type Application struct {
+	ID      ID     `json:"id"`
+	Name    string `json:"name"`
+	OwnerID ID     `json:"owner_id"`
+	BotID   ID     `json:"bot_id"`
+	Flags   uint64 `json:"flags"`
+}
+
+// Application flags that gate privileged gateway intents.
+const (
+	AppFlagGatewayPresenceLimited       uint64 = 1 << 13
+	AppFlagGatewayGuildMembersLimited   uint64 = 1 << 15
+	AppFlagGatewayMessageContentLimited uint64 = 1 << 19
+	AppFlagGatewayPresence              uint64 = 1 << 12
+	AppFlagGatewayGuildMembers          uint64 = 1 << 14
+	AppFlagGatewayMessageContent        uint64 = 1 << 18
+)
+
+// Guild is a server. Its @everyone role has the guild's own ID.
+type Guild struct {
+	ID              ID        `json:"id"`
+	Name            string    `json:"name"`
+	Icon            string    `json:"icon,omitempty"`
+	Description     string    `json:"description,omitempty"`
+	OwnerID         ID        `json:"owner_id"`
+	SystemChannelID ID        `json:"system_channel_id,omitempty"`
+	CreatedAt       time.Time `json:"created_at"`
+}
+
+// Channel types used by Accord (Discord's numbering).
+const (
+	ChannelText     = 0
+	ChannelVoice    = 2
+	ChannelCategory = 4
+)
+
+// Overwrite kinds.
+const (
+	OverwriteRole   = 0
+	OverwriteMember = 1
+)
+
+// Overwrite is a channel permission overwrite for a role or a member.
+type Overwrite struct {
+	ID    ID     `json:"id"`
+	Type  int    `json:"type"`
+	Allow uint64 `json:"allow,string"`
+	Deny  uint64 `json:"deny,string"`
+}
+
+// Channel is a guild channel. Overwrites live with the channel because they
+// are always read and changed with it.
+type Channel struct {
+	ID            ID          `json:"id"`
+	GuildID       ID          `json:"guild_id"`
+	Type          int         `json:"type"`
+	Name          string      `json:"name"`
+	Topic         string      `json:"topic,omitempty"`
+	Position      int         `json:"position"`
+	ParentID      ID          `json:"parent_id,omitempty"`
+	NSFW          bool        `json:"nsfw,omitempty"`
+	RateLimit     int         `json:"rate_limit_per_user,omitempty"`
+	LastMessageID ID          `json:"last_message_id,omitempty"`
+	Overwrites    []Overwrite `json:"permission_overwrites"`
+}
+
+// Role is a guild role. The @everyone role's ID equals the guild ID.
+type Role struct {
+	ID          ID     `json:"id"`
+	GuildID     ID     `json:"guild_id"`
+	Name        string `json:"name"`
+	Color       int    `json:"color"`
+	Hoist       bool   `json:"hoist"`
+	Position    int    `json:"position"`
+	Permissions uint64 `json:"permissions,string"`
+	Managed     bool   `json:"managed"`
+	Mentionable bool   `json:"mentionable"`
+}
+
+// Member is a user's membership in a guild.
+type Member struct {
+	GuildID  ID        `json:"guild_id"`
+	UserID   ID        `json:"user_id"`
+	Nick     string    `json:"nick,omitempty"`
+	Roles    []ID      `json:"roles"`
+	JoinedAt time.Time `json:"joined_at"`
+}
+
+// Invite is a code that lets anyone with it join a guild through a channel.
+type Invite struct {
+	Code      string    `json:"code"`
+	GuildID   ID        `json:"guild_id"`
+	ChannelID ID        `json:"channel_id"`
+	InviterID ID        `json:"inviter_id"`
+	Uses      int       `json:"uses"`
+	MaxUses   int       `json:"max_uses"`
+	MaxAge    int       `json:"max_age"` // seconds; 0 = never expires
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// Message types (Discord's numbering).
+const (
+	MessageDefault = 0
+	MessageReply   = 19
+)
+
+// MessageReference points a reply at the message it answers.
+type MessageReference struct {
+	MessageID ID `json:"message_id,omitempty"`
+	ChannelID ID `json:"channel_id,omitempty"`
+	GuildID   ID `json:"guild_id,omitempty"`
+}
+
+// Message is a stored chat message. Author details are joined in at read time
+// from the user record; only AuthorID is stored.
+type Message struct {
+	ID              ID                `json:"id"`
+	ChannelID       ID                `json:"channel_id"`
+	GuildID         ID                `json:"guild_id,omitempty"`
+	AuthorID        ID                `json:"author_id"`
+	Content         string            `json:"content"`
+	EditedAt        *time.Time        `json:"edited_timestamp,omitempty"`
+	TTS             bool              `json:"tts,omitempty"`
+	MentionEveryone bool              `json:"mention_everyone,omitempty"`
+	Mentions        []ID              `json:"mentions,omitempty"`
+	MentionRoles    []ID              `json:"mention_roles,omitempty"`
+	Nonce           string            `json:"nonce,omitempty"`
+	Type            int               `json:"type"`
+	Flags           int               `json:"flags,omitempty"`
+	Reference       *MessageReference `json:"message_reference,omitempty"`
+}

@@ -1,0 +1,104 @@
+// Package store defines how Accord keeps its data: the Store interface every
+// backend implements, the message page query, and the errors backends return.
+//
+// Messages follow Discord's ScyllaDB schema: partition (channel_id, bucket),
+// clustered by message_id descending, bucket = 10 days of snowflake time
+// (snowflake.Bucket). Each method maps onto one or a few CQL statements, so
+// that store/pebble and store/cql can both implement it without emulation.
+//
+// Every write returns only once it is durable. Implementations are safe for
+// concurrent use; returned values belong to the caller.
+package store
+
+import (
+	"context"
+	"errors"
+
+	"github.com/accordchat/accord/internal/chat"
+)
+
+// Sentinel errors.
+var (
+	ErrNotFound = errors.New("store: not found")
+	ErrExists   = errors.New("store: already exists")
+	ErrClosed   = errors.New("store: closed")
+)
+
+// MaxPage is the largest page Messages returns.
+const MaxPage = 100
+
+// Page selects messages of one channel. At most one of Before, After and
+// Around is non-zero; none means "the newest". Limit is 1..MaxPage.
+//
+// Results are always newest first. With After they are the Limit messages
+// closest after the anchor (as Discord returns them), with Around up to
+// Limit/2 on each side of it, the anchor included if it exists.
+type Page struct {
+	Before chat.ID
+	After  chat.ID
+	Around chat.ID
+	Limit  int
+}
+
+// Store is the persistence interface. All methods take the request context.
+type Store interface {
+	// Users and credentials. CreateUser fails with ErrExists when the
+	// username is taken (usernames are unique, compared case-insensitively).
+	CreateUser(ctx context.Context, u chat.User, c chat.Credentials) error
+	User(ctx context.Context, id chat.ID) (chat.User, error)
+	UserByName(ctx context.Context, username string) (chat.User, error)
+	UpdateUser(ctx context.Context, u chat.User) error
+	Credentials(ctx context.Context, userID chat.ID) (chat.Credentials, error)
+
+	// Tokens are stored by hash only (auth package hashes them).
+	PutToken(ctx context.Context, tokenHash []byte, userID chat.ID) error
+	TokenUser(ctx context.Context, tokenHash []byte) (chat.ID, error)
+	DeleteToken(ctx context.Context, tokenHash []byte) error
+
+	// Applications and their bot users.
+	PutApplication(ctx context.Context, a chat.Application) error
+	Application(ctx context.Context, id chat.ID) (chat.Application, error)
+	ApplicationByBot(ctx context.Context, botID chat.ID) (chat.Application, error)
+
+	// Guilds. DeleteGuild removes the guild row only; callers remove its
+	// channels, roles, members and invites (each is one partition in CQL).
+	PutGuild(ctx context.Context, g chat.Guild) error
+	Guild(ctx context.Context, id chat.ID) (chat.Guild, error)
+	DeleteGuild(ctx context.Context, id chat.ID) error
+
+	// Channels, including their permission overwrites.
+	PutChannel(ctx context.Context, c chat.Channel) error
+	Channel(ctx context.Context, id chat.ID) (chat.Channel, error)
+	GuildChannels(ctx context.Context, guildID chat.ID) ([]chat.Channel, error)
+	DeleteChannel(ctx context.Context, guildID, channelID chat.ID) error
+
+	// Roles.
+	PutRole(ctx context.Context, r chat.Role) error
+	GuildRoles(ctx context.Context, guildID chat.ID) ([]chat.Role, error)
+	DeleteRole(ctx context.Context, guildID, roleID chat.ID) error
+
+	// Members, in user-ID order for GuildMembers (after = exclusive cursor,
+	// limit <= 0 means all). UserGuilds lists the guild IDs a user is in.
+	PutMember(ctx context.Context, m chat.Member) error
+	Member(ctx context.Context, guildID, userID chat.ID) (chat.Member, error)
+	GuildMembers(ctx context.Context, guildID, after chat.ID, limit int) ([]chat.Member, error)
+	UserGuilds(ctx context.Context, userID chat.ID) ([]chat.ID, error)
+	DeleteMember(ctx context.Context, guildID, userID chat.ID) error
+
+	// Invites.
+	PutInvite(ctx context.Context, inv chat.Invite) error
+	Invite(ctx context.Context, code string) (chat.Invite, error)
+	GuildInvites(ctx context.Context, guildID chat.ID) ([]chat.Invite, error)
+	DeleteInvite(ctx context.Context, code string) error
+
+	// Messages. PutMessage inserts or replaces (edits) a message in its
+	// (channel, bucket) partition and records the bucket as non-empty, so
+	// reads skip empty buckets without probing them.
+	PutMessage(ctx context.Context, m chat.Message) error
+	Message(ctx context.Context, channelID, messageID chat.ID) (chat.Message, error)
+	DeleteMessage(ctx context.Context, channelID, messageID chat.ID) error
+	Messages(ctx context.Context, channelID chat.ID, p Page) ([]chat.Message, error)
+
+	// Close flushes and releases the backend.
+	Close() error
+}
