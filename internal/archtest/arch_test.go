@@ -1,0 +1,226 @@
+package archtest
+
+import (
+	"bytes"
+	"encoding/json"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/accordchat/accord/"
+
+// rank orders Accord's packages: a package may import only packages of a
+// lower rank. The longest matching prefix decides.
+var rank = []struct {
+	prefix string
+	rank   int
+}{
+	{"internal/chat", 0},
+	{"internal/snowflake", 1},
+	{"internal/protocol", 1},
+	{"internal/store", 1},
+	{"internal/auth", 1},
+	{"internal/bus", 1},
+	{"internal/store/storetest", 2},
+	{"internal/store/", 3}, // backends
+	{"internal/bus/", 3},   // backends
+	{"internal/data", 4},
+	{"internal/cluster", 4},
+	{"internal/web", 4},
+	{"web", 4},
+	{"internal/guild", 5},
+	{"internal/api", 6},
+	{"internal/gateway", 6},
+	{"internal/server", 7},
+	{"internal/accordtest", 8},
+	{"internal/bench", 8},
+	{"cmd/", 9},
+	{"examples/", 9},
+	{"internal/archtest", 9},
+}
+
+func rankOf(pkg string) (int, bool) {
+	best, r := -1, 0
+	for _, e := range rank {
+		// "x/" names only the subpackages of x; "x" names x and its subpackages.
+		var match bool
+		if strings.HasSuffix(e.prefix, "/") {
+			match = strings.HasPrefix(pkg, e.prefix)
+		} else {
+			match = pkg == e.prefix || strings.HasPrefix(pkg, e.prefix+"/")
+		}
+		if match && len(e.prefix) > best {
+			best, r = len(e.prefix), e.rank
+		}
+	}
+	return r, best >= 0
+}
+
+func isBackend(pkg string) bool {
+	return (strings.HasPrefix(pkg, "internal/store/") && pkg != "internal/store/storetest") ||
+		strings.HasPrefix(pkg, "internal/bus/")
+}
+
+// drivers maps an outside module to the only packages that may import it.
+var drivers = map[string][]string{
+	"github.com/cockroachdb/pebble":            {"internal/store/pebble"},
+	"github.com/apache/cassandra-gocql-driver": {"internal/store/cql"},
+	"github.com/gocql/gocql":                   {"internal/store/cql"},
+	"github.com/nats-io/nats.go":               {"internal/bus/nats"},
+	"github.com/nats-io/nats-server":           {"internal/bus/nats"},
+	"github.com/lesismal/nbio":                 {"internal/gateway", "internal/bench"},
+	"github.com/gobwas/ws":                     {"internal/gateway", "internal/bench"},
+	"github.com/prometheus/client_golang":      {"internal/server", "internal/data", "internal/gateway", "internal/guild", "internal/api"},
+	"github.com/bwmarrin/discordgo":            {"examples/"},
+	"golang.org/x/crypto":                      {"internal/auth"},
+}
+
+// pure packages do no I/O: they must not import these.
+var pure = map[string][]string{
+	"internal/chat":      {"net", "net/http", "os", "database/sql"},
+	"internal/protocol":  {"net", "net/http", "os"},
+	"internal/snowflake": {"net", "net/http", "os"},
+}
+
+type pkg struct {
+	ImportPath string
+	Doc        string
+	Imports    []string
+	Name       string
+}
+
+func list(t *testing.T) []pkg {
+	t.Helper()
+	out, err := exec.Command("go", "list", "-e", "-json=ImportPath,Doc,Imports,Name", module+"...").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	var pkgs []pkg
+	dec := json.NewDecoder(bytes.NewReader(out))
+	for dec.More() {
+		var p pkg
+		if err := dec.Decode(&p); err != nil {
+			t.Fatalf("decode go list: %v", err)
+		}
+		p.ImportPath = strings.TrimPrefix(p.ImportPath, module)
+		pkgs = append(pkgs, p)
+	}
+	if len(pkgs) < 5 {
+		t.Fatalf("go list found only %d packages", len(pkgs))
+	}
+	return pkgs
+}
+
+func TestImportsPointOneWay(t *testing.T) {
+	for _, p := range list(t) {
+		from, ok := rankOf(p.ImportPath)
+		if !ok {
+			t.Errorf("%s: package has no place in the layering; add it to rank in arch_test.go and shared/DESIGN.md", p.ImportPath)
+			continue
+		}
+		for _, imp := range p.Imports {
+			if !strings.HasPrefix(imp, module) {
+				continue
+			}
+			imp = strings.TrimPrefix(imp, module)
+			to, ok := rankOf(imp)
+			if !ok {
+				continue // reported for imp itself
+			}
+			if to >= from && !sameBackendTree(p.ImportPath, imp) {
+				t.Errorf("%s (rank %d) imports %s (rank %d): imports must point down the layers", p.ImportPath, from, imp, to)
+			}
+			if isBackend(p.ImportPath) && isBackend(imp) && !sameBackendTree(p.ImportPath, imp) {
+				t.Errorf("backend %s imports backend %s: backends never import each other", p.ImportPath, imp)
+			}
+			if isBackend(imp) && from < 7 && !isBackend(p.ImportPath) {
+				t.Errorf("%s imports backend %s: only the server wires backends", p.ImportPath, imp)
+			}
+		}
+	}
+}
+
+// sameBackendTree allows a backend's own subpackages to import each other.
+func sameBackendTree(a, b string) bool {
+	if !isBackend(a) || !isBackend(b) {
+		return false
+	}
+	root := func(s string) string {
+		parts := strings.SplitN(s, "/", 4)
+		if len(parts) < 3 {
+			return s
+		}
+		return strings.Join(parts[:3], "/")
+	}
+	return root(a) == root(b)
+}
+
+func TestDriversStayInTheirPackage(t *testing.T) {
+	for _, p := range list(t) {
+		for _, imp := range p.Imports {
+			for mod, allowed := range drivers {
+				if imp != mod && !strings.HasPrefix(imp, strings.TrimSuffix(mod, "/")+"/") {
+					continue
+				}
+				ok := false
+				for _, a := range allowed {
+					if p.ImportPath == strings.TrimSuffix(a, "/") || strings.HasPrefix(p.ImportPath, a) {
+						ok = true
+					}
+				}
+				if !ok {
+					t.Errorf("%s imports %s; only %v may", p.ImportPath, imp, allowed)
+				}
+			}
+		}
+		for _, bad := range pure[p.ImportPath] {
+			for _, imp := range p.Imports {
+				if imp == bad {
+					t.Errorf("%s must do no I/O but imports %s", p.ImportPath, imp)
+				}
+			}
+		}
+	}
+}
+
+func TestPackagesHaveDocs(t *testing.T) {
+	for _, p := range list(t) {
+		if p.Name == "main" {
+			continue
+		}
+		if !strings.HasPrefix(p.Doc, "Package "+p.Name+" ") {
+			t.Errorf("%s: package doc comment must start with %q (got %q)", p.ImportPath, "Package "+p.Name+" ", p.Doc)
+		}
+	}
+}
+
+// TestRulesCatchViolations checks the checker itself on made-up edges, so a
+// broken rank table cannot silently pass everything.
+func TestRulesCatchViolations(t *testing.T) {
+	cases := []struct {
+		from, to string
+		bad      bool
+	}{
+		{"internal/chat", "internal/protocol", true},
+		{"internal/protocol", "internal/gateway", true},
+		{"internal/api", "internal/server", true},
+		{"internal/gateway", "internal/guild", false},
+		{"internal/server", "internal/store/pebble", false},
+		{"internal/store/pebble", "internal/store", false},
+		{"internal/store/storetest", "internal/store", false},
+	}
+	for _, c := range cases {
+		f, _ := rankOf(c.from)
+		to, _ := rankOf(c.to)
+		if got := to >= f; got != c.bad {
+			t.Errorf("%s -> %s: violation=%v, want %v", c.from, c.to, got, c.bad)
+		}
+	}
+	if !isBackend("internal/store/cql") || isBackend("internal/store/storetest") || isBackend("internal/store") {
+		t.Error("isBackend misclassifies store packages")
+	}
+	if sameBackendTree("internal/store/cql", "internal/store/pebble") {
+		t.Error("cql and pebble are different backends")
+	}
+}
