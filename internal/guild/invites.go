@@ -1,0 +1,234 @@
+package guild
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/accordchat/accord/internal/chat"
+	"github.com/accordchat/accord/internal/protocol"
+	"github.com/accordchat/accord/internal/store"
+)
+
+// Invite is Discord's invite object.
+type Invite struct {
+	Type                     int            `json:"type"`
+	Code                     string         `json:"code"`
+	Guild                    *InviteGuild   `json:"guild,omitempty"`
+	GuildID                  chat.ID        `json:"guild_id"`
+	Channel                  InviteChannel  `json:"channel"`
+	Inviter                  *protocol.User `json:"inviter,omitempty"`
+	Uses                     int            `json:"uses"`
+	MaxUses                  int            `json:"max_uses"`
+	MaxAge                   int            `json:"max_age"`
+	Temporary                bool           `json:"temporary"`
+	CreatedAt                string         `json:"created_at"`
+	ExpiresAt                *string        `json:"expires_at"`
+	ApproximateMemberCount   *int           `json:"approximate_member_count,omitempty"`
+	ApproximatePresenceCount *int           `json:"approximate_presence_count,omitempty"`
+}
+
+// InviteGuild is the partial guild of an invite.
+type InviteGuild struct {
+	ID          chat.ID  `json:"id"`
+	Name        string   `json:"name"`
+	Icon        *string  `json:"icon"`
+	Description *string  `json:"description"`
+	Features    []string `json:"features"`
+}
+
+// InviteChannel is the partial channel of an invite.
+type InviteChannel struct {
+	ID   chat.ID `json:"id"`
+	Name string  `json:"name"`
+	Type int     `json:"type"`
+}
+
+const inviteAlphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+
+func newInviteCode() (string, error) {
+	var b [8]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", fmt.Errorf("guild: invite code: %w", err)
+	}
+	for i := range b {
+		b[i] = inviteAlphabet[int(b[i])%len(inviteAlphabet)]
+	}
+	return string(b[:]), nil
+}
+
+// CreateInvite makes an invite to a channel; it needs CREATE_INSTANT_INVITE.
+// maxAge is in seconds (0 = never expires), maxUses 0 = unlimited.
+func (r *Registry) CreateInvite(ctx context.Context, channelID, userID chat.ID, maxAge, maxUses int) (Invite, error) {
+	var out Invite
+	err := r.channelCall(ctx, channelID, func(a *actor, ch *chat.Channel) error {
+		if err := a.require(userID, ch, protocol.PermCreateInstantInvite); err != nil {
+			return err
+		}
+		code, err := newInviteCode()
+		if err != nil {
+			return err
+		}
+		inv := chat.Invite{Code: code, GuildID: a.id, ChannelID: ch.ID, InviterID: userID,
+			MaxUses: maxUses, MaxAge: maxAge, CreatedAt: a.r.cfg.Now().UTC()}
+		if err := r.st.PutInvite(ctx, inv); err != nil {
+			return fmt.Errorf("guild %d: create invite: %w", a.id, err)
+		}
+		out = a.inviteObject(inv, false)
+		return nil
+	})
+	return out, err
+}
+
+func (a *actor) inviteObject(inv chat.Invite, withCounts bool) Invite {
+	out := Invite{
+		Code:      inv.Code,
+		GuildID:   a.id,
+		Guild:     &InviteGuild{ID: a.id, Name: a.guild.Name, Features: []string{}},
+		Uses:      inv.Uses,
+		MaxUses:   inv.MaxUses,
+		MaxAge:    inv.MaxAge,
+		CreatedAt: protocol.Timestamp(inv.CreatedAt),
+	}
+	if a.guild.Icon != "" {
+		out.Guild.Icon = &a.guild.Icon
+	}
+	if a.guild.Description != "" {
+		out.Guild.Description = &a.guild.Description
+	}
+	if ch := a.channels[inv.ChannelID]; ch != nil {
+		out.Channel = InviteChannel{ID: ch.ID, Name: ch.Name, Type: ch.Type}
+	}
+	if inv.InviterID != 0 {
+		u := protocol.UserObject(a.userOf(inv.InviterID))
+		out.Inviter = &u
+	}
+	if inv.MaxAge > 0 {
+		s := protocol.Timestamp(inv.CreatedAt.Add(time.Duration(inv.MaxAge) * time.Second))
+		out.ExpiresAt = &s
+	}
+	if withCounts {
+		n, online := len(a.members), 0
+		for id := range a.members {
+			if _, ok := a.presenceOf(id); ok {
+				online++
+			}
+		}
+		out.ApproximateMemberCount, out.ApproximatePresenceCount = &n, &online
+	}
+	return out
+}
+
+func (r *Registry) invite(ctx context.Context, code string) (chat.Invite, error) {
+	inv, err := r.st.Invite(ctx, code)
+	if errors.Is(err, store.ErrNotFound) {
+		return chat.Invite{}, chat.ErrUnknownInvite
+	}
+	if err != nil {
+		return chat.Invite{}, fmt.Errorf("guild: invite %q: %w", code, err)
+	}
+	return inv, nil
+}
+
+func (a *actor) inviteValid(inv chat.Invite) bool {
+	if inv.MaxAge > 0 && a.r.cfg.Now().After(inv.CreatedAt.Add(time.Duration(inv.MaxAge)*time.Second)) {
+		return false
+	}
+	if inv.MaxUses > 0 && inv.Uses >= inv.MaxUses {
+		return false
+	}
+	return a.channels[inv.ChannelID] != nil
+}
+
+// InviteInfo returns an invite without using it.
+func (r *Registry) InviteInfo(ctx context.Context, code string, withCounts bool) (Invite, error) {
+	inv, err := r.invite(ctx, code)
+	if err != nil {
+		return Invite{}, err
+	}
+	var out Invite
+	err = r.call(ctx, inv.GuildID, func(a *actor) error {
+		if !a.inviteValid(inv) {
+			return chat.ErrUnknownInvite
+		}
+		out = a.inviteObject(inv, withCounts)
+		return nil
+	})
+	if errors.Is(err, chat.ErrUnknownGuild) {
+		err = chat.ErrUnknownInvite
+	}
+	return out, err
+}
+
+// AcceptInvite makes userID a member of the invite's guild and counts the
+// use (only when the user was not a member yet).
+func (r *Registry) AcceptInvite(ctx context.Context, code string, userID chat.ID) (Invite, error) {
+	inv, err := r.invite(ctx, code)
+	if err != nil {
+		return Invite{}, err
+	}
+	var out Invite
+	err = r.call(ctx, inv.GuildID, func(a *actor) error {
+		// Re-read inside the actor so concurrent joins count uses exactly.
+		inv, err := r.invite(ctx, code)
+		if err != nil {
+			return err
+		}
+		if !a.inviteValid(inv) {
+			return chat.ErrUnknownInvite
+		}
+		added, err := a.addMember(ctx, userID, nil)
+		if err != nil {
+			return err
+		}
+		if added {
+			inv.Uses++
+			if err := r.st.PutInvite(ctx, inv); err != nil {
+				return fmt.Errorf("guild %d: count invite use: %w", a.id, err)
+			}
+		}
+		out = a.inviteObject(inv, false)
+		return nil
+	})
+	if errors.Is(err, chat.ErrUnknownGuild) {
+		err = chat.ErrUnknownInvite
+	}
+	return out, err
+}
+
+// AuthorizeBot adds an application's bot to a guild (OAuth2 "bot" scope).
+// userID needs MANAGE_GUILD, and may grant only permissions it has; when
+// perms is non-zero the bot gets a managed role named after the app.
+func (r *Registry) AuthorizeBot(ctx context.Context, guildID, userID chat.ID, app chat.Application, perms uint64) error {
+	return r.call(ctx, guildID, func(a *actor) error {
+		if err := a.require(userID, nil, protocol.PermManageGuild); err != nil {
+			return err
+		}
+		if perms&^a.perms(userID, nil) != 0 {
+			return chat.ErrMissingPerms
+		}
+		if a.members[app.BotID] != nil {
+			return nil
+		}
+		var roles []chat.ID
+		if perms != 0 {
+			top := 0
+			for _, ro := range a.roles {
+				if ro.Position > top {
+					top = ro.Position
+				}
+			}
+			ro := chat.Role{ID: r.ids.Next(), GuildID: a.id, Name: app.Name, Permissions: perms, Managed: true, Position: top + 1}
+			if err := r.st.PutRole(ctx, ro); err != nil {
+				return fmt.Errorf("guild %d: bot role: %w", a.id, err)
+			}
+			a.roles[ro.ID] = &ro
+			a.broadcast("GUILD_ROLE_CREATE", map[string]any{"guild_id": a.id, "role": protocol.RoleObject(ro)}, protocol.IntentGuilds, 0)
+			roles = []chat.ID{ro.ID}
+		}
+		_, err := a.addMember(ctx, app.BotID, roles)
+		return err
+	})
+}

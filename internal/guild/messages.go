@@ -1,0 +1,525 @@
+package guild
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/accordchat/accord/internal/chat"
+	"github.com/accordchat/accord/internal/protocol"
+
+	"github.com/accordchat/accord/internal/store"
+)
+
+// AllowedMentions is Discord's allowed_mentions object.
+type AllowedMentions struct {
+	Parse       []string  // any of "users", "roles", "everyone"
+	Users       []chat.ID // explicitly allowed users
+	Roles       []chat.ID // explicitly allowed roles
+	RepliedUser bool      // mention the author of the replied-to message
+}
+
+// MessageCreate is a validated create-message request. The REST layer has
+// already checked lengths and emptiness.
+type MessageCreate struct {
+	Content      string
+	Nonce        string
+	EnforceNonce bool
+	TTS          bool
+	Flags        int
+	// Reference makes the message a reply. FailIfNotExists (Discord's
+	// default true) rejects a reply to a message that does not exist.
+	Reference       *chat.MessageReference
+	FailIfNotExists bool
+	// AllowedMentions nil means Discord's default: everything in content
+	// may mention, and a reply mentions the replied-to author.
+	AllowedMentions *AllowedMentions
+}
+
+// MessageEdit is a validated edit; nil fields are unchanged.
+type MessageEdit struct {
+	Content         *string
+	Flags           *int
+	AllowedMentions *AllowedMentions
+}
+
+// nonceWindow is how long enforce_nonce remembers a nonce ("the past few
+// minutes" in Discord's words).
+const nonceWindow = 5 * time.Minute
+
+type nonceKey struct {
+	author chat.ID
+	nonce  string
+}
+
+type nonceEntry struct {
+	at      time.Time
+	body    []byte // nil while the first create is in flight
+	waiters []func([]byte, error)
+}
+
+func (a *actor) pruneNonces() {
+	now := a.r.cfg.Now()
+	for k, e := range a.nonces {
+		if e.body != nil && now.Sub(e.at) > nonceWindow {
+			delete(a.nonces, k)
+		}
+	}
+}
+
+// CreateMessage posts a message as authorID and returns its JSON (the same
+// bytes MESSAGE_CREATE carries). It returns once the message is durable.
+func (r *Registry) CreateMessage(ctx context.Context, channelID, authorID chat.ID, req MessageCreate) ([]byte, error) {
+	type result struct {
+		body []byte
+		err  error
+	}
+	guildID, err := r.guildOf(ctx, channelID)
+	if err != nil {
+		return nil, err
+	}
+	done := make(chan result, 1)
+	reply := func(b []byte, err error) { done <- result{b, err} }
+	wctx := context.WithoutCancel(ctx)
+	err = r.push(guildID, func(a *actor) {
+		ch := a.channels[channelID]
+		if a.gone || ch == nil {
+			reply(nil, chat.ErrUnknownChannel)
+			return
+		}
+		a.createMessage(wctx, ch, authorID, req, reply)
+	})
+	if err != nil {
+		return nil, err
+	}
+	select {
+	case res := <-done:
+		return res.body, res.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+func (a *actor) createMessage(ctx context.Context, ch *chat.Channel, authorID chat.ID, req MessageCreate, reply func([]byte, error)) {
+	if err := a.require(authorID, ch, protocol.PermViewChannel|protocol.PermSendMessages); err != nil {
+		reply(nil, err)
+		return
+	}
+	if ch.Type != chat.ChannelText {
+		reply(nil, protocol.NewAPIError(400, protocol.CodeNonTextChannel, "Cannot send messages in a non-text channel"))
+		return
+	}
+	perms := a.perms(authorID, ch)
+	var key nonceKey
+	if req.EnforceNonce && req.Nonce != "" {
+		key = nonceKey{authorID, req.Nonce}
+		if e := a.nonces[key]; e != nil && a.r.cfg.Now().Sub(e.at) <= nonceWindow {
+			if e.body != nil {
+				reply(e.body, nil)
+			} else {
+				e.waiters = append(e.waiters, reply)
+			}
+			return
+		}
+	}
+	if a.inflight >= a.r.cfg.MaxInflight {
+		reply(nil, ErrBusy)
+		return
+	}
+	m := chat.Message{
+		ChannelID: ch.ID,
+		GuildID:   a.id,
+		AuthorID:  authorID,
+		Content:   req.Content,
+		TTS:       req.TTS && perms&protocol.PermSendTTSMessages != 0,
+		Nonce:     req.Nonce,
+		Flags:     req.Flags & (1 << 2), // only SUPPRESS_EMBEDS may be set by clients
+		Type:      chat.MessageDefault,
+	}
+	var replied *chat.Message
+	if ref := req.Reference; ref != nil {
+		if perms&protocol.PermReadMessageHistory == 0 {
+			reply(nil, chat.ErrMissingPerms)
+			return
+		}
+		refCh := ref.ChannelID
+		if refCh == 0 {
+			refCh = ch.ID
+		}
+		var found *chat.Message
+		if a.channels[refCh] != nil && (ref.GuildID == 0 || ref.GuildID == a.id) {
+			if rm, err := a.r.data.Message(ctx, refCh, ref.MessageID); err == nil {
+				found = &rm
+			} else if !errors.Is(err, chat.ErrUnknownMessage) {
+				reply(nil, err)
+				return
+			}
+		}
+		if found == nil && req.FailIfNotExists {
+			reply(nil, protocol.InvalidForm(protocol.FieldError{
+				Path: "message_reference", Code: "MESSAGE_REFERENCE_UNKNOWN_MESSAGE", Message: "Unknown message"}))
+			return
+		}
+		if found != nil {
+			replied = found
+			m.Type = chat.MessageReply
+			m.Reference = &chat.MessageReference{MessageID: found.ID, ChannelID: found.ChannelID, GuildID: a.id}
+		}
+	}
+	a.applyMentions(&m, perms, req.AllowedMentions, replied)
+
+	m.ID = a.r.ids.Next()
+	body := a.renderMessage(m, replied)
+	b, err := json.Marshal(body)
+	if err != nil {
+		reply(nil, err)
+		return
+	}
+	var nonce *nonceEntry
+	if key.nonce != "" {
+		nonce = &nonceEntry{at: a.r.cfg.Now()}
+		a.nonces[key] = nonce
+	}
+	s := a.reserve()
+	a.inflight++
+	go func() {
+		err := a.r.data.CreateMessage(ctx, m)
+		a.completions <- func(a *actor) {
+			a.inflight--
+			s.ready = true
+			if err != nil {
+				if nonce != nil {
+					delete(a.nonces, key)
+					for _, w := range nonce.waiters {
+						w(nil, err)
+					}
+				}
+				reply(nil, err)
+				a.flush()
+				return
+			}
+			if c := a.channels[m.ChannelID]; c != nil && m.ID > c.LastMessageID {
+				c.LastMessageID = m.ID
+			}
+			if nonce != nil {
+				nonce.body = b
+				for _, w := range nonce.waiters {
+					w(b, nil)
+				}
+				nonce.waiters = nil
+			}
+			d := &protocol.Dispatch{Name: "MESSAGE_CREATE", Data: b}
+			s.fire = func() { a.sendMessage(d, body, m) }
+			reply(b, nil)
+			a.flush()
+		}
+	}()
+}
+
+// applyMentions fills the message's mentions from its content, filtered by
+// allowed_mentions and by what the author may mention.
+func (a *actor) applyMentions(m *chat.Message, perms protocol.Permission, am *AllowedMentions, replied *chat.Message) {
+	users, roles := mentionTokens(m.Content)
+	parse := map[string]bool{"users": true, "roles": true, "everyone": true}
+	repliedUser := true
+	var allowUsers, allowRoles []chat.ID
+	if am != nil {
+		parse = map[string]bool{}
+		for _, p := range am.Parse {
+			parse[p] = true
+		}
+		allowUsers, allowRoles, repliedUser = am.Users, am.Roles, am.RepliedUser
+	}
+	m.Mentions, m.MentionRoles, m.MentionEveryone = nil, nil, false
+	for _, id := range users {
+		if a.members[id] != nil && (parse["users"] || hasID(allowUsers, id)) {
+			m.Mentions = append(m.Mentions, id)
+		}
+	}
+	if replied != nil && repliedUser && a.members[replied.AuthorID] != nil {
+		m.Mentions = appendUnique(m.Mentions, replied.AuthorID)
+	}
+	for _, id := range roles {
+		r := a.roles[id]
+		if r == nil || id == a.id {
+			continue
+		}
+		if (parse["roles"] || hasID(allowRoles, id)) && (r.Mentionable || perms&protocol.PermMentionEveryone != 0) {
+			m.MentionRoles = append(m.MentionRoles, id)
+		}
+	}
+	m.MentionEveryone = parse["everyone"] && perms&protocol.PermMentionEveryone != 0 && mentionsEveryone(m.Content)
+}
+
+func hasID(ids []chat.ID, id chat.ID) bool {
+	for _, x := range ids {
+		if x == id {
+			return true
+		}
+	}
+	return false
+}
+
+// renderMessage builds the message object as the gateway and the REST reply
+// carry it: with guild_id, the author's partial member and members on
+// mentions.
+func (a *actor) renderMessage(m chat.Message, replied *chat.Message) protocol.Message {
+	author := a.userOf(m.AuthorID)
+	mentions := make([]chat.User, 0, len(m.Mentions))
+	for _, id := range m.Mentions {
+		mentions = append(mentions, a.userOf(id))
+	}
+	out := protocol.MessageObject(m, author, mentions)
+	out.GuildID = a.id
+	if mem := a.members[m.AuthorID]; mem != nil {
+		pm := protocol.MemberObject(*mem, nil)
+		out.Member = &pm
+	}
+	for i := range out.Mentions {
+		if mem := a.members[out.Mentions[i].ID]; mem != nil {
+			pm := protocol.MemberObject(*mem, nil)
+			out.Mentions[i].Member = &pm
+		}
+	}
+	if replied != nil {
+		ref := protocol.MessageObject(*replied, a.userOf(replied.AuthorID), a.usersOf(replied.Mentions))
+		out.ReferencedMessage = &ref
+	}
+	return out
+}
+
+func (a *actor) usersOf(ids []chat.ID) []chat.User {
+	out := make([]chat.User, 0, len(ids))
+	for _, id := range ids {
+		out = append(out, a.userOf(id))
+	}
+	return out
+}
+
+// sendMessage fans a message event out: sessions that may see the channel
+// and asked for GUILD_MESSAGES; bots without MESSAGE_CONTENT get the
+// content-less variant unless they wrote or are mentioned in the message.
+func (a *actor) sendMessage(d *protocol.Dispatch, body protocol.Message, m chat.Message) {
+	var stripped *protocol.Dispatch
+	for _, s := range a.subs {
+		if s.intents&protocol.IntentGuildMessages == 0 || !a.canView(s.user, m.ChannelID) {
+			continue
+		}
+		if s.bot && s.intents&protocol.IntentMessageContent == 0 && s.user != m.AuthorID && !hasID(m.Mentions, s.user) {
+			if stripped == nil {
+				stripped = &protocol.Dispatch{Name: d.Name, Data: mustJSON(stripContent(body))}
+			}
+			s.s.Send(stripped)
+			continue
+		}
+		s.s.Send(d)
+	}
+}
+
+func stripContent(m protocol.Message) protocol.Message {
+	m.Content = ""
+	m.Embeds = []struct{}{}
+	m.Attachments = []struct{}{}
+	m.Components = []struct{}{}
+	if m.ReferencedMessage != nil {
+		ref := stripContent(*m.ReferencedMessage)
+		m.ReferencedMessage = &ref
+	}
+	return m
+}
+
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		// Every body here is built from plain structs; failing to encode
+		// one is a programming error.
+		panic(err)
+	}
+	return b
+}
+
+// EditMessage edits a message and returns its new JSON (MESSAGE_UPDATE
+// carries the same bytes).
+func (r *Registry) EditMessage(ctx context.Context, channelID, messageID, userID chat.ID, req MessageEdit) ([]byte, error) {
+	var out []byte
+	err := r.channelCall(ctx, channelID, func(a *actor, ch *chat.Channel) error {
+		if err := a.require(userID, ch, protocol.PermViewChannel); err != nil {
+			return err
+		}
+		m, err := a.r.data.Message(ctx, ch.ID, messageID)
+		if err != nil {
+			return err
+		}
+		perms := a.perms(userID, ch)
+		if m.AuthorID != userID {
+			if req.Content != nil {
+				return protocol.NewAPIError(403, 50005, "Cannot edit a message authored by another user")
+			}
+			if perms&protocol.PermManageMessages == 0 {
+				return chat.ErrMissingPerms
+			}
+		}
+		if req.Content != nil {
+			m.Content = *req.Content
+			now := a.r.cfg.Now().UTC()
+			m.EditedAt = &now
+			var replied *chat.Message
+			if m.Reference != nil {
+				if rm, err := a.r.data.Message(ctx, m.Reference.ChannelID, m.Reference.MessageID); err == nil {
+					replied = &rm
+				}
+			}
+			a.applyMentions(&m, perms, req.AllowedMentions, replied)
+		}
+		if req.Flags != nil {
+			m.Flags = *req.Flags & (1 << 2)
+		}
+		if err := a.r.data.UpdateMessage(ctx, m); err != nil {
+			return err
+		}
+		var replied *chat.Message
+		if m.Reference != nil {
+			if rm, err := a.r.data.Message(ctx, m.Reference.ChannelID, m.Reference.MessageID); err == nil {
+				replied = &rm
+			}
+		}
+		body := a.renderMessage(m, replied)
+		out = mustJSON(body)
+		d := &protocol.Dispatch{Name: "MESSAGE_UPDATE", Data: out}
+		a.enqueue(func() { a.sendMessage(d, body, m) })
+		return nil
+	})
+	return out, err
+}
+
+// DeleteMessage deletes one message: its author may, others need
+// MANAGE_MESSAGES.
+func (r *Registry) DeleteMessage(ctx context.Context, channelID, messageID, userID chat.ID) error {
+	return r.channelCall(ctx, channelID, func(a *actor, ch *chat.Channel) error {
+		if err := a.require(userID, ch, protocol.PermViewChannel); err != nil {
+			return err
+		}
+		m, err := a.r.data.Message(ctx, ch.ID, messageID)
+		if err != nil {
+			return err
+		}
+		if m.AuthorID != userID && a.perms(userID, ch)&protocol.PermManageMessages == 0 {
+			return chat.ErrMissingPerms
+		}
+		if err := a.r.data.DeleteMessages(ctx, ch.ID, messageID); err != nil {
+			return err
+		}
+		a.broadcast("MESSAGE_DELETE", map[string]chat.ID{"id": messageID, "channel_id": ch.ID, "guild_id": a.id},
+			protocol.IntentGuildMessages, ch.ID)
+		return nil
+	})
+}
+
+// BulkDeleteMessages deletes 2–100 messages younger than two weeks; the
+// REST layer has checked count, duplicates and age.
+func (r *Registry) BulkDeleteMessages(ctx context.Context, channelID, userID chat.ID, ids []chat.ID) error {
+	return r.channelCall(ctx, channelID, func(a *actor, ch *chat.Channel) error {
+		if err := a.require(userID, ch, protocol.PermViewChannel|protocol.PermManageMessages); err != nil {
+			return err
+		}
+		if err := a.r.data.DeleteMessages(ctx, ch.ID, ids...); err != nil {
+			return err
+		}
+		a.broadcast("MESSAGE_DELETE_BULK", map[string]any{"ids": ids, "channel_id": ch.ID, "guild_id": a.id},
+			protocol.IntentGuildMessages, ch.ID)
+		return nil
+	})
+}
+
+// Typing fires TYPING_START for userID in a channel.
+func (r *Registry) Typing(ctx context.Context, channelID, userID chat.ID) error {
+	return r.channelCall(ctx, channelID, func(a *actor, ch *chat.Channel) error {
+		if err := a.require(userID, ch, protocol.PermViewChannel|protocol.PermSendMessages); err != nil {
+			return err
+		}
+		mem := a.memberObject(a.members[userID])
+		a.broadcast("TYPING_START", map[string]any{
+			"channel_id": ch.ID, "guild_id": a.id, "user_id": userID,
+			"timestamp": a.r.cfg.Now().Unix(), "member": mem,
+		}, protocol.IntentGuildMessageTyping, ch.ID)
+		return nil
+	})
+}
+
+// Messages returns a page of a channel's history rendered as Discord message
+// objects, newest first. Without READ_MESSAGE_HISTORY the page is empty, as
+// in Discord.
+func (r *Registry) Messages(ctx context.Context, channelID, userID chat.ID, p store.Page) ([]protocol.Message, error) {
+	history, err := r.readAccess(ctx, channelID, userID)
+	if err != nil {
+		return nil, err
+	}
+	if !history {
+		return []protocol.Message{}, nil
+	}
+	ms, err := r.data.Messages(ctx, channelID, p)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]protocol.Message, 0, len(ms))
+	for _, m := range ms {
+		out = append(out, r.renderStored(ctx, m))
+	}
+	return out, nil
+}
+
+// Message returns one message; it needs VIEW_CHANNEL and READ_MESSAGE_HISTORY.
+func (r *Registry) Message(ctx context.Context, channelID, messageID, userID chat.ID) (protocol.Message, error) {
+	history, err := r.readAccess(ctx, channelID, userID)
+	if err != nil {
+		return protocol.Message{}, err
+	}
+	if !history {
+		return protocol.Message{}, chat.ErrMissingPerms
+	}
+	m, err := r.data.Message(ctx, channelID, messageID)
+	if err != nil {
+		return protocol.Message{}, err
+	}
+	return r.renderStored(ctx, m), nil
+}
+
+func (r *Registry) readAccess(ctx context.Context, channelID, userID chat.ID) (history bool, err error) {
+	err = r.channelCall(ctx, channelID, func(a *actor, ch *chat.Channel) error {
+		if err := a.require(userID, ch, protocol.PermViewChannel); err != nil {
+			return err
+		}
+		history = a.perms(userID, ch)&protocol.PermReadMessageHistory != 0
+		return nil
+	})
+	return history, err
+}
+
+// renderStored renders a message read from history, as GET returns it
+// (guild_id set, no member).
+func (r *Registry) renderStored(ctx context.Context, m chat.Message) protocol.Message {
+	user := func(id chat.ID) chat.User {
+		u, err := r.users.get(ctx, id)
+		if err != nil {
+			return chat.User{ID: id, Username: "deleted-user"}
+		}
+		return u
+	}
+	users := func(ids []chat.ID) []chat.User {
+		out := make([]chat.User, 0, len(ids))
+		for _, id := range ids {
+			out = append(out, user(id))
+		}
+		return out
+	}
+	out := protocol.MessageObject(m, user(m.AuthorID), users(m.Mentions))
+	out.GuildID = m.GuildID
+	if m.Reference != nil && m.Type == chat.MessageReply {
+		if rm, err := r.data.Message(ctx, m.Reference.ChannelID, m.Reference.MessageID); err == nil {
+			ref := protocol.MessageObject(rm, user(rm.AuthorID), users(rm.Mentions))
+			out.ReferencedMessage = &ref
+		}
+	}
+	return out
+}

@@ -1,0 +1,216 @@
+package guild
+
+import (
+	"context"
+	"encoding/json"
+	"sort"
+	"strings"
+
+	"github.com/accordchat/accord/internal/chat"
+	"github.com/accordchat/accord/internal/protocol"
+)
+
+// guildCreateBody is the GUILD_CREATE payload: the guild object plus the
+// fields Discord adds for the gateway.
+type guildCreateBody struct {
+	protocol.Guild
+	JoinedAt             string             `json:"joined_at"`
+	Large                bool               `json:"large"`
+	Unavailable          bool               `json:"unavailable"`
+	MemberCount          int                `json:"member_count"`
+	VoiceStates          []struct{}         `json:"voice_states"`
+	Members              []protocol.Member  `json:"members"`
+	Channels             []protocol.Channel `json:"channels"`
+	Threads              []struct{}         `json:"threads"`
+	Presences            []presenceBody     `json:"presences"`
+	StageInstances       []struct{}         `json:"stage_instances"`
+	GuildScheduledEvents []struct{}         `json:"guild_scheduled_events"`
+	SoundboardSounds     []struct{}         `json:"soundboard_sounds"`
+}
+
+type presenceBody struct {
+	User struct {
+		ID chat.ID `json:"id"`
+	} `json:"user"`
+	GuildID      chat.ID           `json:"guild_id"`
+	Status       string            `json:"status"`
+	Activities   json.RawMessage   `json:"activities"`
+	ClientStatus map[string]string `json:"client_status"`
+}
+
+func (a *actor) presenceOf(userID chat.ID) (presenceBody, bool) {
+	p, ok := a.presence[userID]
+	if !ok || p.Status == "" || p.Status == "offline" || p.Status == "invisible" {
+		return presenceBody{}, false
+	}
+	return a.presenceBody(userID, p), true
+}
+
+func (a *actor) presenceBody(userID chat.ID, p presence) presenceBody {
+	var b presenceBody
+	b.User.ID = userID
+	b.GuildID = a.id
+	b.Status = p.Status
+	if b.Status == "invisible" {
+		b.Status = "offline"
+	}
+	b.Activities = p.Activities
+	if len(b.Activities) == 0 || string(b.Activities) == "null" {
+		b.Activities = json.RawMessage("[]")
+	}
+	b.ClientStatus = map[string]string{}
+	if b.Status != "offline" {
+		b.ClientStatus["desktop"] = b.Status
+	}
+	return b
+}
+
+func (a *actor) guildObject() protocol.Guild {
+	return protocol.GuildObject(a.guild, a.sortedRoles())
+}
+
+func (a *actor) sortedRoles() []chat.Role {
+	out := make([]chat.Role, 0, len(a.roles))
+	for _, r := range a.roles {
+		out = append(out, *r)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Position != out[j].Position {
+			return out[i].Position < out[j].Position
+		}
+		return out[i].ID < out[j].ID
+	})
+	return out
+}
+
+func (a *actor) sortedChannels() []chat.Channel {
+	out := make([]chat.Channel, 0, len(a.channels))
+	for _, c := range a.channels {
+		out = append(out, *c)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Position != out[j].Position {
+			return out[i].Position < out[j].Position
+		}
+		return out[i].ID < out[j].ID
+	})
+	return out
+}
+
+func (a *actor) sortedMemberIDs() []chat.ID {
+	ids := make([]chat.ID, 0, len(a.members))
+	for id := range a.members {
+		ids = append(ids, id)
+	}
+	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	return ids
+}
+
+// memberObject renders a member with its user; a user that cannot be read
+// is rendered with its ID only.
+func (a *actor) memberObject(m *chat.Member) protocol.Member {
+	u := a.userOf(m.UserID)
+	return protocol.MemberObject(*m, &u)
+}
+
+func (a *actor) userOf(id chat.ID) chat.User {
+	u, err := a.r.users.get(context.Background(), id)
+	if err != nil {
+		return chat.User{ID: id, Username: "deleted-user"}
+	}
+	return u
+}
+
+// guildCreate builds GUILD_CREATE for a session of userID. Members are
+// trimmed as Discord does: without GUILD_PRESENCES only the user itself;
+// above largeThreshold only members online or with a role or nickname.
+func (a *actor) guildCreate(userID chat.ID, intents protocol.Intents, largeThreshold int) guildCreateBody {
+	if largeThreshold < 50 || largeThreshold > 250 {
+		largeThreshold = 50
+	}
+	body := guildCreateBody{
+		Guild:                a.guildObject(),
+		Large:                len(a.members) > largeThreshold,
+		MemberCount:          len(a.members),
+		VoiceStates:          []struct{}{},
+		Members:              []protocol.Member{},
+		Channels:             []protocol.Channel{},
+		Threads:              []struct{}{},
+		Presences:            []presenceBody{},
+		StageInstances:       []struct{}{},
+		GuildScheduledEvents: []struct{}{},
+		SoundboardSounds:     []struct{}{},
+	}
+	if m := a.members[userID]; m != nil {
+		body.JoinedAt = protocol.Timestamp(m.JoinedAt)
+	}
+	for _, c := range a.sortedChannels() {
+		body.Channels = append(body.Channels, protocol.ChannelObject(c))
+	}
+	withPresences := intents.Has(protocol.IntentGuildPresences)
+	for _, id := range a.sortedMemberIDs() {
+		m := a.members[id]
+		_, online := a.presenceOf(id)
+		include := id == userID
+		if withPresences {
+			include = include || !body.Large || online || len(m.Roles) > 0 || m.Nick != ""
+		}
+		if include {
+			body.Members = append(body.Members, a.memberObject(m))
+		}
+		if withPresences && online {
+			p, _ := a.presenceOf(id)
+			body.Presences = append(body.Presences, p)
+		}
+	}
+	return body
+}
+
+// mentionTokens parses <@id>, <@!id> and <@&id> out of content.
+func mentionTokens(content string) (users, roles []chat.ID) {
+	for i := 0; i < len(content); i++ {
+		if content[i] != '<' || i+2 >= len(content) || content[i+1] != '@' {
+			continue
+		}
+		j := i + 2
+		isRole := false
+		switch content[j] {
+		case '!':
+			j++
+		case '&':
+			isRole = true
+			j++
+		}
+		k := j
+		for k < len(content) && content[k] >= '0' && content[k] <= '9' {
+			k++
+		}
+		if k == j || k >= len(content) || content[k] != '>' || k-j > 20 {
+			continue
+		}
+		id, err := chat.ParseID(content[j:k])
+		if err != nil {
+			continue
+		}
+		if isRole {
+			roles = appendUnique(roles, id)
+		} else {
+			users = appendUnique(users, id)
+		}
+		i = k
+	}
+	return users, roles
+}
+
+func appendUnique(ids []chat.ID, id chat.ID) []chat.ID {
+	for _, x := range ids {
+		if x == id {
+			return ids
+		}
+	}
+	return append(ids, id)
+}
+
+func mentionsEveryone(content string) bool {
+	return strings.Contains(content, "@everyone") || strings.Contains(content, "@here")
+}

@@ -1,0 +1,111 @@
+package guild
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/accordchat/accord/internal/chat"
+	"github.com/accordchat/accord/internal/protocol"
+)
+
+// Connect subscribes s to a guild. The actor sends s the GUILD_CREATE
+// itself, from its goroutine, so that the snapshot and every later event of
+// the guild reach s in the actor's order. It fails with
+// chat.ErrUnknownGuild or chat.ErrMissingAccess if the user is not a member.
+func (r *Registry) Connect(ctx context.Context, guildID chat.ID, s Session, largeThreshold int) error {
+	return r.call(ctx, guildID, func(a *actor) error {
+		if a.members[s.UserID()] == nil {
+			return chat.ErrMissingAccess
+		}
+		a.subscribe(s, largeThreshold)
+		return nil
+	})
+}
+
+// Disconnect unsubscribes a session that closed for good. It does not wait
+// and does not start an actor that is not running.
+func (r *Registry) Disconnect(guildID chat.ID, sessionID string) {
+	r.pushIfRunning(guildID, func(a *actor) {
+		a.enqueue(func() { delete(a.subs, sessionID) })
+	})
+}
+
+// UpdatePresence records a user's presence (the "d" of gateway op 3:
+// since, activities, status, afk) and sends PRESENCE_UPDATE to the sessions
+// with GUILD_PRESENCES in every guild of the user.
+func (r *Registry) UpdatePresence(ctx context.Context, userID chat.ID, raw json.RawMessage) error {
+	var p presence
+	if err := json.Unmarshal(raw, &p); err != nil {
+		return fmt.Errorf("guild: presence of %d: %w", userID, err)
+	}
+	guilds, err := r.st.UserGuilds(ctx, userID)
+	if err != nil {
+		return fmt.Errorf("guild: presence of %d: %w", userID, err)
+	}
+	var errs []error
+	for _, gid := range guilds {
+		err := r.push(gid, func(a *actor) {
+			if a.gone || a.members[userID] == nil {
+				return
+			}
+			a.presence[userID] = p
+			a.broadcast("PRESENCE_UPDATE", a.presenceBody(userID, p), protocol.IntentGuildPresences, 0)
+		})
+		if err != nil {
+			errs = append(errs, fmt.Errorf("guild %d: %w", gid, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// MembersRequest is gateway op 8 for one guild.
+type MembersRequest struct {
+	UserID  chat.ID   // the requester; must be a member (0 skips the check)
+	Query   string    // username/nick prefix, case-insensitive; "" with Limit 0 = all
+	UserIDs []chat.ID // if set, these members instead of Query
+	Limit   int       // 0 = no limit
+}
+
+// RequestMembers answers op 8 with member objects and the requested IDs
+// that are not members.
+func (r *Registry) RequestMembers(ctx context.Context, guildID chat.ID, req MembersRequest) ([]json.RawMessage, []chat.ID, error) {
+	var members []json.RawMessage
+	var notFound []chat.ID
+	err := r.call(ctx, guildID, func(a *actor) error {
+		if req.UserID != 0 && a.members[req.UserID] == nil {
+			return chat.ErrMissingAccess
+		}
+		add := func(m *chat.Member) {
+			members = append(members, mustJSON(a.memberObject(m)))
+		}
+		if len(req.UserIDs) > 0 {
+			for _, id := range req.UserIDs {
+				if m := a.members[id]; m != nil {
+					add(m)
+				} else {
+					notFound = append(notFound, id)
+				}
+			}
+			return nil
+		}
+		q := strings.ToLower(req.Query)
+		for _, id := range a.sortedMemberIDs() {
+			if req.Limit > 0 && len(members) >= req.Limit {
+				break
+			}
+			m := a.members[id]
+			if q != "" {
+				u := a.userOf(id)
+				if !strings.HasPrefix(strings.ToLower(u.Username), q) && !strings.HasPrefix(strings.ToLower(m.Nick), q) {
+					continue
+				}
+			}
+			add(m)
+		}
+		return nil
+	})
+	return members, notFound, err
+}

@@ -1,0 +1,358 @@
+package protocol
+
+import (
+	"time"
+
+	"github.com/accordchat/accord/internal/chat"
+)
+
+// This file holds the JSON shapes of Discord's REST and gateway objects and
+// the conversions from Accord's domain types. Fields Discord sends as null
+// are pointers without omitempty; fields Discord omits when absent carry
+// omitempty. Slices that Discord always sends are never nil after the
+// conversions below, so they encode as [] rather than null.
+
+// TimeFormat is how Discord writes timestamps (ISO 8601, microseconds, UTC).
+const TimeFormat = "2006-01-02T15:04:05.000000+00:00"
+
+// Timestamp formats t as Discord does.
+func Timestamp(t time.Time) string { return t.UTC().Format(TimeFormat) }
+
+// User is Discord's user object.
+type User struct {
+	ID            chat.ID `json:"id"`
+	Username      string  `json:"username"`
+	Discriminator string  `json:"discriminator"`
+	GlobalName    *string `json:"global_name"`
+	Avatar        *string `json:"avatar"`
+	Bot           bool    `json:"bot,omitempty"`
+	PublicFlags   uint64  `json:"public_flags"`
+	Flags         uint64  `json:"flags"`
+	Banner        *string `json:"banner"`
+	AccentColor   *int    `json:"accent_color"`
+}
+
+// UserObject converts a domain user.
+func UserObject(u chat.User) User {
+	return User{
+		ID:            u.ID,
+		Username:      u.Username,
+		Discriminator: "0",
+		GlobalName:    optString(u.GlobalName),
+		Avatar:        optString(u.Avatar),
+		Bot:           u.Bot,
+		PublicFlags:   u.Flags,
+		Flags:         u.Flags,
+	}
+}
+
+// Member is Discord's guild member object. User is omitted where Discord
+// omits it (the member attached to a MESSAGE_CREATE); GuildID is set only in
+// GUILD_MEMBER_ADD/UPDATE.
+type Member struct {
+	User                       *User     `json:"user,omitempty"`
+	Nick                       *string   `json:"nick"`
+	Avatar                     *string   `json:"avatar"`
+	Roles                      []chat.ID `json:"roles"`
+	JoinedAt                   string    `json:"joined_at"`
+	PremiumSince               *string   `json:"premium_since"`
+	Deaf                       bool      `json:"deaf"`
+	Mute                       bool      `json:"mute"`
+	Flags                      int       `json:"flags"`
+	Pending                    bool      `json:"pending"`
+	CommunicationDisabledUntil *string   `json:"communication_disabled_until"`
+	GuildID                    chat.ID   `json:"guild_id,omitempty"`
+}
+
+// MemberObject converts a membership; user may be nil for a partial member.
+func MemberObject(m chat.Member, user *chat.User) Member {
+	out := Member{
+		Nick:     optString(m.Nick),
+		Roles:    m.Roles,
+		JoinedAt: Timestamp(m.JoinedAt),
+	}
+	if out.Roles == nil {
+		out.Roles = []chat.ID{}
+	}
+	if user != nil {
+		u := UserObject(*user)
+		out.User = &u
+	}
+	return out
+}
+
+// RoleColors is the newer colour triple Discord sends with roles.
+type RoleColors struct {
+	Primary   int  `json:"primary_color"`
+	Secondary *int `json:"secondary_color"`
+	Tertiary  *int `json:"tertiary_color"`
+}
+
+// Role is Discord's role object.
+type Role struct {
+	ID           chat.ID    `json:"id"`
+	Name         string     `json:"name"`
+	Color        int        `json:"color"`
+	Colors       RoleColors `json:"colors"`
+	Hoist        bool       `json:"hoist"`
+	Icon         *string    `json:"icon"`
+	UnicodeEmoji *string    `json:"unicode_emoji"`
+	Position     int        `json:"position"`
+	Permissions  string     `json:"permissions"`
+	Managed      bool       `json:"managed"`
+	Mentionable  bool       `json:"mentionable"`
+	Flags        int        `json:"flags"`
+}
+
+// RoleObject converts a role.
+func RoleObject(r chat.Role) Role {
+	return Role{
+		ID:          r.ID,
+		Name:        r.Name,
+		Color:       r.Color,
+		Colors:      RoleColors{Primary: r.Color},
+		Hoist:       r.Hoist,
+		Position:    r.Position,
+		Permissions: permString(r.Permissions),
+		Managed:     r.Managed,
+		Mentionable: r.Mentionable,
+	}
+}
+
+// Channel is Discord's guild channel object. GuildID is always present, as
+// Discord sends it on every guild channel (also from GET /channels/{id}).
+type Channel struct {
+	ID                   chat.ID          `json:"id"`
+	Type                 int              `json:"type"`
+	GuildID              chat.ID          `json:"guild_id"`
+	Position             int              `json:"position"`
+	PermissionOverwrites []chat.Overwrite `json:"permission_overwrites"`
+	Name                 string           `json:"name"`
+	Topic                *string          `json:"topic"`
+	NSFW                 bool             `json:"nsfw"`
+	LastMessageID        *chat.ID         `json:"last_message_id"`
+	RateLimitPerUser     int              `json:"rate_limit_per_user"`
+	ParentID             *chat.ID         `json:"parent_id"`
+	Flags                int              `json:"flags"`
+	Bitrate              *int             `json:"bitrate,omitempty"`
+	UserLimit            *int             `json:"user_limit,omitempty"`
+}
+
+// ChannelObject converts a channel.
+func ChannelObject(c chat.Channel) Channel {
+	out := Channel{
+		ID:                   c.ID,
+		Type:                 c.Type,
+		GuildID:              c.GuildID,
+		Position:             c.Position,
+		PermissionOverwrites: c.Overwrites,
+		Name:                 c.Name,
+		Topic:                optString(c.Topic),
+		NSFW:                 c.NSFW,
+		LastMessageID:        optID(c.LastMessageID),
+		RateLimitPerUser:     c.RateLimit,
+		ParentID:             optID(c.ParentID),
+	}
+	if out.PermissionOverwrites == nil {
+		out.PermissionOverwrites = []chat.Overwrite{}
+	}
+	if c.Type == chat.ChannelVoice {
+		bitrate, limit := 64000, 0
+		out.Bitrate, out.UserLimit = &bitrate, &limit
+	}
+	if c.Type != chat.ChannelText {
+		out.LastMessageID = nil
+	}
+	return out
+}
+
+// Guild is Discord's guild object.
+type Guild struct {
+	ID                          chat.ID    `json:"id"`
+	Name                        string     `json:"name"`
+	Icon                        *string    `json:"icon"`
+	Splash                      *string    `json:"splash"`
+	DiscoverySplash             *string    `json:"discovery_splash"`
+	OwnerID                     chat.ID    `json:"owner_id"`
+	AFKChannelID                *chat.ID   `json:"afk_channel_id"`
+	AFKTimeout                  int        `json:"afk_timeout"`
+	VerificationLevel           int        `json:"verification_level"`
+	DefaultMessageNotifications int        `json:"default_message_notifications"`
+	ExplicitContentFilter       int        `json:"explicit_content_filter"`
+	Roles                       []Role     `json:"roles"`
+	Emojis                      []struct{} `json:"emojis"`
+	Features                    []string   `json:"features"`
+	MFALevel                    int        `json:"mfa_level"`
+	ApplicationID               *chat.ID   `json:"application_id"`
+	SystemChannelID             *chat.ID   `json:"system_channel_id"`
+	SystemChannelFlags          int        `json:"system_channel_flags"`
+	RulesChannelID              *chat.ID   `json:"rules_channel_id"`
+	MaxMembers                  int        `json:"max_members"`
+	VanityURLCode               *string    `json:"vanity_url_code"`
+	Description                 *string    `json:"description"`
+	Banner                      *string    `json:"banner"`
+	PremiumTier                 int        `json:"premium_tier"`
+	PremiumSubscriptionCount    int        `json:"premium_subscription_count"`
+	PreferredLocale             string     `json:"preferred_locale"`
+	PublicUpdatesChannelID      *chat.ID   `json:"public_updates_channel_id"`
+	NSFWLevel                   int        `json:"nsfw_level"`
+	PremiumProgressBarEnabled   bool       `json:"premium_progress_bar_enabled"`
+	Stickers                    []struct{} `json:"stickers"`
+	SafetyAlertsChannelID       *chat.ID   `json:"safety_alerts_channel_id"`
+	ApproximateMemberCount      *int       `json:"approximate_member_count,omitempty"`
+	ApproximatePresenceCount    *int       `json:"approximate_presence_count,omitempty"`
+}
+
+// GuildObject converts a guild with its roles.
+func GuildObject(g chat.Guild, roles []chat.Role) Guild {
+	out := Guild{
+		ID:              g.ID,
+		Name:            g.Name,
+		Icon:            optString(g.Icon),
+		OwnerID:         g.OwnerID,
+		AFKTimeout:      300,
+		Roles:           make([]Role, 0, len(roles)),
+		Emojis:          []struct{}{},
+		Features:        []string{},
+		SystemChannelID: optID(g.SystemChannelID),
+		MaxMembers:      500000,
+		Description:     optString(g.Description),
+		PreferredLocale: "en-US",
+		Stickers:        []struct{}{},
+	}
+	for _, r := range roles {
+		out.Roles = append(out.Roles, RoleObject(r))
+	}
+	return out
+}
+
+// PartialGuild is an entry of GET /users/@me/guilds.
+type PartialGuild struct {
+	ID          chat.ID  `json:"id"`
+	Name        string   `json:"name"`
+	Icon        *string  `json:"icon"`
+	Banner      *string  `json:"banner"`
+	Owner       bool     `json:"owner"`
+	Permissions string   `json:"permissions"`
+	Features    []string `json:"features"`
+}
+
+// PartialGuildObject converts a guild as seen by a member with perms.
+func PartialGuildObject(g chat.Guild, userID chat.ID, perms Permission) PartialGuild {
+	return PartialGuild{
+		ID:          g.ID,
+		Name:        g.Name,
+		Icon:        optString(g.Icon),
+		Owner:       g.OwnerID == userID,
+		Permissions: permString(perms),
+		Features:    []string{},
+	}
+}
+
+// MentionedUser is an entry of a message's mentions: a user with, in guild
+// messages delivered over the gateway, a partial member.
+type MentionedUser struct {
+	User
+	Member *Member `json:"member,omitempty"`
+}
+
+// MessageReference is Discord's message reference object.
+type MessageReference struct {
+	Type      int     `json:"type"`
+	MessageID chat.ID `json:"message_id,omitempty"`
+	ChannelID chat.ID `json:"channel_id,omitempty"`
+	GuildID   chat.ID `json:"guild_id,omitempty"`
+}
+
+// Message is Discord's message object. GuildID and Member are set for guild
+// messages (the REST reply and MESSAGE_CREATE carry the same bytes).
+type Message struct {
+	ID                chat.ID           `json:"id"`
+	Type              int               `json:"type"`
+	Content           string            `json:"content"`
+	ChannelID         chat.ID           `json:"channel_id"`
+	Author            User              `json:"author"`
+	Attachments       []struct{}        `json:"attachments"`
+	Embeds            []struct{}        `json:"embeds"`
+	Mentions          []MentionedUser   `json:"mentions"`
+	MentionRoles      []chat.ID         `json:"mention_roles"`
+	Pinned            bool              `json:"pinned"`
+	MentionEveryone   bool              `json:"mention_everyone"`
+	TTS               bool              `json:"tts"`
+	Timestamp         string            `json:"timestamp"`
+	EditedTimestamp   *string           `json:"edited_timestamp"`
+	Flags             int               `json:"flags"`
+	Components        []struct{}        `json:"components"`
+	Nonce             string            `json:"nonce,omitempty"`
+	MessageReference  *MessageReference `json:"message_reference,omitempty"`
+	ReferencedMessage *Message          `json:"referenced_message,omitempty"`
+	GuildID           chat.ID           `json:"guild_id,omitempty"`
+	Member            *Member           `json:"member,omitempty"`
+}
+
+// MessageObject converts a stored message. author is the message's author;
+// mentions are the users in m.Mentions, in that order (missing ones are
+// skipped by the caller). Member, GuildID and ReferencedMessage are left for
+// the caller to fill.
+func MessageObject(m chat.Message, author chat.User, mentions []chat.User) Message {
+	out := Message{
+		ID:              m.ID,
+		Type:            m.Type,
+		Content:         m.Content,
+		ChannelID:       m.ChannelID,
+		Author:          UserObject(author),
+		Attachments:     []struct{}{},
+		Embeds:          []struct{}{},
+		Mentions:        make([]MentionedUser, 0, len(mentions)),
+		MentionRoles:    m.MentionRoles,
+		MentionEveryone: m.MentionEveryone,
+		TTS:             m.TTS,
+		Timestamp:       Timestamp(IDTime(m.ID)),
+		Flags:           m.Flags,
+		Components:      []struct{}{},
+		Nonce:           m.Nonce,
+	}
+	if out.MentionRoles == nil {
+		out.MentionRoles = []chat.ID{}
+	}
+	for _, u := range mentions {
+		out.Mentions = append(out.Mentions, MentionedUser{User: UserObject(u)})
+	}
+	if m.EditedAt != nil {
+		s := Timestamp(*m.EditedAt)
+		out.EditedTimestamp = &s
+	}
+	if m.Reference != nil {
+		out.MessageReference = &MessageReference{
+			MessageID: m.Reference.MessageID,
+			ChannelID: m.Reference.ChannelID,
+			GuildID:   m.Reference.GuildID,
+		}
+	}
+	return out
+}
+
+// IDTime is the creation time of a snowflake (Discord epoch). It duplicates
+// snowflake.Time so that protocol stays free of the generator package.
+func IDTime(id chat.ID) time.Time {
+	return time.UnixMilli(int64(uint64(id)>>22) + 1420070400000).UTC()
+}
+
+func optString(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func optID(id chat.ID) *chat.ID {
+	if id == 0 {
+		return nil
+	}
+	return &id
+}
+
+func permString(p Permission) string {
+	var b [20]byte
+	return string(appendInt(b[:0], int64(p)))
+}
