@@ -1,0 +1,112 @@
+// Tiny DOM helpers: h() builds elements, and the formatters turn API data into
+// the words shown on screen. No framework: every view rebuilds its own part of
+// the page when the data it shows changes.
+
+/**
+ * h creates an element. attrs: "class", "text", "on<event>" (listener), "dataset"
+ * (object), boolean values set or omit an attribute, others become attributes.
+ * Children may be strings, nodes, arrays, or null/false (skipped).
+ */
+export function h(tag, attrs, ...children) {
+  const el = document.createElement(tag);
+  if (attrs) {
+    for (const [k, v] of Object.entries(attrs)) {
+      if (v === null || v === undefined || v === false) continue;
+      if (k === 'class') el.className = v;
+      else if (k === 'text') el.textContent = v;
+      else if (k === 'dataset') Object.assign(el.dataset, v);
+      else if (k.startsWith('on') && typeof v === 'function') el.addEventListener(k.slice(2), v);
+      else if (k === 'value') el.value = v;
+      else el.setAttribute(k, v === true ? '' : String(v));
+    }
+  }
+  append(el, children);
+  return el;
+}
+
+function append(el, children) {
+  for (const c of children) {
+    if (c === null || c === undefined || c === false) continue;
+    if (Array.isArray(c)) append(el, c);
+    else el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+}
+
+/** displayName is what a person is called in a guild: nick, global name, username. */
+export function displayName(user, member) {
+  if (member && member.nick) return member.nick;
+  if (!user) return 'Unknown user';
+  return user.global_name || user.username || 'Unknown user';
+}
+
+/** initials gives up to two letters for an avatar or server icon. */
+export function initials(name) {
+  const words = String(name || '?').trim().split(/\s+/).filter(Boolean);
+  if (words.length === 0) return '?';
+  if (words.length === 1) return [...words[0]].slice(0, 2).join('');
+  return words.slice(0, 2).map((w) => [...w][0]).join('').toUpperCase();
+}
+
+const PALETTE = ['#5865f2', '#3ba55c', '#faa61a', '#ed4245', '#eb459e', '#00a8fc', '#9b59b6', '#1abc9c'];
+
+/** colorFor picks a stable avatar colour for an id. */
+export function colorFor(id) {
+  const s = String(id || '0');
+  let x = 0;
+  for (let i = 0; i < s.length; i++) x = (x * 31 + s.charCodeAt(i)) >>> 0;
+  return PALETTE[x % PALETTE.length];
+}
+
+const timeFmt = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
+const dateFmt = new Intl.DateTimeFormat(undefined, { year: 'numeric', month: '2-digit', day: '2-digit' });
+const fullFmt = new Intl.DateTimeFormat(undefined, { dateStyle: 'full', timeStyle: 'short' });
+
+/** formatStamp renders a message time the way chat apps do. */
+export function formatStamp(d, now = new Date()) {
+  const day = (x) => x.getFullYear() * 10000 + x.getMonth() * 100 + x.getDate();
+  const yesterday = new Date(now);
+  yesterday.setDate(now.getDate() - 1);
+  if (day(d) === day(now)) return 'Today at ' + timeFmt.format(d);
+  if (day(d) === day(yesterday)) return 'Yesterday at ' + timeFmt.format(d);
+  return dateFmt.format(d) + ' ' + timeFmt.format(d);
+}
+
+export function formatShortTime(d) {
+  return timeFmt.format(d);
+}
+
+export function formatFull(d) {
+  return fullFmt.format(d);
+}
+
+/** codePoints counts characters the way the server limits content (runes). */
+export function codePoints(s) {
+  let n = 0;
+  for (const _ of s) n++;
+  return n;
+}
+
+const URL_RE = /\bhttps?:\/\/[^\s<>"']+[^\s<>"'.,;:!?)\]]/g;
+const MENTION_RE = /<@!?(\d{1,20})>/g;
+
+/**
+ * richText turns message content into nodes: text (never parsed as HTML),
+ * links for http(s) URLs and "@name" chips for <@id> mentions.
+ */
+export function richText(content, nameOf) {
+  const out = [];
+  const tokens = [];
+  for (const m of content.matchAll(URL_RE)) tokens.push({ i: m.index, len: m[0].length, kind: 'url', v: m[0] });
+  for (const m of content.matchAll(MENTION_RE)) tokens.push({ i: m.index, len: m[0].length, kind: 'mention', v: m[1] });
+  tokens.sort((a, b) => a.i - b.i);
+  let pos = 0;
+  for (const t of tokens) {
+    if (t.i < pos) continue;
+    if (t.i > pos) out.push(content.slice(pos, t.i));
+    if (t.kind === 'url') out.push(h('a', { href: t.v, target: '_blank', rel: 'noopener noreferrer' }, t.v));
+    else out.push(h('span', { class: 'mention' }, '@' + nameOf(t.v)));
+    pos = t.i + t.len;
+  }
+  if (pos < content.length) out.push(content.slice(pos));
+  return out;
+}

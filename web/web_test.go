@@ -1,0 +1,76 @@
+package web
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+func TestHandlerServesClient(t *testing.T) {
+	srv := httptest.NewServer(Handler())
+	defer srv.Close()
+
+	tests := []struct {
+		path     string
+		status   int
+		ctype    string
+		contains string
+	}{
+		{"/", 200, "text/html", `<script type="module" src="js/app.js">`},
+		{"/index.html", 200, "text/html", "<title>Accord</title>"},
+		{"/app.css", 200, "text/css", "prefers-color-scheme"},
+		{"/js/app.js", 200, "text/javascript", "import"},
+		{"/vendor/fflate.js", 200, "text/javascript", "Unzlib"},
+		{"/missing.js", 404, "", ""},
+		{"/js/../web.go", 404, "", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.path, func(t *testing.T) {
+			res, err := http.Get(srv.URL + tc.path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer res.Body.Close()
+			if res.StatusCode != tc.status {
+				t.Fatalf("status %d, want %d", res.StatusCode, tc.status)
+			}
+			if tc.status != 200 {
+				return
+			}
+			if ct := res.Header.Get("Content-Type"); !strings.HasPrefix(ct, tc.ctype) {
+				t.Errorf("Content-Type %q, want %s", ct, tc.ctype)
+			}
+			body, err := io.ReadAll(res.Body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(string(body), tc.contains) {
+				t.Errorf("body does not contain %q", tc.contains)
+			}
+			etag := res.Header.Get("ETag")
+			if etag == "" {
+				t.Fatal("no ETag")
+			}
+			req, _ := http.NewRequest("GET", srv.URL+tc.path, nil)
+			req.Header.Set("If-None-Match", etag)
+			res2, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res2.Body.Close()
+			if res2.StatusCode != http.StatusNotModified {
+				t.Errorf("revalidation status %d, want 304", res2.StatusCode)
+			}
+		})
+	}
+}
+
+func TestHandlerRejectsWrites(t *testing.T) {
+	rec := httptest.NewRecorder()
+	Handler().ServeHTTP(rec, httptest.NewRequest("POST", "/", nil))
+	if rec.Code != http.StatusMethodNotAllowed {
+		t.Fatalf("POST / = %d, want 405", rec.Code)
+	}
+}
