@@ -1,0 +1,50 @@
+//go:build integration
+
+package cql_test
+
+import (
+	"context"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/accordchat/accord/internal/store"
+	"github.com/accordchat/accord/internal/store/cql"
+	"github.com/accordchat/accord/internal/store/storetest"
+)
+
+// Hosts returns the Cassandra contact points for integration tests:
+// $ACCORD_CQL_HOSTS (comma-separated), default 127.0.0.1:9042 as started
+// by scripts/cassandra start.
+func hosts() []string {
+	if h := os.Getenv("ACCORD_CQL_HOSTS"); h != "" {
+		return strings.Split(h, ",")
+	}
+	return []string{"127.0.0.1:9042"}
+}
+
+func TestStore(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) store.Store {
+		s, err := cql.New(t.Context(), cql.Config{Hosts: hosts(), Keyspace: "accord_test"})
+		if err != nil {
+			t.Fatalf("cql.New: %v", err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	})
+}
+
+// TestDown checks that a cluster nobody answers for fails fast with an
+// error naming the hosts.
+func TestDown(t *testing.T) {
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	_, err := cql.New(ctx, cql.Config{Hosts: []string{"127.0.0.1:1"}, Timeout: 2 * time.Second})
+	if err == nil {
+		t.Fatal("cql.New against a closed port succeeded")
+	}
+	if !strings.Contains(err.Error(), "127.0.0.1:1") {
+		t.Fatalf("error does not name the host: %v", err)
+	}
+}

@@ -1,0 +1,112 @@
+package cql
+
+import (
+	"context"
+	"fmt"
+	"strings"
+)
+
+// tables is Accord's schema. Every statement is idempotent (IF NOT EXISTS),
+// so New may run it on every start and on any number of nodes at once.
+// IDs are bigint (snowflakes fit in 63 bits), buckets int as in Discord's
+// schema; lists are frozen so that a row is replaced whole without the
+// tombstone a non-frozen collection write leaves behind.
+var tables = []string{
+	`CREATE TYPE IF NOT EXISTS overwrite (id bigint, type int, allow_bits bigint, deny_bits bigint)`,
+
+	`CREATE TABLE IF NOT EXISTS users (
+		id bigint PRIMARY KEY, username text, global_name text, avatar text,
+		bot boolean, flags bigint, application_id bigint)`,
+	// Usernames are unique case-insensitively: name is the lower-cased
+	// username, claimed with INSERT ... IF NOT EXISTS.
+	`CREATE TABLE IF NOT EXISTS users_by_name (name text PRIMARY KEY, user_id bigint)`,
+	`CREATE TABLE IF NOT EXISTS credentials (user_id bigint PRIMARY KEY, password_hash blob)`,
+	`CREATE TABLE IF NOT EXISTS tokens (hash blob PRIMARY KEY, user_id bigint)`,
+
+	`CREATE TABLE IF NOT EXISTS applications (
+		id bigint PRIMARY KEY, name text, owner_id bigint, bot_id bigint, flags bigint)`,
+	`CREATE TABLE IF NOT EXISTS apps_by_bot (bot_id bigint PRIMARY KEY, app_id bigint)`,
+
+	`CREATE TABLE IF NOT EXISTS guilds (
+		id bigint PRIMARY KEY, name text, icon text, description text, owner_id bigint,
+		system_channel_id bigint, created_at timestamp)`,
+
+	// A channel is stored twice: by ID for Channel, and in its guild's
+	// partition for GuildChannels.
+	`CREATE TABLE IF NOT EXISTS channels (` + channelColumnsDDL + `, PRIMARY KEY (id))`,
+	`CREATE TABLE IF NOT EXISTS channels_by_guild (` + channelColumnsDDL + `, PRIMARY KEY (guild_id, id))`,
+
+	`CREATE TABLE IF NOT EXISTS roles_by_guild (
+		guild_id bigint, id bigint, name text, color int, hoist boolean, position int,
+		permissions bigint, managed boolean, mentionable boolean,
+		PRIMARY KEY (guild_id, id))`,
+
+	// Members cluster by user_id ascending: GuildMembers pages in user-ID
+	// order with "user_id > after".
+	`CREATE TABLE IF NOT EXISTS members_by_guild (
+		guild_id bigint, user_id bigint, nick text, roles frozen<list<bigint>>, joined_at timestamp,
+		PRIMARY KEY (guild_id, user_id))`,
+	`CREATE TABLE IF NOT EXISTS guilds_by_user (user_id bigint, guild_id bigint, PRIMARY KEY (user_id, guild_id))`,
+
+	`CREATE TABLE IF NOT EXISTS invites (` + inviteColumnsDDL + `, PRIMARY KEY (code))`,
+	`CREATE TABLE IF NOT EXISTS invites_by_guild (` + inviteColumnsDDL + `, PRIMARY KEY (guild_id, code))`,
+
+	// Discord's messages table: one partition per channel per 10 days.
+	`CREATE TABLE IF NOT EXISTS messages (
+		channel_id bigint, bucket int, message_id bigint,
+		author_id bigint, guild_id bigint, content text, edited_at timestamp,
+		tts boolean, mention_everyone boolean,
+		mentions frozen<list<bigint>>, mention_roles frozen<list<bigint>>,
+		nonce text, type int, flags int,
+		ref_message_id bigint, ref_channel_id bigint, ref_guild_id bigint,
+		PRIMARY KEY ((channel_id, bucket), message_id)
+	) WITH CLUSTERING ORDER BY (message_id DESC)`,
+	// The buckets of a channel that have held a message, newest first, so
+	// that reads never probe the empty buckets between them.
+	`CREATE TABLE IF NOT EXISTS channel_buckets (
+		channel_id bigint, bucket int,
+		PRIMARY KEY (channel_id, bucket)
+	) WITH CLUSTERING ORDER BY (bucket DESC)`,
+}
+
+const channelColumnsDDL = `id bigint, guild_id bigint, type int, name text, topic text, position int,
+	parent_id bigint, nsfw boolean, rate_limit int, last_message_id bigint,
+	overwrites frozen<list<frozen<overwrite>>>`
+
+const inviteColumnsDDL = `code text, guild_id bigint, channel_id bigint, inviter_id bigint,
+	uses int, max_uses int, max_age int, created_at timestamp`
+
+// createSchema creates the keyspace and tables on a keyspace-less session.
+// The driver waits for schema agreement after each statement, so the
+// tables exist on every node when it returns.
+func createSchema(ctx context.Context, cfg Config) error {
+	hosts := strings.Join(cfg.Hosts, ",")
+	session, err := newCluster(cfg).CreateSession()
+	if err != nil {
+		return fmt.Errorf("cql: connect to %s: %w", hosts, err)
+	}
+	defer session.Close()
+	stmts := []string{fmt.Sprintf(
+		`CREATE KEYSPACE IF NOT EXISTS %s WITH replication = {'class': 'NetworkTopologyStrategy', 'replication_factor': %d}`,
+		cfg.Keyspace, cfg.Replication)}
+	for _, t := range tables {
+		// Qualify the object name: this session has no keyspace.
+		for _, kw := range []string{"TABLE IF NOT EXISTS ", "TYPE IF NOT EXISTS "} {
+			t = strings.Replace(t, kw, kw+cfg.Keyspace+".", 1)
+		}
+		stmts = append(stmts, t)
+	}
+	for _, stmt := range stmts {
+		if err := session.Query(stmt).ExecContext(ctx); err != nil {
+			return fmt.Errorf("cql: create schema on %s: %s: %w", hosts, firstLine(stmt), err)
+		}
+	}
+	return nil
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i] + " ..."
+	}
+	return s
+}
