@@ -32,7 +32,12 @@ const MaxPage = 100
 //
 // Results are always newest first. With After they are the Limit messages
 // closest after the anchor (as Discord returns them), with Around up to
-// Limit/2 on each side of it, the anchor included if it exists.
+// Limit/2 on each side of it, the anchor included if it exists. Precisely,
+// Around returns up to Limit-Limit/2 messages with ID >= Around (the anchor
+// and the closest newer ones) and up to Limit/2 with ID < Around, so Limit 1
+// returns the anchor alone when it exists. Anchors need not exist. A Limit
+// below 1 means 50 (Discord's default); above MaxPage means MaxPage.
+// storetest.Run pins these rules down for every backend.
 type Page struct {
 	Before chat.ID
 	After  chat.ID
@@ -41,12 +46,19 @@ type Page struct {
 }
 
 // Store is the persistence interface. All methods take the request context.
+//
+// Reads of a missing entity return ErrNotFound (wrapped). Deletes are
+// idempotent: deleting what is not there returns nil, as a CQL DELETE does.
+// Lists whose order is not stated (GuildChannels, GuildRoles, GuildInvites,
+// UserGuilds) come in no particular order.
 type Store interface {
 	// Users and credentials. CreateUser fails with ErrExists when the
 	// username is taken (usernames are unique, compared case-insensitively).
 	CreateUser(ctx context.Context, u chat.User, c chat.Credentials) error
 	User(ctx context.Context, id chat.ID) (chat.User, error)
 	UserByName(ctx context.Context, username string) (chat.User, error)
+	// UpdateUser replaces an existing user (ErrNotFound if there is none);
+	// renaming to a username another user holds fails with ErrExists.
 	UpdateUser(ctx context.Context, u chat.User) error
 	Credentials(ctx context.Context, userID chat.ID) (chat.Credentials, error)
 
