@@ -324,7 +324,7 @@ func (a *actor) sendTo(d *protocol.Dispatch, intent protocol.Intents, channelID 
 }
 
 func (a *actor) dispatch(name string, body any) *protocol.Dispatch {
-	b, err := json.Marshal(body)
+	b, err := protocol.Marshal(body)
 	if err != nil {
 		a.r.log.Error("encode dispatch", "event", name, "guild", a.id, "err", err)
 		return nil

@@ -2,7 +2,6 @@ package guild
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"time"
 
@@ -171,7 +170,7 @@ func (a *actor) createMessage(ctx context.Context, ch *chat.Channel, authorID ch
 
 	m.ID = a.r.ids.Next()
 	body := a.renderMessage(m, replied)
-	b, err := json.Marshal(body)
+	b, err := protocol.Marshal(body)
 	if err != nil {
 		reply(nil, err)
 		return
@@ -330,7 +329,7 @@ func stripContent(m protocol.Message) protocol.Message {
 }
 
 func mustJSON(v any) []byte {
-	b, err := json.Marshal(v)
+	b, err := protocol.Marshal(v)
 	if err != nil {
 		// Every body here is built from plain structs; failing to encode
 		// one is a programming error.

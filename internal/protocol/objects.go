@@ -1,6 +1,8 @@
 package protocol
 
 import (
+	"bytes"
+	"encoding/json"
 	"time"
 
 	"github.com/accordchat/accord/internal/chat"
@@ -355,4 +357,16 @@ func optID(id chat.ID) *chat.ID {
 func permString(p Permission) string {
 	var b [20]byte
 	return string(appendInt(b[:0], int64(p)))
+}
+
+// Marshal encodes v as JSON the way Discord writes it: without escaping
+// <, > and & (message content is full of "<@id>" mentions).
+func Marshal(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte{'\n'}), nil
 }

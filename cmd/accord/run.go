@@ -1,0 +1,181 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/accordchat/accord/internal/server"
+)
+
+// Main holds the process's outside world, so tests can run commands in
+// process.
+type Main struct {
+	Stdout, Stderr io.Writer
+	Getenv         func(string) string
+}
+
+const usage = `usage: accord <command> [flags]
+
+commands:
+  serve          run the server
+  bench ingest   measure message ingest over REST
+  version        print the version
+`
+
+// Run runs the command named by args[0].
+func (m *Main) Run(ctx context.Context, args []string) error {
+	if len(args) == 0 {
+		fmt.Fprint(m.Stderr, usage)
+		return errors.New("no command")
+	}
+	switch args[0] {
+	case "serve":
+		return m.serve(ctx, args[1:])
+	case "bench":
+		return m.bench(ctx, args[1:])
+	case "version", "--version", "-v":
+		fmt.Fprintln(m.Stdout, "accord", version())
+		return nil
+	case "help", "-h", "--help":
+		fmt.Fprint(m.Stdout, usage)
+		return nil
+	}
+	fmt.Fprint(m.Stderr, usage)
+	return fmt.Errorf("unknown command %q", args[0])
+}
+
+func version() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "(unknown)"
+	}
+	v := info.Main.Version
+	for _, s := range info.Settings {
+		if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+			v += " " + s.Value[:12]
+		}
+	}
+	return v
+}
+
+// serveFlags are the flags of `accord serve`; each is also ACCORD_<FLAG>
+// in the environment (dashes become underscores), flags winning.
+type serveFlags struct {
+	addr, data, store, cqlHosts, nats, logFormat, logLevel, gatewayURL string
+	nodeID                                                             int
+}
+
+func (m *Main) serveFlagSet(f *serveFlags) *flag.FlagSet {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(m.Stderr)
+	fs.StringVar(&f.addr, "addr", "127.0.0.1:8080", "listen address")
+	fs.StringVar(&f.data, "data", "./data", "data directory of the embedded store")
+	fs.StringVar(&f.store, "store", "pebble", "store backend: pebble")
+	fs.StringVar(&f.cqlHosts, "cql-hosts", "", "comma-separated CQL hosts (store cql)")
+	fs.StringVar(&f.nats, "nats", "", "NATS URL (cluster mode)")
+	fs.IntVar(&f.nodeID, "node-id", 0, "node ID 0-31 (snowflake worker)")
+	fs.StringVar(&f.logFormat, "log-format", "", "log format: text or json (default: text on a terminal, else json)")
+	fs.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn, error")
+	fs.StringVar(&f.gatewayURL, "gateway-url", "", "public gateway URL for resume_gateway_url (default: from the request Host)")
+	return fs
+}
+
+// parseWithEnv applies ACCORD_* variables for flags not given on the command line.
+func (m *Main) parseWithEnv(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	var errs []error
+	fs.VisitAll(func(f *flag.Flag) {
+		if set[f.Name] {
+			return
+		}
+		env := "ACCORD_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		if v := m.Getenv(env); v != "" {
+			if err := fs.Set(f.Name, v); err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", env, err))
+			}
+		}
+	})
+	return errors.Join(errs...)
+}
+
+func (m *Main) logger(format, level string) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("log level %q: %w", level, err)
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	if format == "" {
+		format = "json"
+		if f, ok := m.Stderr.(*os.File); ok {
+			if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+				format = "text"
+			}
+		}
+	}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(m.Stderr, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(m.Stderr, opts)), nil
+	}
+	return nil, fmt.Errorf("log format %q: want text or json", format)
+}
+
+// shutdownGrace bounds graceful shutdown so the process exits well within
+// the 10 s that orchestrators allow after SIGTERM.
+const shutdownGrace = 8 * time.Second
+
+func (m *Main) serve(ctx context.Context, args []string) error {
+	var f serveFlags
+	fs := m.serveFlagSet(&f)
+	if err := m.parseWithEnv(fs, args); err != nil {
+		return err
+	}
+	log, err := m.logger(f.logFormat, f.logLevel)
+	if err != nil {
+		return err
+	}
+	if f.store != "pebble" {
+		return fmt.Errorf("store %q is not available in this build (want pebble)", f.store)
+	}
+	srv, err := server.New(server.Config{
+		Addr: f.addr, DataDir: f.data, Store: f.store, NodeID: f.nodeID, Logger: log,
+		Gateway: server.GatewayConfig{ResumeURL: f.gatewayURL},
+	})
+	if err != nil {
+		return err
+	}
+	if err := srv.Start(ctx); err != nil {
+		_ = srv.Shutdown(context.Background())
+		return err
+	}
+	waitErr := make(chan error, 1)
+	go func() { waitErr <- srv.Wait() }()
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down")
+	case err := <-waitErr:
+		_ = srv.Shutdown(context.Background())
+		return err
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		log.Error("shutdown", "err", err)
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}

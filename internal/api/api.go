@@ -1,0 +1,241 @@
+// Package api serves Discord's REST API v10 (with /api/v9 and /api as
+// aliases): the bootstrap routes (register, login, applications, OAuth2 bot
+// authorisation, invites), users, guilds, channels, roles, members,
+// overwrites, typing and messages, and GET /gateway(/bot).
+//
+// Handlers return an error; one adapter turns it into Discord's error body
+// ({"code", "message", "errors"}), keeping what the client sees apart from
+// what is logged. No Go error text reaches a client. Guild-scoped changes go
+// through the guild actors (package guild), messages through the data
+// service behind them.
+//
+// A Handler is safe for concurrent use.
+package api
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/accordchat/accord/internal/auth"
+	"github.com/accordchat/accord/internal/chat"
+	"github.com/accordchat/accord/internal/guild"
+	"github.com/accordchat/accord/internal/protocol"
+	"github.com/accordchat/accord/internal/snowflake"
+	"github.com/accordchat/accord/internal/store"
+)
+
+// Config configures a Handler.
+type Config struct {
+	Store  store.Store          // required: users, tokens, applications, invites
+	Guilds *guild.Registry      // required: every guild-scoped read and change
+	IDs    *snowflake.Generator // required
+	// Logger defaults to slog.Default().
+	Logger *slog.Logger
+	// MaxBodyBytes caps request bodies (40005 beyond). Default 1 MiB.
+	MaxBodyBytes int64
+	// GatewayPath is where the WebSocket gateway is served. Default "/gateway".
+	GatewayPath string
+}
+
+// Handler is the REST API's http.Handler.
+type Handler struct {
+	cfg    Config
+	log    *slog.Logger
+	st     store.Store
+	guilds *guild.Registry
+	ids    *snowflake.Generator
+	mux    *http.ServeMux
+}
+
+// Prefixes under which every route is served.
+var prefixes = []string{"/api/v10", "/api/v9", "/api"}
+
+// New returns a Handler serving every route under each prefix.
+func New(cfg Config) (*Handler, error) {
+	if cfg.Store == nil || cfg.Guilds == nil || cfg.IDs == nil {
+		return nil, errors.New("api: Config.Store, Guilds and IDs are required")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = 1 << 20
+	}
+	if cfg.GatewayPath == "" {
+		cfg.GatewayPath = "/gateway"
+	}
+	h := &Handler{cfg: cfg, log: cfg.Logger.WithGroup("api"), st: cfg.Store, guilds: cfg.Guilds, ids: cfg.IDs, mux: http.NewServeMux()}
+	h.routes()
+	return h, nil
+}
+
+// handlerFunc is a route handler. u is the authenticated user (nil on
+// routes without auth).
+type handlerFunc func(w http.ResponseWriter, r *http.Request, u *chat.User) error
+
+type authMode int
+
+const (
+	noAuth authMode = iota
+	withAuth
+)
+
+func (h *Handler) handle(method, path string, mode authMode, fn handlerFunc) {
+	for _, p := range prefixes {
+		h.mux.HandleFunc(method+" "+p+path, func(w http.ResponseWriter, r *http.Request) {
+			var u *chat.User
+			if mode == withAuth {
+				user, err := h.authenticate(r)
+				if err != nil {
+					h.writeError(w, r, err)
+					return
+				}
+				u = &user
+			}
+			if err := fn(w, r, u); err != nil {
+				h.writeError(w, r, err)
+			}
+		})
+	}
+}
+
+// ServeHTTP routes the request. Unknown routes get Discord's 404 body, known
+// routes with the wrong method its 405 body.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if _, pattern := h.mux.Handler(r); pattern == "" {
+		// The mux answers with plain text; replace its body with ours.
+		h.mux.ServeHTTP(&routeMissWriter{ResponseWriter: w}, r)
+		return
+	}
+	h.mux.ServeHTTP(w, r)
+}
+
+// routeMissWriter turns the mux's own 404/405 replies into Discord bodies.
+type routeMissWriter struct {
+	http.ResponseWriter
+	replaced bool
+}
+
+func (rw *routeMissWriter) WriteHeader(status int) {
+	var body *protocol.APIError
+	switch status {
+	case http.StatusNotFound:
+		body = protocol.NewAPIError(404, 0, "404: Not Found")
+	case http.StatusMethodNotAllowed:
+		body = protocol.NewAPIError(405, 0, "405: Method Not Allowed")
+	default:
+		rw.ResponseWriter.WriteHeader(status)
+		return
+	}
+	rw.replaced = true
+	rw.Header().Del("X-Content-Type-Options")
+	writeJSON(rw.ResponseWriter, status, body)
+}
+
+func (rw *routeMissWriter) Write(b []byte) (int, error) {
+	if rw.replaced {
+		return len(b), nil
+	}
+	return rw.ResponseWriter.Write(b)
+}
+
+// authenticate resolves the Authorization header: "Bot <token>", "Bearer
+// <token>" or the bare token, as Discord's clients send them.
+func (h *Handler) authenticate(r *http.Request) (chat.User, error) {
+	v := strings.TrimSpace(r.Header.Get("Authorization"))
+	for _, p := range []string{"Bot ", "Bearer ", "bot ", "bearer "} {
+		v = strings.TrimPrefix(v, p)
+	}
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return chat.User{}, errUnauthorized
+	}
+	id, err := h.st.TokenUser(r.Context(), auth.HashToken(v))
+	if errors.Is(err, store.ErrNotFound) {
+		return chat.User{}, errUnauthorized
+	}
+	if err != nil {
+		return chat.User{}, err
+	}
+	u, err := h.guilds.User(r.Context(), id)
+	if errors.Is(err, chat.ErrUnknownUser) {
+		return chat.User{}, errUnauthorized
+	}
+	return u, err
+}
+
+var errUnauthorized = protocol.NewAPIError(401, 0, "401: Unauthorized")
+
+// sentinels maps domain errors to Discord's status, code and message.
+var sentinels = []struct {
+	err     error
+	status  int
+	code    int
+	message string
+}{
+	{chat.ErrUnknownGuild, 404, protocol.CodeUnknownGuild, "Unknown Guild"},
+	{chat.ErrUnknownChannel, 404, protocol.CodeUnknownChannel, "Unknown Channel"},
+	{chat.ErrUnknownMessage, 404, protocol.CodeUnknownMessage, "Unknown Message"},
+	{chat.ErrUnknownUser, 404, protocol.CodeUnknownUser, "Unknown User"},
+	{chat.ErrUnknownRole, 404, protocol.CodeUnknownRole, "Unknown Role"},
+	{chat.ErrUnknownMember, 404, protocol.CodeUnknownMember, "Unknown Member"},
+	{chat.ErrUnknownInvite, 404, protocol.CodeUnknownInvite, "Unknown Invite"},
+	{chat.ErrUnknownApp, 404, protocol.CodeUnknownApplication, "Unknown Application"},
+	{chat.ErrMissingAccess, 403, protocol.CodeMissingAccess, "Missing Access"},
+	{chat.ErrMissingPerms, 403, protocol.CodeMissingPermissions, "Missing Permissions"},
+}
+
+// writeError is the one place errors become responses.
+func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	var apiErr *protocol.APIError
+	if errors.As(err, &apiErr) {
+		writeJSON(w, apiErr.Status, apiErr)
+		return
+	}
+	for _, s := range sentinels {
+		if errors.Is(err, s.err) {
+			writeJSON(w, s.status, protocol.NewAPIError(s.status, s.code, s.message))
+			return
+		}
+	}
+	switch {
+	case errors.Is(err, guild.ErrBusy):
+		// The guild's inbox is full: ask the client to retry shortly, the
+		// way Discord's libraries already handle.
+		w.Header().Set("Retry-After", "1")
+		w.Header().Set("X-RateLimit-Scope", "shared")
+		writeJSON(w, http.StatusTooManyRequests, map[string]any{
+			"message": "The resource is being rate limited.", "retry_after": 0.05, "global": false, "code": 0})
+		return
+	case errors.Is(err, context.Canceled) && r.Context().Err() != nil:
+		return // the client went away; nobody reads the answer
+	case errors.Is(err, guild.ErrClosed) || errors.Is(err, store.ErrClosed):
+		writeJSON(w, http.StatusServiceUnavailable, protocol.NewAPIError(503, 0, "503: Service Unavailable"))
+		return
+	}
+	h.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	writeJSON(w, http.StatusInternalServerError, protocol.NewAPIError(500, 0, "500: Internal Server Error"))
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := protocol.Marshal(v)
+	if err != nil {
+		status = http.StatusInternalServerError
+		b = []byte(`{"message":"500: Internal Server Error","code":0}`)
+	}
+	writeRaw(w, status, b)
+}
+
+func writeRaw(w http.ResponseWriter, status int, b []byte) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}
+
+func noContent(w http.ResponseWriter) error {
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}

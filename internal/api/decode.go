@@ -1,0 +1,236 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+
+	"github.com/accordchat/accord/internal/chat"
+	"github.com/accordchat/accord/internal/protocol"
+)
+
+var (
+	errTooLarge    = protocol.NewAPIError(413, protocol.CodeEntityTooLarge, "Request entity too large")
+	errInvalidJSON = protocol.NewAPIError(400, protocol.CodeInvalidJSON, "The request body contains invalid JSON.")
+)
+
+// readBody reads the request body, capped at the configured size. A JSON
+// body may come as application/json or, as discord.js sends with files, as
+// the payload_json part of multipart/form-data.
+func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	r.Body = http.MaxBytesReader(w, r.Body, h.cfg.MaxBodyBytes)
+	ct := r.Header.Get("Content-Type")
+	mt, _, _ := mime.ParseMediaType(ct)
+	switch mt {
+	case "", "application/json", "application/x-www-form-urlencoded", "text/plain":
+		// Form and plain-text bodies are read as JSON too: that is what
+		// `curl -d '{...}'` sends, and no Discord route takes real form
+		// fields. A body that is not JSON still fails with 50109.
+		b, err := io.ReadAll(r.Body)
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, errTooLarge
+		}
+		if err != nil {
+			return nil, fmt.Errorf("api: read body: %w", err)
+		}
+		return b, nil
+	case "multipart/form-data":
+		if err := r.ParseMultipartForm(h.cfg.MaxBodyBytes); err != nil {
+			var mbe *http.MaxBytesError
+			if errors.As(err, &mbe) {
+				return nil, errTooLarge
+			}
+			return nil, errInvalidJSON
+		}
+		return []byte(r.FormValue("payload_json")), nil
+	}
+	return nil, protocol.InvalidForm(protocol.FieldError{
+		Code:    "CONTENT_TYPE_INVALID",
+		Message: `Expected "Content-Type" header to be one of {'application/json', 'application/x-www-form-urlencoded', 'multipart/form-data'}.`,
+	})
+}
+
+// decode reads the body into v.
+func (h *Handler) decode(w http.ResponseWriter, r *http.Request, v any) error {
+	b, err := h.readBody(w, r)
+	if err != nil {
+		return err
+	}
+	return decodeJSON(b, v)
+}
+
+// decodeJSON maps JSON failures to Discord's errors: bad syntax is 50109, a
+// value of the wrong type is 50035 on its field.
+func decodeJSON(b []byte, v any) error {
+	if len(bytes.TrimSpace(b)) == 0 {
+		return errInvalidJSON
+	}
+	err := json.Unmarshal(b, v)
+	if err == nil {
+		return nil
+	}
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn):
+		return errInvalidJSON
+	case errors.As(err, &typ):
+		if typ.Field == "" {
+			return errInvalidJSON // e.g. an array where an object belongs
+		}
+		return protocol.InvalidForm(protocol.FieldError{Path: typ.Field, Code: typeCode(typ.Type.Kind().String()),
+			Message: fmt.Sprintf("Could not interpret %q as %s.", typ.Value, typ.Type.Kind())})
+	}
+	// A custom decoder (snowflakes, nonce) rejected a value.
+	return protocol.InvalidForm(protocol.FieldError{Code: "BASE_TYPE_INVALID", Message: "Invalid value."})
+}
+
+func typeCode(kind string) string {
+	switch kind {
+	case "string":
+		return "BASE_TYPE_STRING"
+	case "bool":
+		return "BASE_TYPE_BOOLEAN"
+	case "slice", "array":
+		return "BASE_TYPE_ARRAY"
+	case "map", "struct":
+		return "DICT_TYPE_CONVERT"
+	}
+	return "NUMBER_TYPE_COERCE"
+}
+
+// pathID parses a snowflake path value; Discord answers 50035 for a
+// malformed one.
+func pathID(r *http.Request, name string) (chat.ID, error) {
+	s := r.PathValue(name)
+	id, err := chat.ParseID(s)
+	if err != nil {
+		return 0, protocol.InvalidForm(protocol.FieldError{Path: name, Code: "NUMBER_TYPE_COERCE",
+			Message: fmt.Sprintf("Value %q is not snowflake.", s)})
+	}
+	return id, nil
+}
+
+// queryInt parses an integer query parameter within [lo, hi], def if absent.
+func queryInt(r *http.Request, name string, def, lo, hi int) (int, error) {
+	s := r.URL.Query().Get(name)
+	if s == "" {
+		return def, nil
+	}
+	v, err := strconv.Atoi(s)
+	if err != nil {
+		return 0, protocol.InvalidForm(protocol.FieldError{Path: name, Code: "NUMBER_TYPE_COERCE",
+			Message: fmt.Sprintf("Value %q is not int.", s)})
+	}
+	if v < lo {
+		return 0, protocol.InvalidForm(protocol.FieldError{Path: name, Code: "NUMBER_TYPE_MIN",
+			Message: fmt.Sprintf("int value should be greater than or equal to %d.", lo)})
+	}
+	if v > hi {
+		return 0, protocol.InvalidForm(protocol.FieldError{Path: name, Code: "NUMBER_TYPE_MAX",
+			Message: fmt.Sprintf("int value should be less than or equal to %d.", hi)})
+	}
+	return v, nil
+}
+
+// queryID parses an optional snowflake query parameter.
+func queryID(r *http.Request, name string) (chat.ID, error) {
+	s := r.URL.Query().Get(name)
+	if s == "" {
+		return 0, nil
+	}
+	id, err := chat.ParseID(s)
+	if err != nil {
+		return 0, protocol.InvalidForm(protocol.FieldError{Path: name, Code: "NUMBER_TYPE_COERCE",
+			Message: fmt.Sprintf("Value %q is not snowflake.", s)})
+	}
+	return id, nil
+}
+
+// queryBool reads Discord's query booleans (True/true/1).
+func queryBool(r *http.Request, name string) bool {
+	switch r.URL.Query().Get(name) {
+	case "True", "true", "1":
+		return true
+	}
+	return false
+}
+
+// nullableString distinguishes absent (Set false), null (Set, Null) and a
+// value, for PATCH bodies where null clears a field.
+type nullableString struct {
+	Set   bool
+	Null  bool
+	Value string
+}
+
+func (n *nullableString) UnmarshalJSON(b []byte) error {
+	n.Set = true
+	if string(b) == "null" {
+		n.Null = true
+		return nil
+	}
+	return json.Unmarshal(b, &n.Value)
+}
+
+// ptr returns the value to set (nil = unchanged); null clears to "".
+func (n nullableString) ptr() *string {
+	if !n.Set {
+		return nil
+	}
+	v := n.Value
+	return &v
+}
+
+// nullableID is nullableString for snowflakes.
+type nullableID struct {
+	Set   bool
+	Value chat.ID
+}
+
+func (n *nullableID) UnmarshalJSON(b []byte) error {
+	n.Set = true
+	if string(b) == "null" {
+		return nil
+	}
+	return n.Value.UnmarshalJSON(b)
+}
+
+func (n nullableID) ptr() *chat.ID {
+	if !n.Set {
+		return nil
+	}
+	v := n.Value
+	return &v
+}
+
+// permissionsValue decodes Discord's permission strings (numbers accepted too).
+type permissionsValue struct {
+	Set   bool
+	Value uint64
+}
+
+func (p *permissionsValue) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		return nil
+	}
+	p.Set = true
+	b = bytes.Trim(b, `"`)
+	v, err := strconv.ParseUint(string(b), 10, 64)
+	if err != nil {
+		return errors.New("api: invalid permissions")
+	}
+	p.Value = v
+	return nil
+}
+
+func lengthError(path string, lo, hi int) protocol.FieldError {
+	return protocol.FieldError{Path: path, Code: "BASE_TYPE_BAD_LENGTH",
+		Message: fmt.Sprintf("Must be between %d and %d in length.", lo, hi)}
+}

@@ -1,0 +1,320 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/accordchat/accord/internal/chat"
+	"github.com/accordchat/accord/internal/guild"
+	"github.com/accordchat/accord/internal/protocol"
+	"github.com/accordchat/accord/internal/snowflake"
+	"github.com/accordchat/accord/internal/store"
+)
+
+// Limits of Create Message (shared/discord-facts.md §3).
+const (
+	maxContent = 2000
+	maxNonce   = 25
+)
+
+type allowedMentionsBody struct {
+	Parse       []string  `json:"parse"`
+	Users       []chat.ID `json:"users"`
+	Roles       []chat.ID `json:"roles"`
+	RepliedUser bool      `json:"replied_user"`
+}
+
+type messageBody struct {
+	Content          *string           `json:"content"`
+	Nonce            json.RawMessage   `json:"nonce"`
+	EnforceNonce     bool              `json:"enforce_nonce"`
+	TTS              bool              `json:"tts"`
+	Embeds           []json.RawMessage `json:"embeds"`
+	StickerIDs       []chat.ID         `json:"sticker_ids"`
+	Components       []json.RawMessage `json:"components"`
+	Flags            *int              `json:"flags"`
+	MessageReference *struct {
+		MessageID       chat.ID `json:"message_id"`
+		ChannelID       chat.ID `json:"channel_id"`
+		GuildID         chat.ID `json:"guild_id"`
+		FailIfNotExists *bool   `json:"fail_if_not_exists"`
+	} `json:"message_reference"`
+	AllowedMentions *allowedMentionsBody `json:"allowed_mentions"`
+}
+
+var errEmptyMessage = protocol.NewAPIError(400, protocol.CodeEmptyMessage, "Cannot send an empty message")
+
+// decodeMessageCreate decodes and validates a Create Message body. It is
+// pure, so it is what the fuzz target exercises.
+func decodeMessageCreate(b []byte) (guild.MessageCreate, error) {
+	var body messageBody
+	if err := decodeJSON(b, &body); err != nil {
+		return guild.MessageCreate{}, err
+	}
+	var req guild.MessageCreate
+	var fields []protocol.FieldError
+	if body.Content != nil {
+		req.Content = *body.Content
+		if utf8.RuneCountInString(req.Content) > maxContent {
+			fields = append(fields, protocol.FieldError{Path: "content", Code: "BASE_TYPE_MAX_LENGTH",
+				Message: fmt.Sprintf("Must be %d or fewer in length.", maxContent)})
+		}
+	}
+	if len(body.Nonce) > 0 && string(body.Nonce) != "null" {
+		nonce, ok := decodeNonce(body.Nonce)
+		if !ok {
+			fields = append(fields, protocol.FieldError{Path: "nonce", Code: "BASE_TYPE_MAX_LENGTH",
+				Message: fmt.Sprintf("Must be %d or fewer in length.", maxNonce)})
+		}
+		req.Nonce = nonce
+	}
+	req.EnforceNonce = body.EnforceNonce
+	req.TTS = body.TTS
+	if body.Flags != nil {
+		req.Flags = *body.Flags
+	}
+	if ref := body.MessageReference; ref != nil {
+		if ref.MessageID == 0 {
+			fields = append(fields, protocol.FieldError{Path: "message_reference.message_id", Code: "BASE_TYPE_REQUIRED",
+				Message: "This field is required"})
+		}
+		req.Reference = &chat.MessageReference{MessageID: ref.MessageID, ChannelID: ref.ChannelID, GuildID: ref.GuildID}
+		req.FailIfNotExists = ref.FailIfNotExists == nil || *ref.FailIfNotExists
+	}
+	if am := body.AllowedMentions; am != nil {
+		parse := map[string]bool{}
+		for i, p := range am.Parse {
+			switch p {
+			case "users", "roles", "everyone":
+				parse[p] = true
+			default:
+				fields = append(fields, protocol.FieldError{Path: "allowed_mentions.parse." + strconv.Itoa(i),
+					Code: "BASE_TYPE_CHOICES", Message: "Value must be one of ('roles', 'users', 'everyone')."})
+			}
+		}
+		if parse["users"] && len(am.Users) > 0 {
+			fields = append(fields, protocol.FieldError{Path: "allowed_mentions", Code: "MESSAGE_ALLOWED_MENTIONS_PARSE_EXCLUSIVE",
+				Message: "parse:[\"users\"] and users: [ids...] are mutually exclusive."})
+		}
+		if parse["roles"] && len(am.Roles) > 0 {
+			fields = append(fields, protocol.FieldError{Path: "allowed_mentions", Code: "MESSAGE_ALLOWED_MENTIONS_PARSE_EXCLUSIVE",
+				Message: "parse:[\"roles\"] and roles: [ids...] are mutually exclusive."})
+		}
+		if len(am.Users) > 100 || len(am.Roles) > 100 {
+			fields = append(fields, protocol.FieldError{Path: "allowed_mentions", Code: "BASE_TYPE_MAX_LENGTH",
+				Message: "Must be 100 or fewer in length."})
+		}
+		req.AllowedMentions = &guild.AllowedMentions{Parse: am.Parse, Users: am.Users, Roles: am.Roles, RepliedUser: am.RepliedUser}
+	}
+	if len(fields) > 0 {
+		return guild.MessageCreate{}, protocol.InvalidForm(fields...)
+	}
+	// Embeds, stickers and components are accepted but not stored yet, so
+	// a message needs content to be worth storing.
+	if strings.TrimSpace(req.Content) == "" {
+		return guild.MessageCreate{}, errEmptyMessage
+	}
+	return req, nil
+}
+
+// decodeNonce accepts an integer or a string of at most 25 characters.
+func decodeNonce(raw json.RawMessage) (string, bool) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) > 0 && raw[0] == '"' {
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return "", false
+		}
+		return s, utf8.RuneCountInString(s) <= maxNonce
+	}
+	var n json.Number
+	if err := json.Unmarshal(raw, &n); err != nil {
+		return "", false
+	}
+	if _, err := n.Int64(); err != nil {
+		return "", false
+	}
+	return n.String(), len(n.String()) <= maxNonce
+}
+
+func (h *Handler) createMessage(w http.ResponseWriter, r *http.Request, u *chat.User) error {
+	channelID, err := pathID(r, "channel_id")
+	if err != nil {
+		return err
+	}
+	b, err := h.readBody(w, r)
+	if err != nil {
+		return err
+	}
+	req, err := decodeMessageCreate(b)
+	if err != nil {
+		return err
+	}
+	body, err := h.guilds.CreateMessage(r.Context(), channelID, u.ID, req)
+	if err != nil {
+		return err
+	}
+	writeRaw(w, http.StatusOK, body)
+	return nil
+}
+
+func (h *Handler) listMessages(w http.ResponseWriter, r *http.Request, u *chat.User) error {
+	channelID, err := pathID(r, "channel_id")
+	if err != nil {
+		return err
+	}
+	limit, err := queryInt(r, "limit", 50, 1, store.MaxPage)
+	if err != nil {
+		return err
+	}
+	p := store.Page{Limit: limit}
+	if p.Around, err = queryID(r, "around"); err != nil {
+		return err
+	}
+	if p.Around == 0 {
+		if p.Before, err = queryID(r, "before"); err != nil {
+			return err
+		}
+		if p.Before == 0 {
+			if p.After, err = queryID(r, "after"); err != nil {
+				return err
+			}
+		}
+	}
+	ms, err := h.guilds.Messages(r.Context(), channelID, u.ID, p)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, ms)
+	return nil
+}
+
+func (h *Handler) getMessage(w http.ResponseWriter, r *http.Request, u *chat.User) error {
+	channelID, err := pathID(r, "channel_id")
+	if err != nil {
+		return err
+	}
+	messageID, err := pathID(r, "message_id")
+	if err != nil {
+		return err
+	}
+	m, err := h.guilds.Message(r.Context(), channelID, messageID, u.ID)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, m)
+	return nil
+}
+
+func (h *Handler) editMessage(w http.ResponseWriter, r *http.Request, u *chat.User) error {
+	channelID, err := pathID(r, "channel_id")
+	if err != nil {
+		return err
+	}
+	messageID, err := pathID(r, "message_id")
+	if err != nil {
+		return err
+	}
+	var body struct {
+		Content         nullableString       `json:"content"`
+		Flags           *int                 `json:"flags"`
+		AllowedMentions *allowedMentionsBody `json:"allowed_mentions"`
+	}
+	if err := h.decode(w, r, &body); err != nil {
+		return err
+	}
+	var edit guild.MessageEdit
+	if body.Content.Set {
+		c := body.Content.Value
+		if utf8.RuneCountInString(c) > maxContent {
+			return protocol.InvalidForm(protocol.FieldError{Path: "content", Code: "BASE_TYPE_MAX_LENGTH",
+				Message: fmt.Sprintf("Must be %d or fewer in length.", maxContent)})
+		}
+		if strings.TrimSpace(c) == "" {
+			return errEmptyMessage
+		}
+		edit.Content = &c
+	}
+	edit.Flags = body.Flags
+	if am := body.AllowedMentions; am != nil {
+		edit.AllowedMentions = &guild.AllowedMentions{Parse: am.Parse, Users: am.Users, Roles: am.Roles, RepliedUser: am.RepliedUser}
+	}
+	out, err := h.guilds.EditMessage(r.Context(), channelID, messageID, u.ID, edit)
+	if err != nil {
+		return err
+	}
+	writeRaw(w, http.StatusOK, out)
+	return nil
+}
+
+func (h *Handler) deleteMessage(w http.ResponseWriter, r *http.Request, u *chat.User) error {
+	channelID, err := pathID(r, "channel_id")
+	if err != nil {
+		return err
+	}
+	messageID, err := pathID(r, "message_id")
+	if err != nil {
+		return err
+	}
+	if err := h.guilds.DeleteMessage(r.Context(), channelID, messageID, u.ID); err != nil {
+		return err
+	}
+	return noContent(w)
+}
+
+// bulkDeleteAge is how old a message may be and still be bulk-deleted.
+const bulkDeleteAge = 14 * 24 * time.Hour
+
+func (h *Handler) bulkDelete(w http.ResponseWriter, r *http.Request, u *chat.User) error {
+	channelID, err := pathID(r, "channel_id")
+	if err != nil {
+		return err
+	}
+	var body struct {
+		Messages []chat.ID `json:"messages"`
+	}
+	if err := h.decode(w, r, &body); err != nil {
+		return err
+	}
+	n := len(body.Messages)
+	switch {
+	case body.Messages == nil:
+		return protocol.InvalidForm(protocol.FieldError{Path: "messages", Code: "BASE_TYPE_REQUIRED", Message: "This field is required"})
+	case n < 2:
+		return protocol.InvalidForm(protocol.FieldError{Path: "messages", Code: "BASE_TYPE_MIN_LENGTH", Message: "Must be 2 or more in length."})
+	case n > 100:
+		return protocol.InvalidForm(protocol.FieldError{Path: "messages", Code: "BASE_TYPE_MAX_LENGTH", Message: "Must be 100 or fewer in length."})
+	}
+	seen := make(map[chat.ID]bool, n)
+	cutoff := time.Now().Add(-bulkDeleteAge)
+	for i, id := range body.Messages {
+		if seen[id] {
+			return protocol.InvalidForm(protocol.FieldError{Path: "messages." + strconv.Itoa(i), Code: "BASE_TYPE_DUPLICATE", Message: "Duplicate value."})
+		}
+		seen[id] = true
+		if snowflake.Time(id).Before(cutoff) {
+			return protocol.NewAPIError(400, protocol.CodeBulkDeleteTooOld, "You can only bulk delete messages that are under 14 days old.")
+		}
+	}
+	if err := h.guilds.BulkDeleteMessages(r.Context(), channelID, u.ID, body.Messages); err != nil {
+		return err
+	}
+	return noContent(w)
+}
+
+func (h *Handler) typing(w http.ResponseWriter, r *http.Request, u *chat.User) error {
+	channelID, err := pathID(r, "channel_id")
+	if err != nil {
+		return err
+	}
+	if err := h.guilds.Typing(r.Context(), channelID, u.ID); err != nil {
+		return err
+	}
+	return noContent(w)
+}

@@ -1,0 +1,95 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/accordchat/accord/internal/chat"
+)
+
+func (h *Handler) routes() {
+	// Bootstrap (shared/DESIGN.md "The public contract").
+	h.handle("POST", "/auth/register", noAuth, h.register)
+	h.handle("POST", "/auth/login", noAuth, h.login)
+	h.handle("POST", "/applications", withAuth, h.createApplication)
+	h.handle("GET", "/applications/@me", withAuth, h.getMyApplication)
+	h.handle("PATCH", "/applications/@me", withAuth, h.editMyApplication)
+	h.handle("POST", "/applications/{app_id}/bot/reset-token", withAuth, h.resetBotToken)
+	h.handle("POST", "/oauth2/authorize", withAuth, h.authorizeBot)
+	h.handle("POST", "/channels/{channel_id}/invites", withAuth, h.createInvite)
+	h.handle("GET", "/invites/{code}", noAuth, h.getInvite)
+	h.handle("POST", "/invites/{code}", withAuth, h.acceptInvite)
+
+	// Users.
+	h.handle("GET", "/users/@me", withAuth, h.getMe)
+	h.handle("PATCH", "/users/@me", withAuth, h.editMe)
+	h.handle("GET", "/users/@me/guilds", withAuth, h.myGuilds)
+	h.handle("DELETE", "/users/@me/guilds/{guild_id}", withAuth, h.leaveGuild)
+	h.handle("GET", "/users/{user_id}", withAuth, h.getUser)
+
+	// Guilds.
+	h.handle("POST", "/guilds", withAuth, h.createGuild)
+	h.handle("GET", "/guilds/{guild_id}", withAuth, h.getGuild)
+	h.handle("PATCH", "/guilds/{guild_id}", withAuth, h.editGuild)
+	h.handle("DELETE", "/guilds/{guild_id}", withAuth, h.deleteGuild)
+	h.handle("GET", "/guilds/{guild_id}/channels", withAuth, h.listChannels)
+	h.handle("POST", "/guilds/{guild_id}/channels", withAuth, h.createChannel)
+	h.handle("PATCH", "/guilds/{guild_id}/channels", withAuth, h.moveChannels)
+	h.handle("GET", "/guilds/{guild_id}/members", withAuth, h.listMembers)
+	h.handle("PATCH", "/guilds/{guild_id}/members/@me", withAuth, h.editMyMember)
+	h.handle("GET", "/guilds/{guild_id}/members/{user_id}", withAuth, h.getMember)
+	h.handle("PATCH", "/guilds/{guild_id}/members/{user_id}", withAuth, h.editMember)
+	h.handle("DELETE", "/guilds/{guild_id}/members/{user_id}", withAuth, h.kickMember)
+	h.handle("PUT", "/guilds/{guild_id}/members/{user_id}/roles/{role_id}", withAuth, h.addMemberRole)
+	h.handle("DELETE", "/guilds/{guild_id}/members/{user_id}/roles/{role_id}", withAuth, h.removeMemberRole)
+	h.handle("GET", "/guilds/{guild_id}/roles", withAuth, h.listRoles)
+	h.handle("POST", "/guilds/{guild_id}/roles", withAuth, h.createRole)
+	h.handle("GET", "/guilds/{guild_id}/roles/{role_id}", withAuth, h.getRole)
+	h.handle("PATCH", "/guilds/{guild_id}/roles/{role_id}", withAuth, h.editRole)
+	h.handle("DELETE", "/guilds/{guild_id}/roles/{role_id}", withAuth, h.deleteRole)
+
+	// Channels.
+	h.handle("GET", "/channels/{channel_id}", withAuth, h.getChannel)
+	h.handle("PATCH", "/channels/{channel_id}", withAuth, h.editChannel)
+	h.handle("DELETE", "/channels/{channel_id}", withAuth, h.deleteChannel)
+	h.handle("PUT", "/channels/{channel_id}/permissions/{overwrite_id}", withAuth, h.putOverwrite)
+	h.handle("DELETE", "/channels/{channel_id}/permissions/{overwrite_id}", withAuth, h.deleteOverwrite)
+	h.handle("POST", "/channels/{channel_id}/typing", withAuth, h.typing)
+
+	// Messages.
+	h.handle("GET", "/channels/{channel_id}/messages", withAuth, h.listMessages)
+	h.handle("POST", "/channels/{channel_id}/messages", withAuth, h.createMessage)
+	h.handle("POST", "/channels/{channel_id}/messages/bulk-delete", withAuth, h.bulkDelete)
+	h.handle("GET", "/channels/{channel_id}/messages/{message_id}", withAuth, h.getMessage)
+	h.handle("PATCH", "/channels/{channel_id}/messages/{message_id}", withAuth, h.editMessage)
+	h.handle("DELETE", "/channels/{channel_id}/messages/{message_id}", withAuth, h.deleteMessage)
+
+	// Gateway discovery.
+	h.handle("GET", "/gateway", noAuth, h.gateway)
+	h.handle("GET", "/gateway/bot", withAuth, h.gatewayBot)
+}
+
+// gatewayURL builds the WebSocket URL from the request's Host, so clients
+// reach the gateway on the address they reached the API on.
+func (h *Handler) gatewayURL(r *http.Request) string {
+	scheme := "ws"
+	if r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https" {
+		scheme = "wss"
+	}
+	return scheme + "://" + r.Host + h.cfg.GatewayPath
+}
+
+func (h *Handler) gateway(w http.ResponseWriter, r *http.Request, _ *chat.User) error {
+	writeJSON(w, http.StatusOK, map[string]string{"url": h.gatewayURL(r)})
+	return nil
+}
+
+func (h *Handler) gatewayBot(w http.ResponseWriter, r *http.Request, _ *chat.User) error {
+	writeJSON(w, http.StatusOK, map[string]any{
+		"url":    h.gatewayURL(r),
+		"shards": 1,
+		"session_start_limit": map[string]int{
+			"total": 1000, "remaining": 999, "reset_after": 14400000, "max_concurrency": 1,
+		},
+	})
+	return nil
+}

@@ -1,0 +1,402 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+	"sort"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/accordchat/accord/internal/auth"
+	"github.com/accordchat/accord/internal/chat"
+	"github.com/accordchat/accord/internal/protocol"
+	"github.com/accordchat/accord/internal/store"
+)
+
+var errUsernameTaken = protocol.InvalidForm(protocol.FieldError{Path: "username", Code: "USERNAME_ALREADY_TAKEN",
+	Message: "Username is unavailable. Try adding numbers, letters, underscores _ , or periods."})
+
+func validUsername(name string) *protocol.FieldError {
+	n := utf8.RuneCountInString(name)
+	if n < 2 || n > 32 {
+		f := lengthError("username", 2, 32)
+		return &f
+	}
+	for _, r := range name {
+		ok := r == '_' || r == '.' || r == '-' || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9')
+		if !ok {
+			return &protocol.FieldError{Path: "username", Code: "USERNAME_INVALID_CHARACTERS",
+				Message: "Username can only contain letters, numbers, underscores _ , periods . and dashes -."}
+		}
+	}
+	return nil
+}
+
+// register creates a user account and returns its first token.
+func (h *Handler) register(w http.ResponseWriter, r *http.Request, _ *chat.User) error {
+	var body struct {
+		Username   string `json:"username"`
+		Password   string `json:"password"`
+		GlobalName string `json:"global_name"`
+	}
+	if err := h.decode(w, r, &body); err != nil {
+		return err
+	}
+	var fields []protocol.FieldError
+	if f := validUsername(body.Username); f != nil {
+		fields = append(fields, *f)
+	}
+	if n := utf8.RuneCountInString(body.Password); n < 6 || n > 128 {
+		fields = append(fields, lengthError("password", 6, 128))
+	}
+	if len(fields) > 0 {
+		return protocol.InvalidForm(fields...)
+	}
+	hash, err := auth.HashPassword(body.Password)
+	if err != nil {
+		return err
+	}
+	u := chat.User{ID: h.ids.Next(), Username: body.Username, GlobalName: body.GlobalName}
+	if err := h.st.CreateUser(r.Context(), u, chat.Credentials{UserID: u.ID, PasswordHash: hash}); err != nil {
+		if errors.Is(err, store.ErrExists) {
+			return errUsernameTaken
+		}
+		return err
+	}
+	token, err := h.issueToken(r, u.ID)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"token": token, "user_id": u.ID})
+	return nil
+}
+
+func (h *Handler) issueToken(r *http.Request, userID chat.ID) (string, error) {
+	token, hash, err := auth.NewToken(userID)
+	if err != nil {
+		return "", err
+	}
+	if err := h.st.PutToken(r.Context(), hash, userID); err != nil {
+		return "", err
+	}
+	return token, nil
+}
+
+var errInvalidLogin = protocol.InvalidForm(
+	protocol.FieldError{Path: "login", Code: "INVALID_LOGIN", Message: "Login or password is invalid."},
+	protocol.FieldError{Path: "password", Code: "INVALID_LOGIN", Message: "Login or password is invalid."})
+
+func (h *Handler) login(w http.ResponseWriter, r *http.Request, _ *chat.User) error {
+	var body struct {
+		Login    string `json:"login"`
+		Password string `json:"password"`
+	}
+	if err := h.decode(w, r, &body); err != nil {
+		return err
+	}
+	u, err := h.st.UserByName(r.Context(), body.Login)
+	if errors.Is(err, store.ErrNotFound) {
+		return errInvalidLogin
+	}
+	if err != nil {
+		return err
+	}
+	cred, err := h.st.Credentials(r.Context(), u.ID)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && (len(cred.PasswordHash) == 0 || !auth.CheckPassword(cred.PasswordHash, body.Password))) {
+		return errInvalidLogin
+	}
+	if err != nil {
+		return err
+	}
+	token, err := h.issueToken(r, u.ID)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"token": token, "user_id": u.ID})
+	return nil
+}
+
+// currentUser is the user object of GET /users/@me, with the private fields
+// Discord adds for the owner.
+type currentUser struct {
+	protocol.User
+	MFAEnabled  bool    `json:"mfa_enabled"`
+	Locale      string  `json:"locale"`
+	Verified    bool    `json:"verified"`
+	Email       *string `json:"email"`
+	PremiumType int     `json:"premium_type"`
+}
+
+func (h *Handler) getMe(w http.ResponseWriter, _ *http.Request, u *chat.User) error {
+	writeJSON(w, http.StatusOK, currentUser{User: protocol.UserObject(*u), Locale: "en-US", Verified: true})
+	return nil
+}
+
+func (h *Handler) editMe(w http.ResponseWriter, r *http.Request, u *chat.User) error {
+	var body struct {
+		Username   *string        `json:"username"`
+		GlobalName nullableString `json:"global_name"`
+		Avatar     nullableString `json:"avatar"`
+	}
+	if err := h.decode(w, r, &body); err != nil {
+		return err
+	}
+	nu := *u
+	if body.Username != nil {
+		if f := validUsername(*body.Username); f != nil {
+			return protocol.InvalidForm(*f)
+		}
+		nu.Username = *body.Username
+	}
+	if p := body.GlobalName.ptr(); p != nil {
+		if utf8.RuneCountInString(*p) > 32 {
+			return protocol.InvalidForm(lengthError("global_name", 1, 32))
+		}
+		nu.GlobalName = *p
+	}
+	if p := body.Avatar.ptr(); p != nil {
+		nu.Avatar = *p
+	}
+	if err := h.st.UpdateUser(r.Context(), nu); err != nil {
+		if errors.Is(err, store.ErrExists) {
+			return errUsernameTaken
+		}
+		return err
+	}
+	h.guilds.UserChanged(nu)
+	writeJSON(w, http.StatusOK, currentUser{User: protocol.UserObject(nu), Locale: "en-US", Verified: true})
+	return nil
+}
+
+func (h *Handler) getUser(w http.ResponseWriter, r *http.Request, _ *chat.User) error {
+	id, err := pathID(r, "user_id")
+	if err != nil {
+		return err
+	}
+	u, err := h.guilds.User(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, protocol.UserObject(u))
+	return nil
+}
+
+func (h *Handler) myGuilds(w http.ResponseWriter, r *http.Request, u *chat.User) error {
+	limit, err := queryInt(r, "limit", 200, 1, 200)
+	if err != nil {
+		return err
+	}
+	before, err := queryID(r, "before")
+	if err != nil {
+		return err
+	}
+	after, err := queryID(r, "after")
+	if err != nil {
+		return err
+	}
+	ids, err := h.st.UserGuilds(r.Context(), u.ID)
+	if err != nil {
+		return err
+	}
+	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	out := []protocol.PartialGuild{}
+	for _, id := range ids {
+		if (before != 0 && id >= before) || id <= after {
+			continue
+		}
+		g, err := h.guilds.UserGuild(r.Context(), id, u.ID)
+		if errors.Is(err, chat.ErrUnknownGuild) || errors.Is(err, chat.ErrMissingAccess) {
+			continue // left or deleted since the index was read
+		}
+		if err != nil {
+			return err
+		}
+		out = append(out, g)
+	}
+	if before != 0 && len(out) > limit {
+		out = out[len(out)-limit:]
+	} else if len(out) > limit {
+		out = out[:limit]
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func (h *Handler) leaveGuild(w http.ResponseWriter, r *http.Request, u *chat.User) error {
+	guildID, err := pathID(r, "guild_id")
+	if err != nil {
+		return err
+	}
+	if err := h.guilds.RemoveMember(r.Context(), guildID, u.ID, u.ID); err != nil {
+		return err
+	}
+	return noContent(w)
+}
+
+// applicationObject is Discord's application object.
+type applicationObject struct {
+	ID                  chat.ID       `json:"id"`
+	Name                string        `json:"name"`
+	Icon                *string       `json:"icon"`
+	Description         string        `json:"description"`
+	Summary             string        `json:"summary"`
+	BotPublic           bool          `json:"bot_public"`
+	BotRequireCodeGrant bool          `json:"bot_require_code_grant"`
+	VerifyKey           string        `json:"verify_key"`
+	Flags               uint64        `json:"flags"`
+	Owner               protocol.User `json:"owner"`
+	Team                *struct{}     `json:"team"`
+	Bot                 protocol.User `json:"bot"`
+}
+
+func (h *Handler) applicationObject(r *http.Request, app chat.Application) (applicationObject, error) {
+	owner, err := h.guilds.User(r.Context(), app.OwnerID)
+	if err != nil {
+		return applicationObject{}, err
+	}
+	bot, err := h.guilds.User(r.Context(), app.BotID)
+	if err != nil {
+		return applicationObject{}, err
+	}
+	return applicationObject{ID: app.ID, Name: app.Name, BotPublic: true, Flags: app.Flags,
+		Owner: protocol.UserObject(owner), Bot: protocol.UserObject(bot)}, nil
+}
+
+// newAppFlags are the flags a new application starts with: the privileged
+// intents enabled, as Discord allows for a bot in fewer than 100 guilds.
+const newAppFlags = chat.AppFlagGatewayPresenceLimited | chat.AppFlagGatewayGuildMembersLimited | chat.AppFlagGatewayMessageContentLimited
+
+// intentFlags are the application flags a bot may change itself.
+const intentFlags = chat.AppFlagGatewayPresence | chat.AppFlagGatewayPresenceLimited |
+	chat.AppFlagGatewayGuildMembers | chat.AppFlagGatewayGuildMembersLimited |
+	chat.AppFlagGatewayMessageContent | chat.AppFlagGatewayMessageContentLimited
+
+func (h *Handler) createApplication(w http.ResponseWriter, r *http.Request, u *chat.User) error {
+	if u.Bot {
+		return chat.ErrMissingAccess
+	}
+	var body struct {
+		Name string `json:"name"`
+	}
+	if err := h.decode(w, r, &body); err != nil {
+		return err
+	}
+	body.Name = strings.TrimSpace(body.Name)
+	if n := utf8.RuneCountInString(body.Name); n < 2 || n > 32 {
+		return protocol.InvalidForm(lengthError("name", 2, 32))
+	}
+	app := chat.Application{ID: h.ids.Next(), Name: body.Name, OwnerID: u.ID, Flags: newAppFlags}
+	bot := chat.User{ID: h.ids.Next(), Bot: true, ApplicationID: app.ID}
+	// The bot is named after the application; usernames are unique, so a
+	// taken name gets the bot's ID appended.
+	base := strings.Map(func(r rune) rune {
+		if r == '_' || r == '.' || r == '-' || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9') {
+			return r
+		}
+		return '_'
+	}, body.Name)
+	for _, name := range []string{base, base + "-" + bot.ID.String()} {
+		bot.Username = name
+		err := h.st.CreateUser(r.Context(), bot, chat.Credentials{UserID: bot.ID})
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, store.ErrExists) {
+			return err
+		}
+	}
+	app.BotID = bot.ID
+	if err := h.st.PutApplication(r.Context(), app); err != nil {
+		return err
+	}
+	obj, err := h.applicationObject(r, app)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, obj)
+	return nil
+}
+
+func (h *Handler) myApplication(r *http.Request, u *chat.User) (chat.Application, error) {
+	if !u.Bot {
+		return chat.Application{}, errUnauthorized
+	}
+	app, err := h.st.ApplicationByBot(r.Context(), u.ID)
+	if errors.Is(err, store.ErrNotFound) {
+		return chat.Application{}, chat.ErrUnknownApp
+	}
+	return app, err
+}
+
+func (h *Handler) getMyApplication(w http.ResponseWriter, r *http.Request, u *chat.User) error {
+	app, err := h.myApplication(r, u)
+	if err != nil {
+		return err
+	}
+	obj, err := h.applicationObject(r, app)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, obj)
+	return nil
+}
+
+func (h *Handler) editMyApplication(w http.ResponseWriter, r *http.Request, u *chat.User) error {
+	app, err := h.myApplication(r, u)
+	if err != nil {
+		return err
+	}
+	var body struct {
+		Flags *uint64 `json:"flags"`
+	}
+	if err := h.decode(w, r, &body); err != nil {
+		return err
+	}
+	if body.Flags != nil {
+		if *body.Flags&^intentFlags != 0 {
+			return protocol.InvalidForm(protocol.FieldError{Path: "flags", Code: "APPLICATION_FLAGS_INVALID",
+				Message: "Only gateway intent flags may be changed."})
+		}
+		app.Flags = app.Flags&^intentFlags | *body.Flags
+		if err := h.st.PutApplication(r.Context(), app); err != nil {
+			return err
+		}
+	}
+	obj, err := h.applicationObject(r, app)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, obj)
+	return nil
+}
+
+func (h *Handler) ownedApplication(r *http.Request, u *chat.User, id chat.ID) (chat.Application, error) {
+	app, err := h.st.Application(r.Context(), id)
+	if errors.Is(err, store.ErrNotFound) {
+		return chat.Application{}, chat.ErrUnknownApp
+	}
+	if err != nil {
+		return chat.Application{}, err
+	}
+	if app.OwnerID != u.ID {
+		return chat.Application{}, chat.ErrMissingAccess
+	}
+	return app, nil
+}
+
+func (h *Handler) resetBotToken(w http.ResponseWriter, r *http.Request, u *chat.User) error {
+	id, err := pathID(r, "app_id")
+	if err != nil {
+		return err
+	}
+	app, err := h.ownedApplication(r, u, id)
+	if err != nil {
+		return err
+	}
+	token, err := h.issueToken(r, app.BotID)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"token": token})
+	return nil
+}

@@ -1,0 +1,254 @@
+// Package bench holds the load generators behind `accord bench`. They talk
+// to a running server over its public API only, like any client, so the
+// same scenario measures an in-process, child-process or remote server.
+package bench
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// IngestConfig configures the ingest scenario. Zero values mean defaults.
+type IngestConfig struct {
+	// Target is the server's base URL, e.g. "http://127.0.0.1:8080". Required.
+	Target string
+	// Clients is the number of concurrent REST clients. Default 16.
+	Clients int
+	// Duration is how long clients post. Default 10 s.
+	Duration time.Duration
+	// Channels is the number of channels (in one guild) the clients spread
+	// over. Default 1.
+	Channels int
+	// Guilds spreads the clients over this many guilds (each with
+	// Channels channels). Default 1.
+	Guilds int
+	// Progress receives a line per second while running; nil discards.
+	Progress io.Writer
+}
+
+// IngestResult holds the figures of one run. The JSON keys are the
+// contract of `accord bench ingest --json`.
+type IngestResult struct {
+	Messages   int64   `json:"messages"`
+	MsgsPerSec float64 `json:"msgs_per_sec"`
+	P50ms      float64 `json:"p50_ms"`
+	P99ms      float64 `json:"p99_ms"`
+	Errors     int64   `json:"errors"`
+	Clients    int     `json:"clients"`
+	Channels   int     `json:"channels"`
+	Guilds     int     `json:"guilds"`
+	Seconds    float64 `json:"seconds"`
+}
+
+// Ingest registers a user, creates the guilds and channels, then has
+// Clients goroutines post messages as fast as the server answers for
+// Duration, and reports throughput and latency of acknowledged posts.
+func Ingest(ctx context.Context, cfg IngestConfig) (IngestResult, error) {
+	if cfg.Target == "" {
+		return IngestResult{}, errors.New("bench: IngestConfig.Target is required")
+	}
+	if cfg.Clients <= 0 {
+		cfg.Clients = 16
+	}
+	if cfg.Duration <= 0 {
+		cfg.Duration = 10 * time.Second
+	}
+	if cfg.Channels <= 0 {
+		cfg.Channels = 1
+	}
+	if cfg.Guilds <= 0 {
+		cfg.Guilds = 1
+	}
+	if cfg.Progress == nil {
+		cfg.Progress = io.Discard
+	}
+	c := &client{
+		base: strings.TrimRight(cfg.Target, "/") + "/api/v10",
+		http: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: cfg.Clients * 2, MaxConnsPerHost: cfg.Clients * 2}},
+	}
+	channels, err := c.setup(ctx, cfg.Guilds, cfg.Channels)
+	if err != nil {
+		return IngestResult{}, err
+	}
+
+	var sent, failed atomic.Int64
+	lat := make([][]time.Duration, cfg.Clients)
+	runCtx, cancel := context.WithTimeout(ctx, cfg.Duration)
+	defer cancel()
+	start := time.Now()
+	var wg sync.WaitGroup
+	for i := 0; i < cfg.Clients; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			ch := channels[i%len(channels)]
+			body := []byte(fmt.Sprintf(`{"content":"bench message from client %d with some text to make it realistic"}`, i))
+			for runCtx.Err() == nil {
+				t0 := time.Now()
+				status, err := c.do(runCtx, "POST", "/channels/"+ch+"/messages", body, nil)
+				if runCtx.Err() != nil {
+					return
+				}
+				if err != nil || status != http.StatusOK {
+					failed.Add(1)
+					if status == http.StatusTooManyRequests {
+						time.Sleep(10 * time.Millisecond)
+					}
+					continue
+				}
+				lat[i] = append(lat[i], time.Since(t0))
+				sent.Add(1)
+			}
+		}(i)
+	}
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	last := int64(0)
+loop:
+	for {
+		select {
+		case <-done:
+			break loop
+		case t := <-tick.C:
+			n := sent.Load()
+			fmt.Fprintf(cfg.Progress, "ingest: %4.0fs  %8d messages  %8d msgs/s  %d errors\n",
+				t.Sub(start).Seconds(), n, n-last, failed.Load())
+			last = n
+		}
+	}
+	elapsed := time.Since(start)
+	var all []time.Duration
+	for _, l := range lat {
+		all = append(all, l...)
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i] < all[j] })
+	res := IngestResult{
+		Messages: sent.Load(), Errors: failed.Load(), Clients: cfg.Clients,
+		Channels: cfg.Channels, Guilds: cfg.Guilds, Seconds: round(elapsed.Seconds(), 2),
+	}
+	res.MsgsPerSec = round(float64(res.Messages)/elapsed.Seconds(), 1)
+	res.P50ms = round(ms(percentile(all, 0.50)), 3)
+	res.P99ms = round(ms(percentile(all, 0.99)), 3)
+	return res, nil
+}
+
+func percentile(sorted []time.Duration, q float64) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	i := int(q * float64(len(sorted)-1))
+	return sorted[i]
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+func round(v float64, digits int) float64 {
+	p := 1.0
+	for i := 0; i < digits; i++ {
+		p *= 10
+	}
+	return float64(int64(v*p+0.5)) / p
+}
+
+// client is a minimal REST client with one user's token.
+type client struct {
+	base  string
+	token string
+	http  *http.Client
+}
+
+func (c *client) do(ctx context.Context, method, path string, body []byte, out any) (int, error) {
+	req, err := http.NewRequestWithContext(ctx, method, c.base+path, bytes.NewReader(body))
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if c.token != "" {
+		req.Header.Set("Authorization", c.token)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	if out != nil && resp.StatusCode < 300 {
+		if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+			return resp.StatusCode, fmt.Errorf("bench: decode %s %s: %w", method, path, err)
+		}
+		return resp.StatusCode, nil
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	return resp.StatusCode, nil
+}
+
+func (c *client) must(ctx context.Context, method, path string, body any, out any) error {
+	b, err := json.Marshal(body)
+	if err != nil {
+		return err
+	}
+	status, err := c.do(ctx, method, path, b, out)
+	if err != nil {
+		return err
+	}
+	if status >= 300 {
+		return fmt.Errorf("bench: %s %s: status %d", method, path, status)
+	}
+	return nil
+}
+
+// setup registers a fresh user and creates guilds × channels text channels.
+func (c *client) setup(ctx context.Context, guilds, channels int) ([]string, error) {
+	var suffix [4]byte
+	_, _ = rand.Read(suffix[:])
+	name := "bench-" + hex.EncodeToString(suffix[:])
+	var reg struct {
+		Token string `json:"token"`
+	}
+	if err := c.must(ctx, "POST", "/auth/register", map[string]string{"username": name, "password": "bench-password"}, &reg); err != nil {
+		return nil, err
+	}
+	c.token = reg.Token
+	var out []string
+	for g := 0; g < guilds; g++ {
+		var guild struct {
+			ID string `json:"id"`
+		}
+		if err := c.must(ctx, "POST", "/guilds", map[string]string{"name": fmt.Sprintf("bench guild %d", g)}, &guild); err != nil {
+			return nil, err
+		}
+		var list []struct {
+			ID string `json:"id"`
+		}
+		if err := c.must(ctx, "GET", "/guilds/"+guild.ID+"/channels", nil, &list); err != nil {
+			return nil, err
+		}
+		if len(list) == 0 {
+			return nil, errors.New("bench: new guild has no channel")
+		}
+		out = append(out, list[0].ID)
+		for i := 1; i < channels; i++ {
+			var ch struct {
+				ID string `json:"id"`
+			}
+			if err := c.must(ctx, "POST", "/guilds/"+guild.ID+"/channels", map[string]any{"name": fmt.Sprintf("bench-%d", i), "type": 0}, &ch); err != nil {
+				return nil, err
+			}
+			out = append(out, ch.ID)
+		}
+	}
+	return out, nil
+}

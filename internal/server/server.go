@@ -1,0 +1,216 @@
+// Package server is Accord's composition root: it opens the store, makes the
+// snowflake generator, the guild registry, the data service, the REST API
+// and (see gateway.go) the WebSocket gateway, and serves them on one HTTP
+// listener. New builds, Start serves, Shutdown stops in reverse order.
+//
+// A Server's methods are safe for concurrent use.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/accordchat/accord/internal/api"
+	"github.com/accordchat/accord/internal/data"
+	"github.com/accordchat/accord/internal/guild"
+	"github.com/accordchat/accord/internal/snowflake"
+	"github.com/accordchat/accord/internal/store"
+	"github.com/accordchat/accord/internal/store/pebble"
+)
+
+// Config configures a Server. The zero value of each field means its
+// default.
+type Config struct {
+	// Addr is the listen address. Default "127.0.0.1:8080"; port 0 picks
+	// a free one (see Addr).
+	Addr string
+	// DataDir holds the embedded store. Default "./data".
+	DataDir string
+	// Store names the backend: "pebble" (default). Other backends are
+	// wired by later issues.
+	Store string
+	// NodeID is the snowflake worker ID (0–31). Default 0.
+	NodeID int
+	// Logger defaults to slog.Default().
+	Logger *slog.Logger
+	// MaxBodyBytes caps REST request bodies. Default 1 MiB.
+	MaxBodyBytes int64
+	// GuildInbox bounds each guild actor's inbox. Default 1024.
+	GuildInbox int
+	// GuildIdleTimeout stops idle guild actors. Default 5 minutes.
+	GuildIdleTimeout time.Duration
+	// Gateway holds the gateway's settings (see gateway.go).
+	Gateway GatewayConfig
+}
+
+// Server is one Accord node.
+type Server struct {
+	cfg    Config
+	log    *slog.Logger
+	Store  store.Store
+	IDs    *snowflake.Generator
+	Data   *data.Service
+	Guilds *guild.Registry
+	API    *api.Handler
+
+	mux      *http.ServeMux
+	http     *http.Server
+	ln       net.Listener
+	serving  atomic.Bool
+	mu       sync.Mutex
+	closers  []func(ctx context.Context) error // run by Shutdown before the registry and store close; guarded by mu
+	serveErr chan error
+	stopOnce sync.Once
+	stopErr  error
+}
+
+// New builds a Server: it opens the store and wires every component, but
+// does not listen yet.
+func New(cfg Config) (*Server, error) {
+	if cfg.Addr == "" {
+		cfg.Addr = "127.0.0.1:8080"
+	}
+	if cfg.DataDir == "" {
+		cfg.DataDir = "./data"
+	}
+	if cfg.Store == "" {
+		cfg.Store = "pebble"
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger.WithGroup("server"), mux: http.NewServeMux(), serveErr: make(chan error, 1)}
+
+	var err error
+	switch cfg.Store {
+	case "pebble":
+		s.Store, err = pebble.New(pebble.Config{Dir: cfg.DataDir})
+	default:
+		return nil, fmt.Errorf("server: unknown store %q (want pebble)", cfg.Store)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("server: open %s store in %s: %w", cfg.Store, cfg.DataDir, err)
+	}
+	fail := func(err error) (*Server, error) {
+		_ = s.Store.Close()
+		return nil, err
+	}
+	if s.IDs, err = snowflake.New(cfg.NodeID, 0); err != nil {
+		return fail(fmt.Errorf("server: %w", err))
+	}
+	if s.Data, err = data.New(data.Config{Store: s.Store}); err != nil {
+		return fail(err)
+	}
+	s.Guilds, err = guild.New(guild.Config{Store: s.Store, Data: s.Data, IDs: s.IDs, Logger: cfg.Logger,
+		InboxSize: cfg.GuildInbox, IdleTimeout: cfg.GuildIdleTimeout})
+	if err != nil {
+		return fail(err)
+	}
+	s.API, err = api.New(api.Config{Store: s.Store, Guilds: s.Guilds, IDs: s.IDs, Logger: cfg.Logger,
+		MaxBodyBytes: cfg.MaxBodyBytes})
+	if err != nil {
+		return fail(err)
+	}
+	s.mux.Handle("/api/", s.API)
+	s.mux.Handle("/api", s.API)
+	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		if !s.serving.Load() {
+			http.Error(w, "starting", http.StatusServiceUnavailable)
+			return
+		}
+		w.Header().Set("Content-Type", "text/plain")
+		_, _ = w.Write([]byte("ok\n"))
+	})
+	if err := s.mountGateway(); err != nil {
+		s.Guilds.Close()
+		return fail(err)
+	}
+	s.http = &http.Server{
+		Handler:           s.mux,
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn),
+	}
+	return s, nil
+}
+
+// Handle mounts an extra handler on the server's mux (e.g. the gateway or
+// the web client). Call it before Start.
+func (s *Server) Handle(pattern string, h http.Handler) { s.mux.Handle(pattern, h) }
+
+// OnShutdown registers f to run at Shutdown after the listener stops
+// accepting and in-flight requests finish, before the guild registry and
+// the store close (e.g. the gateway sending op 7 RECONNECT).
+func (s *Server) OnShutdown(f func(ctx context.Context) error) {
+	s.mu.Lock()
+	s.closers = append(s.closers, f)
+	s.mu.Unlock()
+}
+
+// Start listens on Config.Addr and serves in the background until Shutdown.
+func (s *Server) Start(ctx context.Context) error {
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", s.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("server: listen %s: %w", s.cfg.Addr, err)
+	}
+	s.ln = ln
+	s.serving.Store(true)
+	go func() {
+		err := s.http.Serve(ln)
+		if errors.Is(err, http.ErrServerClosed) {
+			err = nil
+		}
+		s.serveErr <- err
+	}()
+	s.log.Info("serving", "addr", ln.Addr().String(), "data", s.cfg.DataDir, "store", s.cfg.Store)
+	return nil
+}
+
+// Addr is the address the server listens on (after Start).
+func (s *Server) Addr() string {
+	if s.ln == nil {
+		return s.cfg.Addr
+	}
+	return s.ln.Addr().String()
+}
+
+// URL is the server's base URL, e.g. "http://127.0.0.1:8080".
+func (s *Server) URL() string { return "http://" + s.Addr() }
+
+// Wait blocks until the HTTP server stops and returns why (nil after
+// Shutdown). Call it at most once.
+func (s *Server) Wait() error { return <-s.serveErr }
+
+// Shutdown stops accepting connections, waits for in-flight requests (until
+// ctx ends), runs the OnShutdown hooks, stops the guild actors after their
+// pending writes, and closes the store.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.stopOnce.Do(func() {
+		s.serving.Store(false)
+		var errs []error
+		if err := s.http.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("server: http shutdown: %w", err))
+		}
+		s.mu.Lock()
+		closers := append([]func(context.Context) error(nil), s.closers...)
+		s.mu.Unlock()
+		for i := len(closers) - 1; i >= 0; i-- {
+			if err := closers[i](ctx); err != nil {
+				errs = append(errs, err)
+			}
+		}
+		s.Guilds.Close()
+		if err := s.Store.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("server: close store: %w", err))
+		}
+		s.stopErr = errors.Join(errs...)
+	})
+	return s.stopErr
+}
