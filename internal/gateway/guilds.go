@@ -5,28 +5,18 @@ import (
 	"encoding/json"
 
 	"github.com/accordchat/accord/internal/chat"
-	"github.com/accordchat/accord/internal/protocol"
+	"github.com/accordchat/accord/internal/guild"
 )
 
-// Subscriber is a session as the guild layer sees it (guild.Session). *Session
-// implements it.
-type Subscriber interface {
-	ID() string
-	UserID() chat.ID
-	Intents() protocol.Intents
-	Bot() bool
-	Send(d *protocol.Dispatch)
-}
+// Subscriber is a session as the guild layer sees it. *Session implements
+// it.
+type Subscriber = guild.Session
 
 // MembersRequest is an op-8 request as passed to the guild layer.
-type MembersRequest struct {
-	Query     string    // username/nick prefix; "" with Limit 0 means everyone
-	Limit     int       // 0 = no limit (only with Query "")
-	UserIDs   []chat.ID // instead of Query
-	Presences bool
-}
+type MembersRequest = guild.MembersRequest
 
-// Guilds is what the gateway needs of the guild layer (the guild registry).
+// Guilds is what the gateway needs of the guild layer; *guild.Registry
+// implements it.
 type Guilds interface {
 	// Connect subscribes s to the guild; the guild itself sends
 	// GUILD_CREATE to s, so that the snapshot and later events are in order.
@@ -39,3 +29,9 @@ type Guilds interface {
 	// that are not members.
 	RequestMembers(ctx context.Context, guildID chat.ID, req MembersRequest) ([]json.RawMessage, []chat.ID, error)
 }
+
+var (
+	_ Guilds          = (*guild.Registry)(nil)
+	_ guild.Directory = (*Gateway)(nil)
+	_ guild.Session   = (*Session)(nil)
+)

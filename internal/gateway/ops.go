@@ -278,7 +278,7 @@ func (c *conn) requestMembers(ctx context.Context, s *Session, d json.RawMessage
 	if len(req.Nonce) > protocol.MaxNonce {
 		req.Nonce = ""
 	}
-	mr := MembersRequest{Limit: max(req.Limit, 0), Presences: req.Presences}
+	mr := MembersRequest{UserID: s.userID, Limit: max(req.Limit, 0)}
 	if len(req.UserIDs) > 0 {
 		mr.UserIDs = req.UserIDs[:min(len(req.UserIDs), 100)]
 	} else {

@@ -1,18 +1,42 @@
 package server
 
+import (
+	"github.com/accordchat/accord/internal/gateway"
+)
+
 // GatewayConfig holds the WebSocket gateway's settings, filled by cmd from
-// flags. The gateway package wires itself in mountGateway.
+// flags.
 type GatewayConfig struct {
 	// ResumeURL overrides READY's resume_gateway_url (default: derived
 	// from the request's Host).
 	ResumeURL string
+	// Options are the rest of the gateway's settings (heartbeat interval,
+	// queue bounds, resume window...); Accounts and Guilds are filled in
+	// here.
+	Options gateway.Config
 }
 
-// mountGateway is where the WebSocket gateway is built and mounted at
-// /gateway: gateway.New with s.Guilds (guild actors: Connect, Disconnect,
-// UpdatePresence, RequestMembers, SetDirectory) and s.Store (accounts), then
-// s.Handle("/gateway", gw) and s.OnShutdown(gw.Shutdown) so sessions get op 7
-// RECONNECT before the registry and store close.
+// mountGateway builds the WebSocket gateway on the guild registry and the
+// store, mounts it at /gateway, makes it the registry's session directory,
+// and registers its Shutdown so sessions get op 7 RECONNECT before the
+// registry and store close.
 func (s *Server) mountGateway() error {
+	cfg := s.cfg.Gateway.Options
+	cfg.Accounts = s.Store
+	cfg.Guilds = s.Guilds
+	if cfg.Logger == nil {
+		cfg.Logger = s.cfg.Logger
+	}
+	if s.cfg.Gateway.ResumeURL != "" {
+		cfg.ResumeURL = s.cfg.Gateway.ResumeURL
+	}
+	gw, err := gateway.New(cfg)
+	if err != nil {
+		return err
+	}
+	s.Gateway = gw
+	s.Guilds.SetDirectory(gw)
+	s.Handle("/gateway", gw)
+	s.OnShutdown(gw.Shutdown)
 	return nil
 }

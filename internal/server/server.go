@@ -19,6 +19,7 @@ import (
 
 	"github.com/accordchat/accord/internal/api"
 	"github.com/accordchat/accord/internal/data"
+	"github.com/accordchat/accord/internal/gateway"
 	"github.com/accordchat/accord/internal/guild"
 	"github.com/accordchat/accord/internal/snowflake"
 	"github.com/accordchat/accord/internal/store"
@@ -59,6 +60,8 @@ type Server struct {
 	Data   *data.Service
 	Guilds *guild.Registry
 	API    *api.Handler
+	// Gateway is the WebSocket gateway (see gateway.go).
+	Gateway *gateway.Gateway
 
 	mux      *http.ServeMux
 	http     *http.Server
