@@ -1,4 +1,4 @@
-package gateway
+package gateway_test
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/accordchat/accord/internal/chat"
+	"github.com/accordchat/accord/internal/gateway"
 	"github.com/accordchat/accord/internal/protocol"
 )
 
@@ -28,7 +29,7 @@ func hello(t *testing.T, c *client) {
 }
 
 func TestHelloAndHeartbeat(t *testing.T) {
-	e := newEnv(t, Config{HeartbeatInterval: 1234 * time.Millisecond})
+	e := newEnv(t, gateway.Config{HeartbeatInterval: 1234 * time.Millisecond})
 	c := dial(t, e.url+"?v=10&encoding=json")
 	f := c.expect(protocol.OpHello, "")
 	if string(f.D) != `{"heartbeat_interval":1234}` {
@@ -41,7 +42,7 @@ func TestHelloAndHeartbeat(t *testing.T) {
 }
 
 func TestIdentifyReadyAndGuildCreate(t *testing.T) {
-	e := newEnv(t, Config{})
+	e := newEnv(t, gateway.Config{})
 	tok := e.acc.addUser(botID, true, chat.AppFlagGatewayMessageContentLimited, e.gids...)
 	c := dial(t, e.url+"?v=10&encoding=json")
 	hello(t, c)
@@ -93,7 +94,7 @@ func TestIdentifyReadyAndGuildCreate(t *testing.T) {
 }
 
 func TestUserMayUsePrivilegedIntents(t *testing.T) {
-	e := newEnv(t, Config{})
+	e := newEnv(t, gateway.Config{})
 	tok := e.acc.addUser(userID, false, 0)
 	c := dial(t, e.url)
 	hello(t, c)
@@ -108,7 +109,7 @@ func TestCloseCodes(t *testing.T) {
 	tests := []struct {
 		name  string
 		query string
-		cfg   Config
+		cfg   gateway.Config
 		bot   uint64 // app flags; 0 = user account
 		run   func(c *client, tok string)
 		code  int // counted in Stats
@@ -137,12 +138,12 @@ func TestCloseCodes(t *testing.T) {
 			c2.expectClose(4007)
 			c.send(99, nil) // end the first connection too
 		}, code2: 4001},
-		{name: "4008 rate limited", code: 4008, cfg: Config{RateLimit: 5}, run: func(c *client, _ string) {
+		{name: "4008 rate limited", code: 4008, cfg: gateway.Config{RateLimit: 5}, run: func(c *client, _ string) {
 			for range 6 {
 				c.send(protocol.OpHeartbeat, nil)
 			}
 		}},
-		{name: "4009 heartbeat timeout", code: 4009, cfg: Config{HeartbeatInterval: 100 * time.Millisecond}, run: func(*client, string) {}},
+		{name: "4009 heartbeat timeout", code: 4009, cfg: gateway.Config{HeartbeatInterval: 100 * time.Millisecond}, run: func(*client, string) {}},
 		{name: "4010 invalid shard", code: 4010, run: func(c *client, tok string) {
 			c.send(protocol.OpIdentify, map[string]any{"token": tok, "intents": 1, "shard": []int{2, 2}})
 		}},
@@ -185,7 +186,7 @@ func TestCloseCodes(t *testing.T) {
 }
 
 func TestResumeReplaysMissedDispatches(t *testing.T) {
-	e := newEnv(t, Config{})
+	e := newEnv(t, gateway.Config{})
 	tok := e.acc.addUser(userID, false, 0, e.gids[0])
 	c := dial(t, e.url)
 	hello(t, c)
@@ -234,7 +235,7 @@ func TestResumeReplaysMissedDispatches(t *testing.T) {
 }
 
 func TestResumeAfterHeartbeatTimeout(t *testing.T) {
-	e := newEnv(t, Config{HeartbeatInterval: 100 * time.Millisecond})
+	e := newEnv(t, gateway.Config{HeartbeatInterval: 100 * time.Millisecond})
 	tok := e.acc.addUser(userID, false, 0, e.gids[0])
 	c := dial(t, e.url)
 	hello(t, c)
@@ -248,7 +249,7 @@ func TestResumeAfterHeartbeatTimeout(t *testing.T) {
 }
 
 func TestInvalidSession(t *testing.T) {
-	e := newEnv(t, Config{ResumeWindow: 50 * time.Millisecond})
+	e := newEnv(t, gateway.Config{ResumeWindow: 50 * time.Millisecond})
 	tok := e.acc.addUser(userID, false, 0, e.gids[0])
 	t.Run("unknown", func(t *testing.T) {
 		c := dial(t, e.url)
@@ -267,7 +268,7 @@ func TestInvalidSession(t *testing.T) {
 		c.expect(protocol.OpDispatch, "GUILD_CREATE")
 		_ = c.nc.Close()
 		checkFor(t, 2*time.Second, 5*time.Millisecond, func() error {
-			if e.gw.lookup(r.SessionID) != nil || e.rt.subscribed(e.gids[0], r.SessionID) {
+			if e.gw.HasSession(r.SessionID) || e.rt.subscribed(e.gids[0], r.SessionID) {
 				return errNotYet // still resumable, or still subscribed
 			}
 			return nil
@@ -286,7 +287,7 @@ func TestInvalidSession(t *testing.T) {
 		_ = c.closeWith(1000)
 		c.expectClose(1000)
 		checkFor(t, 2*time.Second, 5*time.Millisecond, func() error {
-			if e.gw.lookup(r.SessionID) != nil {
+			if e.gw.HasSession(r.SessionID) {
 				return errNotYet
 			}
 			return nil
@@ -295,7 +296,7 @@ func TestInvalidSession(t *testing.T) {
 }
 
 func TestSharding(t *testing.T) {
-	e := newEnv(t, Config{})
+	e := newEnv(t, gateway.Config{})
 	tok := e.acc.addUser(botID, true, 0, e.gids...)
 	for shard := range 2 {
 		c := dial(t, e.url)
@@ -325,7 +326,7 @@ func TestSharding(t *testing.T) {
 }
 
 func TestZlibStream(t *testing.T) {
-	e := newEnv(t, Config{})
+	e := newEnv(t, gateway.Config{})
 	tok := e.acc.addUser(userID, false, 0, e.gids[0])
 	c := dial(t, e.url+"?v=10&encoding=json&compress=zlib-stream")
 	hello(t, c)
@@ -350,7 +351,7 @@ func TestZlibStream(t *testing.T) {
 }
 
 func TestRequestGuildMembers(t *testing.T) {
-	e := newEnv(t, Config{})
+	e := newEnv(t, gateway.Config{})
 	e.rt.members = 2500
 	tok := e.acc.addUser(botID, true, chat.AppFlagGatewayGuildMembersLimited, e.gids[0])
 	c := dial(t, e.url)
@@ -384,7 +385,7 @@ func TestRequestGuildMembers(t *testing.T) {
 }
 
 func TestPresenceUpdate(t *testing.T) {
-	e := newEnv(t, Config{})
+	e := newEnv(t, gateway.Config{})
 	tok := e.acc.addUser(userID, false, 0, e.gids[0])
 	c := dial(t, e.url)
 	hello(t, c)
@@ -401,7 +402,7 @@ func TestPresenceUpdate(t *testing.T) {
 }
 
 func TestShutdownSendsReconnect(t *testing.T) {
-	e := newEnv(t, Config{})
+	e := newEnv(t, gateway.Config{})
 	tok := e.acc.addUser(userID, false, 0)
 	var cs []*client
 	for range 3 {
@@ -422,7 +423,7 @@ func TestShutdownSendsReconnect(t *testing.T) {
 }
 
 func TestSlowConsumerIsDisconnected(t *testing.T) {
-	e := newEnv(t, Config{SendQueueBytes: 64 << 10, SocketWriteBuffer: 16 << 10})
+	e := newEnv(t, gateway.Config{SendQueueBytes: 64 << 10, SocketWriteBuffer: 16 << 10})
 	gid := e.gids[0]
 	tok := e.acc.addUser(userID, false, 0, gid)
 	// The stalled client never reads after READY: its socket buffers fill,

@@ -1,4 +1,4 @@
-package gateway
+package gateway_test
 
 import (
 	"bytes"
@@ -22,6 +22,7 @@ import (
 
 	"github.com/accordchat/accord/internal/auth"
 	"github.com/accordchat/accord/internal/chat"
+	"github.com/accordchat/accord/internal/gateway"
 	"github.com/accordchat/accord/internal/protocol"
 	"github.com/accordchat/accord/internal/store"
 )
@@ -97,18 +98,18 @@ func (a *accounts) UserGuilds(_ context.Context, id chat.ID) ([]chat.ID, error) 
 // subscriptions and lets a test publish dispatches to a guild's sessions.
 type router struct {
 	mu        sync.Mutex
-	subs      map[chat.ID]map[string]Subscriber
+	subs      map[chat.ID]map[string]gateway.Subscriber
 	presences []json.RawMessage
 	members   int // how many members RequestMembers returns
 }
 
-func newRouter() *router { return &router{subs: map[chat.ID]map[string]Subscriber{}} }
+func newRouter() *router { return &router{subs: map[chat.ID]map[string]gateway.Subscriber{}} }
 
-func (r *router) Connect(_ context.Context, gid chat.ID, s Subscriber, _ int) error {
+func (r *router) Connect(_ context.Context, gid chat.ID, s gateway.Subscriber, _ int) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.subs[gid] == nil {
-		r.subs[gid] = map[string]Subscriber{}
+		r.subs[gid] = map[string]gateway.Subscriber{}
 	}
 	r.subs[gid][s.ID()] = s
 	s.Send(&protocol.Dispatch{Name: "GUILD_CREATE", Data: fmt.Appendf(nil, `{"id":"%d","unavailable":false,"channels":[]}`, gid)})
@@ -128,7 +129,7 @@ func (r *router) UpdatePresence(_ context.Context, _ chat.ID, p json.RawMessage)
 	return nil
 }
 
-func (r *router) RequestMembers(_ context.Context, _ chat.ID, req MembersRequest) ([]json.RawMessage, []chat.ID, error) {
+func (r *router) RequestMembers(_ context.Context, _ chat.ID, req gateway.MembersRequest) ([]json.RawMessage, []chat.ID, error) {
 	var out []json.RawMessage
 	for i := range r.members {
 		out = append(out, fmt.Appendf(nil, `{"user":{"id":"%d"}}`, i+1))
@@ -162,7 +163,7 @@ func (r *router) subscribers(gid chat.ID) int {
 // env is a gateway on 127.0.0.1:0 with in-memory accounts and router.
 type env struct {
 	t    *testing.T
-	gw   *Gateway
+	gw   *gateway.Gateway
 	acc  *accounts
 	rt   *router
 	srv  *httptest.Server
@@ -170,11 +171,11 @@ type env struct {
 	gids []chat.ID
 }
 
-func newEnv(t *testing.T, cfg Config) *env {
+func newEnv(t *testing.T, cfg gateway.Config) *env {
 	t.Helper()
 	e := &env{t: t, acc: newAccounts(), rt: newRouter()}
 	cfg.Accounts, cfg.Guilds = e.acc, e.rt
-	gw, err := New(cfg)
+	gw, err := gateway.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
