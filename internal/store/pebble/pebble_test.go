@@ -1,6 +1,7 @@
 package pebble
 
 import (
+	"sync"
 	"testing"
 	"time"
 
@@ -98,4 +99,82 @@ func equalInts(a, b []int64) bool {
 		}
 	}
 	return true
+}
+
+// TestBucketIndexUnderConcurrentPutAndDelete races deletes of a bucket's
+// last message against puts into the same bucket. If a delete could drop
+// the index entry after a put had committed, that put's message would be
+// stored but invisible to Messages.
+func TestBucketIndexUnderConcurrentPutAndDelete(t *testing.T) {
+	s := newTestStore(t)
+	ch := storetest.NewID()
+	base := time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC)
+	const rounds = 200
+	var wg sync.WaitGroup
+	for r := range rounds {
+		// Each round: one message alone in its bucket is deleted while
+		// another is put into that bucket.
+		at := storetest.BucketTime(snowflake.Bucket(snowflake.FromTime(base)) + int64(r))
+		victim, newcomer := storetest.MessageAt(ch, at, 0), storetest.MessageAt(ch, at.Add(time.Hour), 1)
+		storetest.PutMessages(t, s, []chat.Message{victim})
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			if err := s.DeleteMessage(t.Context(), ch, victim.ID); err != nil {
+				t.Error(err)
+			}
+		}()
+		go func() {
+			defer wg.Done()
+			if err := s.PutMessage(t.Context(), newcomer); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	var want []chat.ID
+	for r := range rounds {
+		at := storetest.BucketTime(snowflake.Bucket(snowflake.FromTime(base)) + int64(r))
+		want = append(want, storetest.MessageAt(ch, at.Add(time.Hour), 1).ID)
+	}
+	storetest.CheckPage(t, s, ch, want, store.Page{Limit: store.MaxPage})
+	storetest.CheckPage(t, s, ch, want, store.Page{After: 1, Limit: store.MaxPage})
+}
+
+// TestReopen checks that data written before Close is there after New.
+func TestReopen(t *testing.T) {
+	dir := t.TempDir()
+	s, err := New(Config{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := storetest.NewHistory(storetest.NewID(), time.Date(2022, 1, 1, 0, 0, 0, 0, time.UTC))
+	storetest.PutMessages(t, s, h.Messages)
+	u := chat.User{ID: storetest.NewID(), Username: "Persistent"}
+	if err := s.CreateUser(t.Context(), u, chat.Credentials{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatalf("second Close: %v", err)
+	}
+	s, err = New(Config{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	storetest.CheckPage(t, s, h.Channel, h.IDs, store.Page{Limit: store.MaxPage})
+	storetest.CheckPage(t, s, h.Channel, h.IDs, store.Page{After: 1, Limit: store.MaxPage})
+	got, err := s.UserByName(t.Context(), "persistent")
+	if err != nil || got.ID != u.ID {
+		t.Fatalf("UserByName after reopen = %+v, %v", got, err)
+	}
+}
+
+func TestNewNeedsDir(t *testing.T) {
+	if _, err := New(Config{}); err == nil {
+		t.Fatal("New with no Dir succeeded")
+	}
 }
