@@ -1,0 +1,72 @@
+//go:build integration
+
+package tiered_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/accordchat/accord/internal/chat"
+	"github.com/accordchat/accord/internal/store"
+	"github.com/accordchat/accord/internal/store/cql"
+	"github.com/accordchat/accord/internal/store/storetest"
+)
+
+// cqlHosts returns $ACCORD_CQL_HOSTS, default 127.0.0.1:9042 (scripts/cassandra start).
+func cqlHosts() []string {
+	if h := os.Getenv("ACCORD_CQL_HOSTS"); h != "" {
+		return strings.Split(h, ",")
+	}
+	return []string{"127.0.0.1:9042"}
+}
+
+func openCQL(t *testing.T) *cql.Store {
+	t.Helper()
+	s, err := cql.New(t.Context(), cql.Config{Hosts: cqlHosts(), Keyspace: "accord_test"})
+	if err != nil {
+		t.Fatalf("cql.New: %v", err)
+	}
+	return s
+}
+
+func TestConformanceCQL(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) store.Store {
+		s := newTiered(t, openPebble(t, t.TempDir()), openCQL(t))
+		t.Cleanup(func() { s.Close() })
+		return s
+	})
+}
+
+// TestLoseLocalCQL deletes the local directory of a Pebble-over-Cassandra
+// tier and finds everything acknowledged still there.
+func TestLoseLocalCQL(t *testing.T) {
+	localDir := filepath.Join(t.TempDir(), "local")
+	ch := storetest.NewID()
+	h := storetest.NewHistory(ch, time.Date(2023, 5, 1, 0, 0, 0, 0, time.UTC))
+	g := chat.Guild{ID: storetest.NewID(), Name: "kept", OwnerID: storetest.NewID()}
+
+	s := newTiered(t, openPebble(t, localDir), openCQL(t))
+	storetest.PutMessages(t, s, h.Messages)
+	if err := s.PutGuild(t.Context(), g); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.RemoveAll(localDir); err != nil {
+		t.Fatal(err)
+	}
+
+	s = newTiered(t, openPebble(t, localDir), openCQL(t))
+	defer s.Close()
+	for _, p := range []store.Page{{Limit: 100}, {After: 1, Limit: 100}, {Around: h.Boundary, Limit: 9}} {
+		storetest.CheckPage(t, s, ch, h.IDs, p)
+	}
+	got, err := s.Guild(t.Context(), g.ID)
+	if err != nil || !storetest.Equal(got, g) {
+		t.Fatalf("Guild after losing the local tier = %+v, %v", got, err)
+	}
+}
