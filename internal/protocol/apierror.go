@@ -57,7 +57,11 @@ func (e *APIError) MarshalJSON() ([]byte, error) {
 		body.Errors = map[string]any{}
 		for _, f := range e.Fields {
 			node := body.Errors
-			for _, part := range strings.Split(f.Path, ".") {
+			var parts []string
+			if f.Path != "" { // "" is an error of the whole body
+				parts = strings.Split(f.Path, ".")
+			}
+			for _, part := range parts {
 				next, ok := node[part].(map[string]any)
 				if !ok {
 					next = map[string]any{}
