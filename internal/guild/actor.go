@@ -32,6 +32,9 @@ type actor struct {
 	// view caches, per channel, which users may see it. It is dropped
 	// whenever roles, overwrites or membership change.
 	view map[chat.ID]map[chat.ID]bool
+	// gv caches the roles' permissions for protocol.Compute; dropped with
+	// view.
+	gv *protocol.GuildView
 
 	// outbox keeps events in the order the actor applied their changes:
 	// an event waits behind earlier message creates whose writes are
@@ -194,10 +197,14 @@ func (a *actor) load(ctx context.Context) error {
 // --- permissions ---
 
 func (a *actor) guildView() protocol.GuildView {
+	if a.gv != nil {
+		return *a.gv
+	}
 	v := protocol.GuildView{GuildID: a.id, OwnerID: a.guild.OwnerID, Roles: make(map[chat.ID]protocol.Permission, len(a.roles))}
 	for id, r := range a.roles {
 		v.Roles[id] = r.Permissions
 	}
+	a.gv = &v
 	return v
 }
 
@@ -265,7 +272,7 @@ func (a *actor) canView(userID, channelID chat.ID) bool {
 
 // invalidateView drops the visibility cache; called whenever roles,
 // overwrites, channels or membership change.
-func (a *actor) invalidateView() { a.view = nil }
+func (a *actor) invalidateView() { a.view, a.gv = nil, nil }
 
 // --- ordered fan-out ---
 

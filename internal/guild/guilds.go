@@ -599,6 +599,7 @@ func (r *Registry) DeleteRole(ctx context.Context, guildID, userID, roleID chat.
 			return fmt.Errorf("guild %d: delete role: %w", a.id, err)
 		}
 		delete(a.roles, roleID)
+		a.invalidateView()
 		for _, m := range a.members {
 			if hasID(m.Roles, roleID) {
 				c := *m

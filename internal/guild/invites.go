@@ -225,6 +225,7 @@ func (r *Registry) AuthorizeBot(ctx context.Context, guildID, userID chat.ID, ap
 				return fmt.Errorf("guild %d: bot role: %w", a.id, err)
 			}
 			a.roles[ro.ID] = &ro
+			a.invalidateView()
 			a.broadcast("GUILD_ROLE_CREATE", map[string]any{"guild_id": a.id, "role": protocol.RoleObject(ro)}, protocol.IntentGuilds, 0)
 			roles = []chat.ID{ro.ID}
 		}
