@@ -218,9 +218,11 @@ func TestApplicationsBotsAndOAuth(t *testing.T) {
 		Flags uint64  `json:"flags"`
 	}
 	bot.Must(t, 200, "PATCH", "/applications/@me", map[string]any{"flags": 1 << 19}, &mine)
-	bot.Must(t, 200, "GET", "/applications/@me", nil, &mine)
-	if mine.ID != app.ID || mine.Flags != 1<<19 {
-		t.Errorf("app @me %+v", mine)
+	for _, p := range []string{"/applications/@me", "/oauth2/applications/@me"} {
+		bot.Must(t, 200, "GET", p, nil, &mine)
+		if mine.ID != app.ID || mine.Flags != 1<<19 {
+			t.Errorf("%s: %+v", p, mine)
+		}
 	}
 
 	// Before authorisation the bot cannot post.

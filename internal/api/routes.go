@@ -12,6 +12,8 @@ func (h *Handler) routes() {
 	h.handle("POST", "/auth/login", noAuth, h.login)
 	h.handle("POST", "/applications", withAuth, h.createApplication)
 	h.handle("GET", "/applications/@me", withAuth, h.getMyApplication)
+	// discord.py's login fetches the application here.
+	h.handle("GET", "/oauth2/applications/@me", withAuth, h.getMyApplication)
 	h.handle("PATCH", "/applications/@me", withAuth, h.editMyApplication)
 	h.handle("POST", "/applications/{app_id}/bot/reset-token", withAuth, h.resetBotToken)
 	h.handle("POST", "/oauth2/authorize", withAuth, h.authorizeBot)

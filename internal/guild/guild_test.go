@@ -69,14 +69,14 @@ func (d *directory) UserSessions(id chat.ID) []Session {
 }
 
 type env struct {
-	t   *testing.T
+	t   testing.TB
 	r   *Registry
 	st  store.Store
 	ids *snowflake.Generator
 	dir *directory
 }
 
-func newEnv(t *testing.T, cfg Config) *env {
+func newEnv(t testing.TB, cfg Config) *env {
 	t.Helper()
 	st, err := pebble.New(pebble.Config{Dir: t.TempDir()})
 	if err != nil {
