@@ -81,8 +81,8 @@ func decodeJSON(b []byte, v any) error {
 	case errors.As(err, &syn):
 		return errInvalidJSON
 	case errors.As(err, &typ):
-		if typ.Field == "" {
-			return errInvalidJSON // e.g. an array where an object belongs
+		if typ.Field == "" { // e.g. an array where an object belongs
+			return protocol.InvalidForm(protocol.FieldError{Code: "DICT_TYPE_CONVERT", Message: "Only dictionaries may be used in a DictType"})
 		}
 		return protocol.InvalidForm(protocol.FieldError{Path: typ.Field, Code: typeCode(typ.Type.Kind().String()),
 			Message: fmt.Sprintf("Could not interpret %q as %s.", typ.Value, typ.Type.Kind())})
