@@ -120,6 +120,12 @@ const maxKnownBuckets = 1 << 20
 // not exist, and returns a ready Store. It fails with an error naming the
 // hosts when none of them answers.
 func New(ctx context.Context, cfg Config) (*Store, error) {
+	return newStore(ctx, cfg, nil)
+}
+
+// newStore is New with an optional query observer (tests count the
+// partitions a read touches with it).
+func newStore(ctx context.Context, cfg Config, observer gocql.QueryObserver) (*Store, error) {
 	if err := cfg.fill(); err != nil {
 		return nil, err
 	}
@@ -128,6 +134,7 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 	}
 	cluster := newCluster(cfg)
 	cluster.Keyspace = cfg.Keyspace
+	cluster.QueryObserver = observer
 	session, err := cluster.CreateSession()
 	if err != nil {
 		return nil, fmt.Errorf("cql: connect to %s: %w", strings.Join(cfg.Hosts, ","), err)
