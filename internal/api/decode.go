@@ -142,7 +142,7 @@ func queryInt(r *http.Request, name string, def, lo, hi int) (int, error) {
 // queryID parses an optional snowflake query parameter.
 func queryID(r *http.Request, name string) (chat.ID, error) {
 	s := r.URL.Query().Get(name)
-	if s == "" {
+	if s == "" || s == "0" { // libraries send after=0 for "from the start"
 		return 0, nil
 	}
 	id, err := chat.ParseID(s)
