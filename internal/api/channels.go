@@ -171,3 +171,38 @@ func (h *Handler) acceptInvite(w http.ResponseWriter, r *http.Request, u *chat.U
 	writeJSON(w, http.StatusOK, inv)
 	return nil
 }
+
+func (h *Handler) listChannelInvites(w http.ResponseWriter, r *http.Request, u *chat.User) error {
+	id, err := pathID(r, "channel_id")
+	if err != nil {
+		return err
+	}
+	invs, err := h.guilds.ChannelInvites(r.Context(), id, u.ID)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, invs)
+	return nil
+}
+
+func (h *Handler) listGuildInvites(w http.ResponseWriter, r *http.Request, u *chat.User) error {
+	id, err := pathID(r, "guild_id")
+	if err != nil {
+		return err
+	}
+	invs, err := h.guilds.GuildInvites(r.Context(), id, u.ID)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, invs)
+	return nil
+}
+
+func (h *Handler) deleteInvite(w http.ResponseWriter, r *http.Request, u *chat.User) error {
+	inv, err := h.guilds.DeleteInvite(r.Context(), r.PathValue("code"), u.ID)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, inv)
+	return nil
+}

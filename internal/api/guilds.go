@@ -490,3 +490,30 @@ func hasScope(scopes, want string) bool {
 	}
 	return false
 }
+
+func (h *Handler) moveRoles(w http.ResponseWriter, r *http.Request, u *chat.User) error {
+	id, err := pathID(r, "guild_id")
+	if err != nil {
+		return err
+	}
+	var body []struct {
+		ID       chat.ID `json:"id"`
+		Position *int    `json:"position"`
+	}
+	if err := h.decode(w, r, &body); err != nil {
+		return err
+	}
+	ps := make([]guild.RolePosition, 0, len(body))
+	for i, p := range body {
+		if p.Position == nil {
+			return protocol.InvalidForm(protocol.FieldError{Path: strconv.Itoa(i) + ".position", Code: "BASE_TYPE_REQUIRED", Message: "This field is required"})
+		}
+		ps = append(ps, guild.RolePosition{ID: p.ID, Position: *p.Position})
+	}
+	roles, err := h.guilds.SetRolePositions(r.Context(), id, u.ID, ps)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, roles)
+	return nil
+}

@@ -247,3 +247,43 @@ func TestOverwrites(t *testing.T) {
 	owner.Must(t, 204, "PUT", fmt.Sprintf("/channels/%d/permissions/%d", general, g.ID), map[string]any{"type": 0, "deny": fmt.Sprint(protocol.PermViewChannel)}, nil)
 	wantCode(t, bob.Fail(t, "GET", fmt.Sprintf("/channels/%d/messages", general), nil), 403, protocol.CodeMissingAccess)
 }
+
+func TestInviteListsAndRolePositions(t *testing.T) {
+	s := run(t)
+	owner := s.Register(t, "owner")
+	g, ch := owner.CreateGuild(t, "lists")
+	bob := s.Register(t, "bob")
+	bob.Join(t, owner, ch)
+
+	var inv struct {
+		Code string `json:"code"`
+	}
+	owner.Must(t, 200, "POST", fmt.Sprintf("/channels/%d/invites", ch), map[string]any{}, &inv)
+	var list []struct {
+		Code string `json:"code"`
+	}
+	owner.Must(t, 200, "GET", fmt.Sprintf("/channels/%d/invites", ch), nil, &list)
+	if len(list) != 2 { // bob's join invite and this one
+		t.Fatalf("channel invites %+v", list)
+	}
+	owner.Must(t, 200, "GET", fmt.Sprintf("/guilds/%d/invites", g.ID), nil, &list)
+	if len(list) != 2 {
+		t.Fatalf("guild invites %+v", list)
+	}
+	wantCode(t, bob.Fail(t, "GET", fmt.Sprintf("/guilds/%d/invites", g.ID), nil), 403, protocol.CodeMissingPermissions)
+	wantCode(t, bob.Fail(t, "DELETE", "/invites/"+inv.Code, nil), 403, protocol.CodeMissingPermissions)
+	owner.Must(t, 200, "DELETE", "/invites/"+inv.Code, nil, nil)
+	wantCode(t, bob.Fail(t, "GET", "/invites/"+inv.Code, nil), 404, protocol.CodeUnknownInvite)
+
+	var a, b roleObj
+	owner.Must(t, 200, "POST", fmt.Sprintf("/guilds/%d/roles", g.ID), map[string]any{"name": "a"}, &a)
+	owner.Must(t, 200, "POST", fmt.Sprintf("/guilds/%d/roles", g.ID), map[string]any{"name": "b"}, &b)
+	// b was created last, so it sits just above @everyone, below a.
+	var roles []roleObj
+	owner.Must(t, 200, "PATCH", fmt.Sprintf("/guilds/%d/roles", g.ID), []map[string]any{{"id": b.ID, "position": 5}}, &roles)
+	if roles[len(roles)-1].ID != b.ID {
+		t.Fatalf("roles after move %+v", roles)
+	}
+	wantCode(t, bob.Fail(t, "PATCH", fmt.Sprintf("/guilds/%d/roles", g.ID), []map[string]any{{"id": a.ID, "position": 1}}), 403, protocol.CodeMissingPermissions)
+	wantCode(t, owner.Fail(t, "PATCH", fmt.Sprintf("/guilds/%d/roles", g.ID), []map[string]any{{"id": g.ID, "position": 3}}), 400, protocol.CodeInvalidFormBody)
+}

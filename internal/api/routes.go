@@ -18,7 +18,10 @@ func (h *Handler) routes() {
 	h.handle("POST", "/applications/{app_id}/bot/reset-token", withAuth, h.resetBotToken)
 	h.handle("POST", "/oauth2/authorize", withAuth, h.authorizeBot)
 	h.handle("POST", "/channels/{channel_id}/invites", withAuth, h.createInvite)
+	h.handle("GET", "/channels/{channel_id}/invites", withAuth, h.listChannelInvites)
+	h.handle("GET", "/guilds/{guild_id}/invites", withAuth, h.listGuildInvites)
 	h.handle("GET", "/invites/{code}", noAuth, h.getInvite)
+	h.handle("DELETE", "/invites/{code}", withAuth, h.deleteInvite)
 	h.handle("POST", "/invites/{code}", withAuth, h.acceptInvite)
 
 	// Users.
@@ -45,6 +48,7 @@ func (h *Handler) routes() {
 	h.handle("DELETE", "/guilds/{guild_id}/members/{user_id}/roles/{role_id}", withAuth, h.removeMemberRole)
 	h.handle("GET", "/guilds/{guild_id}/roles", withAuth, h.listRoles)
 	h.handle("POST", "/guilds/{guild_id}/roles", withAuth, h.createRole)
+	h.handle("PATCH", "/guilds/{guild_id}/roles", withAuth, h.moveRoles)
 	h.handle("GET", "/guilds/{guild_id}/roles/{role_id}", withAuth, h.getRole)
 	h.handle("PATCH", "/guilds/{guild_id}/roles/{role_id}", withAuth, h.editRole)
 	h.handle("DELETE", "/guilds/{guild_id}/roles/{role_id}", withAuth, h.deleteRole)

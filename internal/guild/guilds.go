@@ -893,3 +893,48 @@ func (a *actor) addMember(ctx context.Context, userID chat.ID, roles []chat.ID) 
 	}
 	return true, nil
 }
+
+// RolePosition is one entry of PATCH /guilds/{id}/roles.
+type RolePosition struct {
+	ID       chat.ID
+	Position int
+}
+
+// SetRolePositions moves roles; it needs MANAGE_ROLES, and both the old
+// and the new position of each role must be below the user's highest role.
+// It returns every role in order.
+func (r *Registry) SetRolePositions(ctx context.Context, guildID, userID chat.ID, ps []RolePosition) ([]protocol.Role, error) {
+	var out []protocol.Role
+	err := r.call(ctx, guildID, func(a *actor) error {
+		if err := a.require(userID, nil, protocol.PermManageRoles); err != nil {
+			return err
+		}
+		top := a.highest(userID)
+		for i, p := range ps {
+			ro := a.roles[p.ID]
+			if ro == nil || p.ID == a.id {
+				return protocol.InvalidForm(protocol.FieldError{Path: fmt.Sprintf("%d.id", i), Code: "ROLE_INVALID", Message: "Unknown or immovable role"})
+			}
+			if p.Position < 1 || ro.Position >= top || p.Position >= top {
+				return chat.ErrMissingPerms
+			}
+		}
+		for _, p := range ps {
+			ro := *a.roles[p.ID]
+			if ro.Position == p.Position {
+				continue
+			}
+			ro.Position = p.Position
+			if err := r.st.PutRole(ctx, ro); err != nil {
+				return fmt.Errorf("guild %d: move role: %w", a.id, err)
+			}
+			*a.roles[p.ID] = ro
+			a.broadcast("GUILD_ROLE_UPDATE", map[string]any{"guild_id": a.id, "role": protocol.RoleObject(ro)}, protocol.IntentGuilds, 0)
+		}
+		for _, ro := range a.sortedRoles() {
+			out = append(out, protocol.RoleObject(ro))
+		}
+		return nil
+	})
+	return out, err
+}

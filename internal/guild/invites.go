@@ -233,3 +233,75 @@ func (r *Registry) AuthorizeBot(ctx context.Context, guildID, userID chat.ID, ap
 		return err
 	})
 }
+
+// ChannelInvites lists a channel's invites; it needs MANAGE_CHANNELS there.
+func (r *Registry) ChannelInvites(ctx context.Context, channelID, userID chat.ID) ([]Invite, error) {
+	var out []Invite
+	err := r.channelCall(ctx, channelID, func(a *actor, ch *chat.Channel) error {
+		if err := a.require(userID, ch, protocol.PermManageChannels); err != nil {
+			return err
+		}
+		var err error
+		out, err = a.listInvites(ctx, ch.ID)
+		return err
+	})
+	return out, err
+}
+
+// GuildInvites lists a guild's invites; it needs MANAGE_GUILD.
+func (r *Registry) GuildInvites(ctx context.Context, guildID, userID chat.ID) ([]Invite, error) {
+	var out []Invite
+	err := r.call(ctx, guildID, func(a *actor) error {
+		if err := a.require(userID, nil, protocol.PermManageGuild); err != nil {
+			return err
+		}
+		var err error
+		out, err = a.listInvites(ctx, 0)
+		return err
+	})
+	return out, err
+}
+
+// listInvites returns the guild's live invites, of one channel if
+// channelID is not 0.
+func (a *actor) listInvites(ctx context.Context, channelID chat.ID) ([]Invite, error) {
+	invs, err := a.r.st.GuildInvites(ctx, a.id)
+	if err != nil {
+		return nil, fmt.Errorf("guild %d: invites: %w", a.id, err)
+	}
+	out := []Invite{}
+	for _, inv := range invs {
+		if (channelID == 0 || inv.ChannelID == channelID) && a.inviteValid(inv) {
+			out = append(out, a.inviteObject(inv, false))
+		}
+	}
+	return out, nil
+}
+
+// DeleteInvite revokes an invite; it needs MANAGE_CHANNELS on its channel
+// or MANAGE_GUILD.
+func (r *Registry) DeleteInvite(ctx context.Context, code string, userID chat.ID) (Invite, error) {
+	inv, err := r.invite(ctx, code)
+	if err != nil {
+		return Invite{}, err
+	}
+	var out Invite
+	err = r.call(ctx, inv.GuildID, func(a *actor) error {
+		if a.members[userID] == nil {
+			return chat.ErrMissingAccess
+		}
+		ch := a.channels[inv.ChannelID]
+		if a.perms(userID, nil)&protocol.PermManageGuild == 0 && (ch == nil || a.perms(userID, ch)&protocol.PermManageChannels == 0) {
+			return chat.ErrMissingPerms
+		}
+		if err := r.st.DeleteInvite(ctx, code); err != nil {
+			return fmt.Errorf("guild %d: delete invite: %w", a.id, err)
+		}
+		out = a.inviteObject(inv, false)
+		return nil
+	})
+	if errors.Is(err, chat.ErrUnknownGuild) {
+		err = chat.ErrUnknownInvite
+	}
+	return out, err
+}
