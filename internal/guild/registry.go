@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -184,6 +185,14 @@ func (r *Registry) call(ctx context.Context, guildID chat.ID, f func(a *actor) e
 			done <- chat.ErrUnknownGuild
 			return
 		}
+		// A bug in one operation must not take down the actor, the
+		// guild's other callers or the process: answer with an error.
+		defer func() {
+			if p := recover(); p != nil {
+				r.log.Error("guild operation panicked", "guild", guildID, "panic", p, "stack", string(debug.Stack()))
+				done <- fmt.Errorf("guild %d: operation panicked: %v", guildID, p)
+			}
+		}()
 		done <- f(a)
 	})
 	if err != nil {
