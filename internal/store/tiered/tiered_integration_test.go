@@ -12,7 +12,9 @@ import (
 	"github.com/accordchat/accord/internal/chat"
 	"github.com/accordchat/accord/internal/store"
 	"github.com/accordchat/accord/internal/store/cql"
+	"github.com/accordchat/accord/internal/store/pebble"
 	"github.com/accordchat/accord/internal/store/storetest"
+	"github.com/accordchat/accord/internal/store/tiered"
 )
 
 // cqlHosts returns $ACCORD_CQL_HOSTS, default 127.0.0.1:9042 (scripts/cassandra start).
@@ -68,5 +70,37 @@ func TestLoseLocalCQL(t *testing.T) {
 	got, err := s.Guild(t.Context(), g.ID)
 	if err != nil || !storetest.Equal(got, g) {
 		t.Fatalf("Guild after losing the local tier = %+v, %v", got, err)
+	}
+}
+
+// BenchmarkLatest50 reads a channel's newest 50 messages through the tier
+// over Cassandra: after the first read, served by the local Pebble tier.
+func BenchmarkLatest50(b *testing.B) {
+	local, err := pebble.New(pebble.Config{Dir: b.TempDir()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	durable, err := cql.New(b.Context(), cql.Config{Hosts: cqlHosts(), Keyspace: "accord_test"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	s, err := tiered.New(local, durable, tiered.Config{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	ch := storetest.NewID()
+	for range 200 {
+		if err := s.PutMessage(b.Context(), chat.Message{ID: storetest.NewID(), ChannelID: ch, AuthorID: 42, Content: "history"}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		page, err := s.Messages(b.Context(), ch, store.Page{Limit: 50})
+		if err != nil || len(page) != 50 {
+			b.Fatalf("Messages: %d, %v", len(page), err)
+		}
 	}
 }
