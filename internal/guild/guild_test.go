@@ -508,3 +508,84 @@ func TestMentionTokens(t *testing.T) {
 		t.Fatalf("users %v roles %v", users, roles)
 	}
 }
+
+// TestEveryMutationDispatches walks the REST-visible changes and checks
+// each produces its gateway event, in order, with guild_id where Discord
+// sends it.
+func TestEveryMutationDispatches(t *testing.T) {
+	e := newEnv(t, Config{})
+	ctx := context.Background()
+	owner := e.user("owner", false)
+	bob := e.user("bob", false)
+	g, _ := e.r.CreateGuild(ctx, owner, "events")
+	ch := *g.SystemChannelID
+	s := e.session(owner, allIntents, false)
+	if err := e.r.Connect(ctx, g.ID, s, 50); err != nil {
+		t.Fatal(err)
+	}
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err := e.r.AddMember(ctx, g.ID, bob)
+	must(err)
+	name := "renamed"
+	_, err = e.r.EditGuild(ctx, g.ID, owner, GuildEdit{Name: &name})
+	must(err)
+	c2, err := e.r.CreateChannel(ctx, g.ID, owner, ChannelCreate{Name: "two"})
+	must(err)
+	_, err = e.r.EditChannel(ctx, c2.ID, owner, ChannelEdit{Name: &name})
+	must(err)
+	_, err = e.r.DeleteChannel(ctx, c2.ID, owner)
+	must(err)
+	ro, err := e.r.CreateRole(ctx, g.ID, owner, RoleEdit{})
+	must(err)
+	_, err = e.r.EditRole(ctx, g.ID, owner, ro.ID, RoleEdit{Name: &name})
+	must(err)
+	must(e.r.SetMemberRole(ctx, g.ID, owner, bob, ro.ID, true))
+	must(e.r.DeleteRole(ctx, g.ID, owner, ro.ID))
+	m1, err := e.r.CreateMessage(ctx, ch, owner, MessageCreate{Content: "one"})
+	must(err)
+	var msg struct {
+		ID chat.ID `json:"id"`
+	}
+	_ = json.Unmarshal(m1, &msg)
+	edited := "one, edited"
+	_, err = e.r.EditMessage(ctx, ch, msg.ID, owner, MessageEdit{Content: &edited})
+	must(err)
+	must(e.r.DeleteMessage(ctx, ch, msg.ID, owner))
+	must(e.r.BulkDeleteMessages(ctx, ch, owner, []chat.ID{1, 2}))
+	must(e.r.Typing(ctx, ch, owner))
+	must(e.r.RemoveMember(ctx, g.ID, owner, bob))
+	must(e.r.DeleteGuild(ctx, g.ID, owner))
+	e.r.Disconnect(g.ID, s.ID()) // harmless after GUILD_DELETE
+
+	want := []string{"GUILD_CREATE", "GUILD_MEMBER_ADD", "GUILD_UPDATE", "CHANNEL_CREATE", "CHANNEL_UPDATE", "CHANNEL_DELETE",
+		"GUILD_ROLE_CREATE", "GUILD_ROLE_UPDATE", "GUILD_MEMBER_UPDATE", "GUILD_ROLE_DELETE",
+		"MESSAGE_CREATE", "MESSAGE_UPDATE", "MESSAGE_DELETE", "MESSAGE_DELETE_BULK", "TYPING_START",
+		"GUILD_MEMBER_REMOVE", "GUILD_DELETE"}
+	var got []string
+	for _, d := range s.events() {
+		got = append(got, d.Name)
+		var body struct {
+			GuildID *chat.ID `json:"guild_id"`
+			ID      chat.ID  `json:"id"`
+		}
+		_ = json.Unmarshal(d.Data, &body)
+		switch d.Name {
+		case "GUILD_CREATE", "GUILD_UPDATE", "GUILD_DELETE":
+			if body.ID != g.ID {
+				t.Errorf("%s: id %d", d.Name, body.ID)
+			}
+		default:
+			if body.GuildID == nil || *body.GuildID != g.ID {
+				t.Errorf("%s without guild_id: %s", d.Name, d.Data)
+			}
+		}
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("events\n got %v\nwant %v", got, want)
+	}
+}
