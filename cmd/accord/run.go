@@ -36,20 +36,26 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		fmt.Fprint(m.Stderr, usage)
 		return errors.New("no command")
 	}
+	var err error
 	switch args[0] {
 	case "serve":
-		return m.serve(ctx, args[1:])
+		err = m.serve(ctx, args[1:])
 	case "bench":
-		return m.bench(ctx, args[1:])
+		err = m.bench(ctx, args[1:])
 	case "version", "--version", "-v":
 		fmt.Fprintln(m.Stdout, "accord", version())
 		return nil
 	case "help", "-h", "--help":
 		fmt.Fprint(m.Stdout, usage)
 		return nil
+	default:
+		fmt.Fprint(m.Stderr, usage)
+		return fmt.Errorf("unknown command %q", args[0])
 	}
-	fmt.Fprint(m.Stderr, usage)
-	return fmt.Errorf("unknown command %q", args[0])
+	if errors.Is(err, flag.ErrHelp) {
+		return nil // -h printed the flags
+	}
+	return err
 }
 
 func version() string {
