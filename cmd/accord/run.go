@@ -75,8 +75,8 @@ func version() string {
 // serveFlags are the flags of `accord serve`; each is also ACCORD_<FLAG>
 // in the environment (dashes become underscores), flags winning.
 type serveFlags struct {
-	addr, data, store, cqlHosts, nats, logFormat, logLevel, gatewayURL string
-	nodeID                                                             int
+	addr, data, store, cqlHosts, cqlKeyspace, nats, logFormat, logLevel, gatewayURL string
+	nodeID                                                                          int
 }
 
 func (m *Main) serveFlagSet(f *serveFlags) *flag.FlagSet {
@@ -84,7 +84,8 @@ func (m *Main) serveFlagSet(f *serveFlags) *flag.FlagSet {
 	fs.SetOutput(m.Stderr)
 	fs.StringVar(&f.addr, "addr", "127.0.0.1:8080", "listen address")
 	fs.StringVar(&f.data, "data", "./data", "data directory of the embedded store")
-	fs.StringVar(&f.store, "store", "pebble", "store backend: pebble")
+	fs.StringVar(&f.store, "store", "pebble", "store backend: pebble, cql or tiered (pebble in front of cql)")
+	fs.StringVar(&f.cqlKeyspace, "cql-keyspace", "accord", "CQL keyspace (store cql or tiered)")
 	fs.StringVar(&f.cqlHosts, "cql-hosts", "", "comma-separated CQL hosts (store cql)")
 	fs.StringVar(&f.nats, "nats", "", "NATS URL (cluster mode)")
 	fs.IntVar(&f.nodeID, "node-id", 0, "node ID 0-31 (snowflake worker)")
@@ -153,11 +154,15 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if f.store != "pebble" {
-		return fmt.Errorf("store %q is not available in this build (want pebble)", f.store)
+	var hosts []string
+	for _, h := range strings.Split(f.cqlHosts, ",") {
+		if h = strings.TrimSpace(h); h != "" {
+			hosts = append(hosts, h)
+		}
 	}
 	srv, err := server.New(server.Config{
-		Addr: f.addr, DataDir: f.data, Store: f.store, NodeID: f.nodeID, Logger: log,
+		Addr: f.addr, DataDir: f.data, Store: f.store, CQLHosts: hosts, CQLKeyspace: f.cqlKeyspace,
+		NodeID: f.nodeID, Logger: log,
 		Gateway: server.GatewayConfig{ResumeURL: f.gatewayURL},
 	})
 	if err != nil {

@@ -23,7 +23,9 @@ import (
 	"github.com/accordchat/accord/internal/guild"
 	"github.com/accordchat/accord/internal/snowflake"
 	"github.com/accordchat/accord/internal/store"
+	"github.com/accordchat/accord/internal/store/cql"
 	"github.com/accordchat/accord/internal/store/pebble"
+	"github.com/accordchat/accord/internal/store/tiered"
 )
 
 // Config configures a Server. The zero value of each field means its
@@ -34,9 +36,14 @@ type Config struct {
 	Addr string
 	// DataDir holds the embedded store. Default "./data".
 	DataDir string
-	// Store names the backend: "pebble" (default). Other backends are
-	// wired by later issues.
+	// Store names the backend: "pebble" (default, embedded under
+	// DataDir), "cql" (ScyllaDB/Cassandra at CQLHosts) or "tiered"
+	// (Pebble under DataDir as a write-through local tier in front of CQL).
 	Store string
+	// CQLHosts are the CQL contact points for the cql and tiered stores.
+	CQLHosts []string
+	// CQLKeyspace is the CQL keyspace. Default "accord".
+	CQLKeyspace string
 	// NodeID is the snowflake worker ID (0–31). Default 0.
 	NodeID int
 	// Logger defaults to slog.Default().
@@ -92,14 +99,8 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{cfg: cfg, log: cfg.Logger.WithGroup("server"), mux: http.NewServeMux(), serveErr: make(chan error, 1)}
 
 	var err error
-	switch cfg.Store {
-	case "pebble":
-		s.Store, err = pebble.New(pebble.Config{Dir: cfg.DataDir})
-	default:
-		return nil, fmt.Errorf("server: unknown store %q (want pebble)", cfg.Store)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("server: open %s store in %s: %w", cfg.Store, cfg.DataDir, err)
+	if s.Store, err = openStore(cfg); err != nil {
+		return nil, err
 	}
 	fail := func(err error) (*Server, error) {
 		_ = s.Store.Close()
@@ -142,6 +143,53 @@ func New(cfg Config) (*Server, error) {
 		ErrorLog:          slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn),
 	}
 	return s, nil
+}
+
+// openStore opens the backend cfg.Store names.
+func openStore(cfg Config) (store.Store, error) {
+	openCQL := func() (store.Store, error) {
+		if len(cfg.CQLHosts) == 0 {
+			return nil, fmt.Errorf("server: store %s needs CQL hosts (--cql-hosts)", cfg.Store)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		st, err := cql.New(ctx, cql.Config{Hosts: cfg.CQLHosts, Keyspace: cfg.CQLKeyspace})
+		if err != nil {
+			return nil, fmt.Errorf("server: open cql store at %v: %w", cfg.CQLHosts, err)
+		}
+		return st, nil
+	}
+	openPebble := func() (store.Store, error) {
+		st, err := pebble.New(pebble.Config{Dir: cfg.DataDir})
+		if err != nil {
+			return nil, fmt.Errorf("server: open pebble store in %s: %w", cfg.DataDir, err)
+		}
+		return st, nil
+	}
+	switch cfg.Store {
+	case "pebble":
+		return openPebble()
+	case "cql":
+		return openCQL()
+	case "tiered":
+		local, err := openPebble()
+		if err != nil {
+			return nil, err
+		}
+		durable, err := openCQL()
+		if err != nil {
+			_ = local.Close()
+			return nil, err
+		}
+		st, err := tiered.New(local, durable, tiered.Config{Logger: cfg.Logger})
+		if err != nil {
+			_ = local.Close()
+			_ = durable.Close()
+			return nil, fmt.Errorf("server: tiered store: %w", err)
+		}
+		return st, nil
+	}
+	return nil, fmt.Errorf("server: unknown store %q (want pebble, cql or tiered)", cfg.Store)
 }
 
 // Handle mounts an extra handler on the server's mux (e.g. the gateway or

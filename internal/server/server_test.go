@@ -15,6 +15,11 @@ func TestLifecycle(t *testing.T) {
 	if _, err := server.New(server.Config{DataDir: t.TempDir(), Store: "floppy", Logger: log}); err == nil {
 		t.Fatal("unknown store accepted")
 	}
+	for _, st := range []string{"cql", "tiered"} {
+		if _, err := server.New(server.Config{DataDir: t.TempDir(), Store: st, Logger: log}); err == nil {
+			t.Fatalf("%s store without CQL hosts accepted", st)
+		}
+	}
 	dir := t.TempDir()
 	s, err := server.New(server.Config{Addr: "127.0.0.1:0", DataDir: dir, Logger: log})
 	if err != nil {
