@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -587,5 +588,20 @@ func TestEveryMutationDispatches(t *testing.T) {
 	}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("events\n got %v\nwant %v", got, want)
+	}
+}
+
+func TestUserChangedSendsUserUpdate(t *testing.T) {
+	e := newEnv(t, Config{})
+	id := e.user("old", false)
+	s := e.session(id, 0, false)
+	e.r.UserChanged(chat.User{ID: id, Username: "new"})
+	evs := s.named("USER_UPDATE")
+	if len(evs) != 1 || !strings.Contains(string(evs[0].Data), `"username":"new"`) {
+		t.Fatalf("USER_UPDATE %v", evs)
+	}
+	u, err := e.r.User(context.Background(), id)
+	if err != nil || u.Username != "new" {
+		t.Fatalf("cached user %+v %v", u, err)
 	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/accordchat/accord/internal/chat"
 	"github.com/accordchat/accord/internal/data"
+	"github.com/accordchat/accord/internal/protocol"
 	"github.com/accordchat/accord/internal/snowflake"
 	"github.com/accordchat/accord/internal/store"
 )
@@ -255,8 +256,19 @@ func (r *Registry) User(ctx context.Context, id chat.ID) (chat.User, error) {
 }
 
 // UserChanged tells the registry a user was updated (e.g. PATCH /users/@me)
-// so cached copies and the member lists of running actors see the change.
-func (r *Registry) UserChanged(u chat.User) { r.users.put(u) }
+// so cached copies and the member lists of running actors see the change,
+// and sends USER_UPDATE to the user's own live sessions.
+func (r *Registry) UserChanged(u chat.User) {
+	r.users.put(u)
+	b, err := protocol.Marshal(protocol.UserObject(u))
+	if err != nil {
+		return
+	}
+	d := &protocol.Dispatch{Name: "USER_UPDATE", Data: b}
+	for _, s := range r.userSessions(u.ID) {
+		s.Send(d)
+	}
+}
 
 // userCache caches users read from the store. It is unbounded for now; the
 // data-service issue replaces it with a bounded cache.
