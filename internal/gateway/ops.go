@@ -37,6 +37,10 @@ func (c *conn) handle(msg []byte) bool {
 	case protocol.OpHeartbeat:
 		c.lastBeat.Store(time.Now().UnixNano())
 		c.enqueueControl(heartbeatACK)
+		var seq int64
+		if sess != nil && json.Unmarshal(p.D, &seq) == nil && seq > 0 {
+			sess.ack(c, seq)
+		}
 		return true
 	case protocol.OpIdentify, protocol.OpResume:
 		if sess != nil {

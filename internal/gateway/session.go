@@ -152,6 +152,26 @@ func (s *Session) written(c *conn, last int64) {
 	}
 }
 
+// ack drops already-written dispatches up to seq, which the client reported
+// in a heartbeat: it will never ask for them in a RESUME. This keeps idle
+// sessions from holding READY and GUILD_CREATE snapshots.
+func (s *Session) ack(c *conn, seq int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.c != c {
+		return
+	}
+	seq = min(seq, s.sent)
+	for s.head < len(s.log) && s.log[s.head].seq <= seq {
+		s.kept -= entrySize(s.log[s.head].d)
+		s.log[s.head] = entry{}
+		s.head++
+	}
+	if s.head == len(s.log) {
+		s.log, s.head = nil, 0
+	}
+}
+
 // resume outcomes.
 const (
 	resumeOK = iota
