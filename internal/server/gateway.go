@@ -37,6 +37,8 @@ func (s *Server) mountGateway() error {
 	s.Gateway = gw
 	s.Guilds.SetDirectory(gw)
 	s.Handle("/gateway", gw)
+	// discordgo appends "/" to the URL from GET /gateway before the query.
+	s.Handle("/gateway/", gw)
 	s.OnShutdown(gw.Shutdown)
 	return nil
 }
