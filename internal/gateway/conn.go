@@ -124,10 +124,16 @@ func (c *conn) session() *Session {
 	return c.sess
 }
 
+// setSession attaches s to c. If c was torn down meanwhile (the client left
+// during IDENTIFY or RESUME), s is marked disconnected so that it expires.
 func (c *conn) setSession(s *Session) {
 	c.mu.Lock()
 	c.sess = s
+	closed := c.closed
 	c.mu.Unlock()
+	if closed {
+		s.detach(c)
+	}
 }
 
 // readOne reads and handles one frame. It reports whether the connection
