@@ -3,11 +3,9 @@
 package cql_test
 
 import (
-	"context"
 	"os"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/accordchat/accord/internal/store"
 	"github.com/accordchat/accord/internal/store/cql"
@@ -33,18 +31,4 @@ func TestStore(t *testing.T) {
 		t.Cleanup(func() { s.Close() })
 		return s
 	})
-}
-
-// TestDown checks that a cluster nobody answers for fails fast with an
-// error naming the hosts.
-func TestDown(t *testing.T) {
-	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
-	defer cancel()
-	_, err := cql.New(ctx, cql.Config{Hosts: []string{"127.0.0.1:1"}, Timeout: 2 * time.Second})
-	if err == nil {
-		t.Fatal("cql.New against a closed port succeeded")
-	}
-	if !strings.Contains(err.Error(), "127.0.0.1:1") {
-		t.Fatalf("error does not name the host: %v", err)
-	}
 }

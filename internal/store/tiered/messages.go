@@ -171,38 +171,24 @@ func (s *Store) DeleteMessage(ctx context.Context, channelID, messageID chat.ID)
 		func() error { return s.local.DeleteMessage(ctx, channelID, messageID) })
 }
 
-// Message reads one message: locally if there, or if its ID lies in a
-// covered range (then a local miss is a true miss), else durably.
+// Message reads one message: locally when its ID lies in a covered range
+// (where the local tier holds exactly what the durable one does, so a
+// local miss is a true miss), else from the durable tier. A message found
+// locally outside covered ranges is not trusted: it may be one whose
+// delete failed to reach the local tier.
 func (s *Store) Message(ctx context.Context, channelID, messageID chat.ID) (chat.Message, error) {
 	if err := s.check(); err != nil {
 		return chat.Message{}, err
 	}
 	k := messagesKey(channelID)
-	if !s.isSuspect(k) {
+	if s.covered(channelID, []span{{messageID, messageID}}) {
 		m, err := s.local.Message(ctx, channelID, messageID)
-		switch {
-		case err == nil:
-			return m, nil
-		case errors.Is(err, store.ErrNotFound) && s.covered(channelID, []span{{messageID, messageID}}):
-			return chat.Message{}, err
-		case !errors.Is(err, store.ErrNotFound):
-			s.log.Warn("local tier read failed", "key", k, "err", err)
+		if err == nil || errors.Is(err, store.ErrNotFound) {
+			return m, err
 		}
+		s.log.Warn("local tier read failed", "key", k, "err", err)
 	}
-	snap := s.gate.snapshot([]string{k})
-	m, err := s.durable.Message(ctx, channelID, messageID)
-	if err != nil {
-		return chat.Message{}, err
-	}
-	// Installing one message proves nothing about its neighbours, so no
-	// range is covered; the key is not trusted again by it either.
-	s.gate.commit([]string{k}, snap, func() {
-		if err := s.local.PutMessage(ctx, m); err != nil {
-			s.log.Warn("local tier fill failed", "key", k, "err", err)
-			s.distrust([]string{k})
-		}
-	})
-	return m, nil
+	return s.durable.Message(ctx, channelID, messageID)
 }
 
 // Messages reads a page locally when the ranges it depends on are

@@ -10,8 +10,10 @@
 // deleting it loses nothing: it refills on demand.
 //
 // What "complete" means:
-//   - A single entity (user, guild, message...) found locally is served
+//   - A single entity (user, guild, channel...) found locally is served
 //     locally. One not found locally is looked up in the durable tier.
+//   - A single message is served locally when its ID lies in a covered
+//     range (below), found or not; otherwise by the durable tier.
 //   - A list (a guild's channels, roles, members, invites; a user's guilds)
 //     is served locally once this process has copied it whole from the
 //     durable tier; write-through keeps it whole from then on.

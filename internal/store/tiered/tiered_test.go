@@ -2,6 +2,7 @@ package tiered_test
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"sync/atomic"
@@ -48,7 +49,12 @@ func TestConformance(t *testing.T) {
 // counting counts the page reads that reach the durable tier.
 type counting struct {
 	store.Store
-	pages atomic.Int64
+	pages, singles atomic.Int64
+}
+
+func (c *counting) Message(ctx context.Context, ch, id chat.ID) (chat.Message, error) {
+	c.singles.Add(1)
+	return c.Store.Message(ctx, ch, id)
 }
 
 func (c *counting) Messages(ctx context.Context, ch chat.ID, p store.Page) ([]chat.Message, error) {
@@ -90,6 +96,17 @@ func TestPagesServedLocally(t *testing.T) {
 	storetest.CheckPage(t, s, ch, ids, latest)
 	if n := durable.pages.Load(); n != 1 {
 		t.Fatalf("after writes: %d durable page reads, want still 1", n)
+	}
+	// Single messages in the covered range come from the local tier,
+	// found or not.
+	if _, err := s.Message(t.Context(), ch, ids[len(ids)-1]); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Message(t.Context(), ch, h.IDs[len(h.IDs)-2]); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("Message of a deleted message: %v, want ErrNotFound", err)
+	}
+	if n := durable.singles.Load(); n != 0 {
+		t.Fatalf("single reads in the covered range: %d durable reads, want 0", n)
 	}
 	// Older history is fetched once, then local.
 	old := store.Page{Before: h.GapEnd, Limit: 30}
@@ -151,4 +168,22 @@ func TestStaleLocalReconciled(t *testing.T) {
 	storetest.CheckPage(t, s, ch, ids, store.Page{Limit: 100})
 	storetest.CheckPage(t, s, ch, ids, store.Page{Limit: 100}) // now served locally
 	storetest.CheckPage(t, local, ch, ids, store.Page{Limit: 100})
+	if _, err := s.Message(t.Context(), ch, stale.ID); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("Message of the stale message: %v, want ErrNotFound", err)
+	}
+}
+
+// TestUncoveredLocalMessageNotTrusted: a message present only in the local
+// tier (its delete never reached it) is not served by Message until a page
+// read has reconciled its range.
+func TestUncoveredLocalMessageNotTrusted(t *testing.T) {
+	local, durable := openPebble(t, t.TempDir()), openPebble(t, t.TempDir())
+	ch := storetest.NewID()
+	stale := storetest.MessageAt(ch, time.Date(2024, 3, 3, 0, 0, 0, 0, time.UTC), 1)
+	storetest.PutMessages(t, local, []chat.Message{stale})
+	s := newTiered(t, local, durable)
+	defer s.Close()
+	if _, err := s.Message(t.Context(), ch, stale.ID); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("Message of a message only the local tier has: %v, want ErrNotFound", err)
+	}
 }
