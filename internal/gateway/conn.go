@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gobwas/ws"
+	"github.com/klauspost/compress/zstd"
 
 	"github.com/accordchat/accord/internal/protocol"
 )
@@ -42,7 +43,8 @@ type conn struct {
 	nc        net.Conn
 	gen       uint32 // poller registration generation, set by poller.add
 	pre       []byte // bytes the HTTP server read past the upgrade request
-	compress  bool   // zlib-stream
+	compress  bool   // zlib-stream or zstd-stream
+	zstd      bool   // zstd-stream
 	resumeURL string
 	lastBeat  atomic.Int64 // unix ns of the last heartbeat (or of the upgrade)
 
@@ -65,6 +67,7 @@ type conn struct {
 
 	// Writer state, used only by the running writer.
 	zw   *zlib.Writer
+	zs   *zstd.Encoder
 	zbuf bytes.Buffer
 	ents []entry
 }
@@ -294,6 +297,7 @@ func (c *conn) teardown() {
 	}
 	_ = c.nc.Close()
 	c.gw.forget(c)
+	c.releaseCompressor()
 	if code != 0 && !echo {
 		c.gw.stats.closed(code)
 	}
@@ -390,23 +394,47 @@ func (c *conn) appendDispatch(buf []byte, e entry) []byte {
 	return buf
 }
 
-// appendMessage appends one gateway message as a text frame, or with
-// zlib-stream as a binary frame holding its compressed bytes up to and
-// including the Z_SYNC_FLUSH marker 00 00 ff ff.
+// appendMessage appends one gateway message as a text frame, or compressed
+// as a binary frame: with zlib-stream its bytes up to and including the
+// Z_SYNC_FLUSH marker 00 00 ff ff, with zstd-stream the flushed blocks of
+// the connection's one zstd frame.
 func (c *conn) appendMessage(buf, msg []byte) []byte {
 	if !c.compress {
 		buf = appendHeader(buf, wsText, len(msg))
 		return append(buf, msg...)
 	}
 	c.zbuf.Reset()
-	if c.zw == nil {
-		// One deflate context per connection, as zlib-stream requires.
-		c.zw, _ = zlib.NewWriterLevel(&c.zbuf, zlib.BestSpeed)
+	switch {
+	case c.zstd:
+		if c.zs == nil {
+			// One zstd frame for the connection's lifetime; each message
+			// is flushed as blocks of it. Window 2^18 as Discord uses.
+			c.zs, _ = zstd.NewWriter(&c.zbuf, zstd.WithEncoderConcurrency(1),
+				zstd.WithWindowSize(1<<18), zstd.WithLowerEncoderMem(true))
+		}
+		_, _ = c.zs.Write(msg)
+		_ = c.zs.Flush()
+	default:
+		if c.zw == nil {
+			// One deflate context per connection, as zlib-stream requires.
+			c.zw, _ = zlib.NewWriterLevel(&c.zbuf, zlib.BestSpeed)
+		}
+		_, _ = c.zw.Write(msg)
+		_ = c.zw.Flush()
 	}
-	_, _ = c.zw.Write(msg)
-	_ = c.zw.Flush()
 	buf = appendHeader(buf, wsBinary, c.zbuf.Len())
 	return append(buf, c.zbuf.Bytes()...)
+}
+
+// releaseCompressor frees the zstd encoder's goroutine-free state once the
+// writer is done; called from teardown, after which no writer runs again.
+func (c *conn) releaseCompressor() {
+	c.mu.Lock()
+	writing := c.writing
+	c.mu.Unlock()
+	if !writing && c.zs != nil {
+		_ = c.zs.Close()
+	}
 }
 
 // appendHeader appends an unmasked, final WebSocket frame header.

@@ -178,7 +178,8 @@ func (g *Gateway) goFunc(f func()) {
 }
 
 // ServeHTTP upgrades the request to a gateway connection. Query parameters
-// v (10, or 9), encoding (json) and compress (zlib-stream) are Discord's.
+// v (10, or 9), encoding (json) and compress (zlib-stream, zstd-stream) are
+// Discord's.
 // Like Discord, a bad v or encoding is reported with a close code after the
 // upgrade, so libraries see the reason.
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -219,6 +220,8 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "":
 	case "zlib-stream":
 		c.compress = true
+	case "zstd-stream":
+		c.compress, c.zstd = true, true
 	default:
 		closeWith = protocol.CloseDecodeError
 	}

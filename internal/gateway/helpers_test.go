@@ -19,6 +19,7 @@ import (
 
 	"github.com/gobwas/ws"
 	"github.com/gobwas/ws/wsutil"
+	"github.com/klauspost/compress/zstd"
 
 	"github.com/accordchat/accord/internal/auth"
 	"github.com/accordchat/accord/internal/chat"
@@ -254,20 +255,30 @@ func dialErr(url string, read bool) (*client, error) {
 		if br != nil {
 			r = io.MultiReader(br, nc)
 		}
-		go c.readLoop(r, strings.Contains(url, "compress=zlib-stream"))
+		mode := ""
+		if i := strings.Index(url, "compress="); i >= 0 {
+			mode = url[i+len("compress="):]
+		}
+		go c.readLoop(r, mode)
 	}
 	return c, nil
 }
 
-func (c *client) readLoop(r io.Reader, compressed bool) {
+func (c *client) readLoop(r io.Reader, compression string) {
 	defer close(c.done)
 	defer close(c.frames)
 	var pw *io.PipeWriter
-	if compressed {
+	if compression != "" {
 		var pr *io.PipeReader
 		pr, pw = io.Pipe()
 		go func() {
-			zr, err := zlib.NewReader(pr)
+			var zr io.Reader
+			var err error
+			if compression == "zstd-stream" {
+				zr, err = zstd.NewReader(pr)
+			} else {
+				zr, err = zlib.NewReader(pr)
+			}
 			if err != nil {
 				return
 			}
