@@ -23,13 +23,13 @@ export class NetworkError extends Error {
 }
 
 // fieldErrors flattens Discord's nested "errors" object
-// ({content: {_errors: [{code, message}]}}) into "content: message" lines.
+// ({content: {_errors: [{code, message}]}}) into [{path, message}].
 export function fieldErrors(errors, path = '') {
   const out = [];
   if (!errors || typeof errors !== 'object') return out;
   for (const [key, value] of Object.entries(errors)) {
     if (key === '_errors' && Array.isArray(value)) {
-      for (const e of value) out.push(path ? `${path}: ${e.message}` : String(e.message));
+      for (const e of value) out.push({ path, message: String(e.message) });
     } else {
       const p = /^\d+$/.test(key) ? `${path}[${key}]` : path ? `${path}.${key}` : key;
       out.push(...fieldErrors(value, p));
@@ -45,7 +45,12 @@ function describeBody(status, body) {
     if (status === 429 && typeof body.retry_after === 'number') {
       msg = `You are being rate limited. Try again in ${Math.ceil(body.retry_after)} s.`;
     }
-    if (fields.length) msg += ' — ' + fields.join('; ');
+    if (fields.length) {
+      // Field errors say more than "Invalid Form Body"; one distinct message
+      // (e.g. "Login or password is invalid." on both fields) is shown once.
+      const distinct = [...new Set(fields.map((f) => f.message))];
+      msg = distinct.length === 1 ? distinct[0] : fields.map((f) => `${f.path}: ${f.message}`).join(' ');
+    }
     return msg;
   }
   if (status === 401) return 'Your session has expired. Please log in again.';

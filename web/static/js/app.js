@@ -207,7 +207,7 @@ function flushRender() {
 function replaceKeepingFocus(container, ...children) {
   const active = document.activeElement;
   const key = active && container.contains(active) ? active.dataset.focusKey : null;
-  container.replaceChildren(...children);
+  container.replaceChildren(...children.filter(Boolean));
   if (key) {
     const again = container.querySelector(`[data-focus-key="${CSS.escape(key)}"]`);
     if (again) again.focus();
@@ -600,13 +600,14 @@ function openChannel(channel) {
 function renderChatHeader() {
   const c = ui.channelId && state.channels.get(ui.channelId);
   if (!c || !ui.els.header) return;
-  ui.els.header.replaceChildren(
+  ui.els.header.replaceChildren(...[
     h('button', { type: 'button', class: 'icon-button nav-toggle', 'aria-label': 'Show channels', onclick: () => setNav(!ui.navOpen) }, '☰'),
     h('h1', { class: 'chat-title' }, h('span', { class: 'hash', 'aria-hidden': 'true' }, '#'), c.name),
     c.topic ? h('p', { class: 'topic muted' }, c.topic) : null,
     h('div', { class: 'head-actions' },
       h('button', { type: 'button', class: 'secondary', onclick: openInvite }, 'Create invite'),
-      h('button', { type: 'button', class: 'icon-button', id: 'toggle-members', 'aria-pressed': String(ui.showMembers), title: 'Member list', onclick: () => setMembersShown(!ui.showMembers) }, 'Members')));
+      h('button', { type: 'button', class: 'secondary toggle', id: 'toggle-members', 'aria-pressed': String(ui.showMembers), title: 'Member list', onclick: () => setMembersShown(!ui.showMembers) }, 'Members')),
+  ].filter(Boolean));
   root.classList.toggle('members-open', ui.showMembers);
 }
 

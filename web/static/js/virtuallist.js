@@ -146,10 +146,14 @@ export class VirtualList {
   renderNow() {
     cancelAnimationFrame(this.frame);
     this.frame = 0;
+    // The view moved since the last render and its scroll event has not been
+    // handled yet: anchor to where it is now, not where it was.
+    if (this.lastScrollTop !== undefined && this.scroller.scrollTop !== this.lastScrollTop && !this.dirty) this.captureAnchor();
     for (let pass = 0; pass < 4; pass++) {
       if (!this.renderPass()) break;
     }
     const s = this.scroller;
+    this.lastScrollTop = s.scrollTop;
     if (s.scrollTop < 300 && this.items.length > 0) this.onNearTop();
   }
 
