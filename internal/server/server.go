@@ -26,6 +26,7 @@ import (
 	"github.com/accordchat/accord/internal/store/cql"
 	"github.com/accordchat/accord/internal/store/pebble"
 	"github.com/accordchat/accord/internal/store/tiered"
+	"github.com/accordchat/accord/web"
 )
 
 // Config configures a Server. The zero value of each field means its
@@ -132,6 +133,9 @@ func New(cfg Config) (*Server, error) {
 		w.Header().Set("Content-Type", "text/plain")
 		_, _ = w.Write([]byte("ok\n"))
 	})
+	// The web client (package web) answers every path nothing more specific
+	// claims; it talks to the server only through /api and /gateway.
+	s.mux.Handle("/", web.Handler())
 	if err := s.mountGateway(); err != nil {
 		s.Guilds.Close()
 		return fail(err)
