@@ -23,14 +23,14 @@ func key(kind string, ids ...chat.ID) string {
 
 func nameKey(username string) string { return "n:" + strings.ToLower(username) }
 
-// get serves one entity: locally if present (and not suspect), else from
-// the durable tier, installing the result locally.
+// get serves one entity: locally if its local copy is known current and
+// present, else from the durable tier, installing the result locally.
 func get[T any](ctx context.Context, s *Store, k string, local, durable func() (T, error), install func(T) error) (T, error) {
 	var zero T
 	if err := s.check(); err != nil {
 		return zero, err
 	}
-	if !s.isSuspect(k) {
+	if s.isValid(k) {
 		v, err := local()
 		if err == nil {
 			return v, nil
@@ -56,7 +56,7 @@ func list[T any](ctx context.Context, s *Store, k string, local, durable func() 
 	if err := s.check(); err != nil {
 		return nil, err
 	}
-	if s.isComplete(k) && !s.isSuspect(k) {
+	if s.isComplete(k) {
 		v, err := local()
 		if err == nil {
 			return v, nil
@@ -344,7 +344,7 @@ func (s *Store) Member(ctx context.Context, guildID, userID chat.ID) (chat.Membe
 // copies its whole member list.
 func (s *Store) GuildMembers(ctx context.Context, guildID, after chat.ID, limit int) ([]chat.Member, error) {
 	k := key("gm", guildID)
-	if s.isComplete(k) && !s.isSuspect(k) {
+	if s.isComplete(k) {
 		if err := s.check(); err != nil {
 			return nil, err
 		}

@@ -74,6 +74,14 @@ func (s *Store) covered(channel chat.ID, need []span) bool {
 	return true
 }
 
+// hasRanges reports whether any of channel's messages are covered, so that
+// reading a never-fetched channel skips the pointless local read.
+func (s *Store) hasRanges(channel chat.ID) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.ranges[channel] != nil
+}
+
 func (s *Store) cover(channel chat.ID, spans []span) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -199,7 +207,7 @@ func (s *Store) Messages(ctx context.Context, channelID chat.ID, p store.Page) (
 		return nil, err
 	}
 	k := messagesKey(channelID)
-	if !s.isSuspect(k) {
+	if s.hasRanges(channelID) {
 		local, err := s.local.Messages(ctx, channelID, p)
 		if err == nil && s.covered(channelID, pageSpans(p, local)) {
 			return local, nil

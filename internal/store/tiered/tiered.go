@@ -24,12 +24,15 @@
 //     ranges exact. A page outside the covered ranges is fetched, and the
 //     local copy of its range is reconciled (stale local messages deleted).
 //
-// Coverage is kept in memory, so after a restart each list and range is
-// fetched once more. A key whose write failed in either tier is "suspect"
-// and bypasses the local tier until a fetch from the durable tier
-// refreshes it. Reads that race with writes never install stale data: each
-// key maps to a stripe with a write generation, and a fill is installed
-// only if no write touched its stripe while it was reading.
+// Only what this process has proven is served locally: an entity once it
+// was written through or fetched ("valid"), a list once copied whole, a
+// message range once covered. This knowledge is kept in memory, so after a
+// restart each item is fetched once more; a crash between the durable and
+// the local write, which leaves the local tier behind, therefore does no
+// harm. A write that fails in either tier forgets what it touched, so those
+// keys are fetched again. Reads that race with writes never install stale
+// data: each key maps to a stripe with a write generation, and a fill is
+// installed only if no write touched its stripe while it was reading.
 //
 // The local tier mirrors only writes made through this Store; it assumes
 // this process is the only writer of the data it caches (one Accord node,
@@ -55,9 +58,9 @@ var _ store.Store = (*Store)(nil)
 type Config struct {
 	// Logger receives local-tier failures; nil means slog.Default().
 	Logger *slog.Logger
-	// MaxTracked caps the number of lists and channels whose completeness
-	// is remembered; past it the memory is cleared and refilled on demand.
-	// Default 1<<20.
+	// MaxTracked caps the number of entities, lists and channels whose
+	// local state is remembered as current (each kind separately); past
+	// it that memory is cleared and refilled on demand. Default 1<<20.
 	MaxTracked int
 }
 
@@ -71,11 +74,11 @@ type Store struct {
 
 	gate gate
 
-	// mu guards complete, ranges and suspect.
+	// mu guards valid, complete and ranges.
 	mu       sync.Mutex
+	valid    map[string]struct{}   // entity keys whose local copy is current
 	complete map[string]struct{}   // list keys copied whole
 	ranges   map[chat.ID]*coverage // per channel: message ID ranges held exactly
-	suspect  map[string]struct{}   // keys whose local copy may be stale
 }
 
 // New returns a Store over local (fast, possibly empty or lost) and durable
@@ -93,7 +96,7 @@ func New(local, durable store.Store, cfg Config) (*Store, error) {
 	}
 	return &Store{
 		local: local, durable: durable, log: cfg.Logger.WithGroup("tiered"), maxTracked: cfg.MaxTracked,
-		complete: make(map[string]struct{}), ranges: make(map[chat.ID]*coverage), suspect: make(map[string]struct{}),
+		complete: make(map[string]struct{}), ranges: make(map[chat.ID]*coverage), valid: make(map[string]struct{}),
 	}, nil
 }
 
@@ -113,8 +116,9 @@ func (s *Store) check() error {
 }
 
 // write runs a write through both tiers under the keys' stripes: durable
-// first (its error is the caller's), then local. A failure in either tier
-// makes the keys suspect, since the local copy may no longer match.
+// first (its error is the caller's), then local. Success makes the keys'
+// local copies valid; a failure in either tier forgets them, since the
+// local copy may no longer match.
 func (s *Store) write(ctx context.Context, keys []string, durable, local func() error) error {
 	if err := s.check(); err != nil {
 		return err
@@ -132,13 +136,15 @@ func (s *Store) write(ctx context.Context, keys []string, durable, local func() 
 	if err := local(); err != nil {
 		s.log.Warn("local tier write failed; reading these keys from the durable tier", "keys", keys, "err", err)
 		s.distrust(keys)
+		return nil
 	}
+	s.trust(keys)
 	return nil
 }
 
 // fill installs data read from the durable tier into the local tier if no
 // write touched the keys' stripes since snap was taken; install's error
-// leaves the keys suspect.
+// leaves the keys untrusted.
 func (s *Store) fill(keys []string, snap []uint64, install func() error) {
 	s.gate.commit(keys, snap, func() {
 		if err := install(); err != nil {
@@ -150,12 +156,12 @@ func (s *Store) fill(keys []string, snap []uint64, install func() error) {
 	})
 }
 
-// distrust marks keys suspect and forgets their coverage.
+// distrust forgets that the keys' local copies are current.
 func (s *Store) distrust(keys []string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, k := range keys {
-		s.suspect[k] = struct{}{}
+		delete(s.valid, k)
 		delete(s.complete, k)
 		if ch, ok := channelOfKey(k); ok {
 			delete(s.ranges, ch)
@@ -163,18 +169,22 @@ func (s *Store) distrust(keys []string) {
 	}
 }
 
+// trust records that the keys' local copies are current.
 func (s *Store) trust(keys []string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if len(s.valid)+len(keys) > s.maxTracked {
+		clear(s.valid)
+	}
 	for _, k := range keys {
-		delete(s.suspect, k)
+		s.valid[k] = struct{}{}
 	}
 }
 
-func (s *Store) isSuspect(key string) bool {
+func (s *Store) isValid(key string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	_, ok := s.suspect[key]
+	_, ok := s.valid[key]
 	return ok
 }
 

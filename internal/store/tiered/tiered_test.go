@@ -187,3 +187,53 @@ func TestUncoveredLocalMessageNotTrusted(t *testing.T) {
 		t.Fatalf("Message of a message only the local tier has: %v, want ErrNotFound", err)
 	}
 }
+
+// guildCounting counts the guild reads that reach the durable tier.
+type guildCounting struct {
+	store.Store
+	guilds atomic.Int64
+}
+
+func (c *guildCounting) Guild(ctx context.Context, id chat.ID) (chat.Guild, error) {
+	c.guilds.Add(1)
+	return c.Store.Guild(ctx, id)
+}
+
+// TestEntityBehindAfterCrash: a crash between the durable and the local
+// write leaves the local tier holding the old version. The next process
+// does not trust it: the first read goes to the durable tier and refreshes
+// the local copy, later reads are local.
+func TestEntityBehindAfterCrash(t *testing.T) {
+	local := openPebble(t, t.TempDir())
+	durable := &guildCounting{Store: openPebble(t, t.TempDir())}
+	g := chat.Guild{ID: storetest.NewID(), Name: "old name", OwnerID: storetest.NewID()}
+	if err := local.PutGuild(t.Context(), g); err != nil {
+		t.Fatal(err)
+	}
+	g.Name = "new name" // acknowledged by the durable tier only
+	if err := durable.Store.PutGuild(t.Context(), g); err != nil {
+		t.Fatal(err)
+	}
+	s := newTiered(t, local, durable)
+	defer s.Close()
+	for i := range 3 {
+		got, err := s.Guild(t.Context(), g.ID)
+		if err != nil || got.Name != g.Name {
+			t.Fatalf("read %d: Guild = %+v, %v; want %q", i, got, err, g.Name)
+		}
+	}
+	if n := durable.guilds.Load(); n != 1 {
+		t.Fatalf("%d durable guild reads, want 1 (then local)", n)
+	}
+	// A write through the tier is served locally at once.
+	g.Name = "newer"
+	if err := s.PutGuild(t.Context(), g); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.Guild(t.Context(), g.ID); err != nil || got.Name != g.Name {
+		t.Fatalf("Guild after write = %+v, %v", got, err)
+	}
+	if n := durable.guilds.Load(); n != 1 {
+		t.Fatalf("%d durable guild reads after a write-through, want still 1", n)
+	}
+}
