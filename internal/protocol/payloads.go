@@ -17,13 +17,13 @@ type Hello struct {
 // Identify is the "d" of op 2. Intents is a pointer because it is required:
 // a client that leaves it out is closed with 4013 rather than given none.
 type Identify struct {
-	Token          string            `json:"token"`
-	Properties     map[string]string `json:"properties,omitempty"`
-	Compress       bool              `json:"compress,omitempty"`
-	LargeThreshold int               `json:"large_threshold,omitempty"`
-	Shard          []int             `json:"shard,omitempty"`
-	Presence       json.RawMessage   `json:"presence,omitempty"`
-	Intents        *Intents          `json:"intents"`
+	Token          string          `json:"token"`
+	Properties     json.RawMessage `json:"properties,omitempty"` // os, browser, device; not interpreted
+	Compress       bool            `json:"compress,omitempty"`
+	LargeThreshold int             `json:"large_threshold,omitempty"`
+	Shard          []int           `json:"shard,omitempty"`
+	Presence       json.RawMessage `json:"presence,omitempty"`
+	Intents        *Intents        `json:"intents"`
 }
 
 // Resume is the "d" of op 6.
