@@ -43,8 +43,11 @@
 // last sequence number, and everything up to it is dropped (it can never
 // be asked for in a RESUME).
 //
-// Fan-out (BenchmarkFanout, 1,000 sessions, clients in the same process on
-// the same 2 cores): about 280,000 deliveries/s.
+// Fan-out (go test -run '^$' -bench Fanout -benchtime 3000x
+// ./internal/gateway: 1,000 sessions, 200-byte messages, buffered clients
+// in the same process on the same 2 cores): about 1,000,000 deliveries/s,
+// because each writer drains many queued frames per write syscall; the
+// profile is dominated by the write and read syscalls.
 //
 // # Slow consumers
 //
