@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"io"
 	"net"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -141,7 +142,16 @@ func (c *conn) setSession(s *Session) {
 
 // readOne reads and handles one frame. It reports whether the connection
 // is still open for reading.
-func (c *conn) readOne(deadline bool) bool {
+func (c *conn) readOne(deadline bool) (open bool) {
+	defer func() {
+		// A bug in a payload handler must cost one connection, not the
+		// process (net/http gives REST handlers the same protection).
+		if r := recover(); r != nil {
+			c.gw.log.Error("panic handling a payload", "panic", r, "stack", string(debug.Stack()))
+			c.close(protocol.CloseUnknownError)
+			open = false
+		}
+	}()
 	if deadline {
 		// Bytes have arrived; a frame that does not complete in time is a
 		// stuck client.
