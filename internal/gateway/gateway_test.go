@@ -498,3 +498,30 @@ func TestSlowConsumerIsDisconnected(t *testing.T) {
 	}
 	t.Logf("stalled client disconnected after %d messages of %d bytes", sent, len(body))
 }
+
+func TestResumeWhileOldConnectionOpen(t *testing.T) {
+	e := newEnv(t, gateway.Config{})
+	tok := e.acc.addUser(userID, false, 0, e.gids[0])
+	c := dial(t, e.url)
+	hello(t, c)
+	r := c.identify(tok, protocol.IntentGuilds, nil)
+	gc := c.expect(protocol.OpDispatch, "GUILD_CREATE")
+	// The heartbeat reports seq, so the server may drop READY and
+	// GUILD_CREATE from its replay log; resuming from that seq still works.
+	c.send(protocol.OpHeartbeat, *gc.S)
+	c.expect(protocol.OpHeartbeatACK, "")
+	c2 := dial(t, e.url)
+	hello(t, c2)
+	c2.send(protocol.OpResume, map[string]any{"token": tok, "session_id": r.SessionID, "seq": *gc.S})
+	c2.expect(protocol.OpDispatch, "RESUMED")
+	c.expectClose(4000) // the superseded connection
+	e.rt.publish(e.gids[0], &protocol.Dispatch{Name: "MESSAGE_CREATE", Data: []byte(`{}`)})
+	if f := c2.expect(protocol.OpDispatch, "MESSAGE_CREATE"); *f.S != *gc.S+2 {
+		t.Fatalf("s=%d after RESUMED at %d", *f.S, *gc.S+1)
+	}
+	// A client that lost what it acknowledged cannot be replayed to.
+	c3 := dial(t, e.url)
+	hello(t, c3)
+	c3.send(protocol.OpResume, map[string]any{"token": tok, "session_id": r.SessionID, "seq": 0})
+	c3.expect(protocol.OpInvalidSession, "")
+}
