@@ -17,6 +17,10 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
 	"github.com/accordchat/accord/internal/api"
 	"github.com/accordchat/accord/internal/data"
 	"github.com/accordchat/accord/internal/gateway"
@@ -57,6 +61,9 @@ type Config struct {
 	GuildIdleTimeout time.Duration
 	// Gateway holds the gateway's settings (see gateway.go).
 	Gateway GatewayConfig
+	// DirectReads sends every message read straight to the store, with no
+	// coalescing and no hot-page cache (`accord serve --coalesce=false`).
+	DirectReads bool
 }
 
 // Server is one Accord node.
@@ -70,6 +77,9 @@ type Server struct {
 	API    *api.Handler
 	// Gateway is the WebSocket gateway (see gateway.go).
 	Gateway *gateway.Gateway
+	// Metrics is the server's own registry, served at GET /metrics;
+	// components register their collectors here, never globally.
+	Metrics *prometheus.Registry
 
 	mux      *http.ServeMux
 	http     *http.Server
@@ -97,7 +107,9 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger.WithGroup("server"), mux: http.NewServeMux(), serveErr: make(chan error, 1)}
+	s := &Server{cfg: cfg, log: cfg.Logger.WithGroup("server"), mux: http.NewServeMux(), serveErr: make(chan error, 1),
+		Metrics: prometheus.NewRegistry()}
+	s.Metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
 	var err error
 	if s.Store, err = openStore(cfg); err != nil {
@@ -110,8 +122,13 @@ func New(cfg Config) (*Server, error) {
 	if s.IDs, err = snowflake.New(cfg.NodeID, 0); err != nil {
 		return fail(fmt.Errorf("server: %w", err))
 	}
-	if s.Data, err = data.New(data.Config{Store: s.Store}); err != nil {
+	if s.Data, err = data.New(data.Config{Store: s.Store, Direct: cfg.DirectReads, Registerer: s.Metrics}); err != nil {
 		return fail(err)
+	}
+	fail = func(err error) (*Server, error) {
+		s.Data.Close()
+		_ = s.Store.Close()
+		return nil, err
 	}
 	s.Guilds, err = guild.New(guild.Config{Store: s.Store, Data: s.Data, IDs: s.IDs, Logger: cfg.Logger,
 		InboxSize: cfg.GuildInbox, IdleTimeout: cfg.GuildIdleTimeout})
@@ -133,6 +150,7 @@ func New(cfg Config) (*Server, error) {
 		w.Header().Set("Content-Type", "text/plain")
 		_, _ = w.Write([]byte("ok\n"))
 	})
+	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.Metrics, promhttp.HandlerOpts{Registry: s.Metrics}))
 	// The web client (package web) answers every path nothing more specific
 	// claims; it talks to the server only through /api and /gateway.
 	s.mux.Handle("/", web.Handler())
@@ -263,6 +281,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 			}
 		}
 		s.Guilds.Close()
+		s.Data.Close()
 		if err := s.Store.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("server: close store: %w", err))
 		}
