@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  startServer, startProxy, launchBrowser, openUser, messageList, messageItems, waitFor, waitConnected, screenshot, rest,
+  startServer, startProxy, launchBrowser, openUser, openAs, messageList, messageItems, waitFor, waitConnected, screenshot, rest,
 } from './harness.mjs';
 
 let server;
@@ -143,7 +143,8 @@ test('edit and delete show up on the other side', async () => {
   const edited = messageItems(bob.page, 'this had a typo');
   await edited.waitFor({ timeout: 1000 });
   assert.match(await edited.innerText(), /\(edited\)/);
-  assert.equal(await messageItems(bob.page, 'tpyo').count(), 0);
+  const stale = await messageItems(bob.page, 'tpyo').allInnerTexts();
+  assert.deepEqual(stale, [], 'the old text is gone');
 
   const again = messageItems(a, 'this had a typo');
   await again.hover();
@@ -222,19 +223,12 @@ test('a dropped gateway connection resumes without losing or duplicating message
 
 test('screenshots of the chat view (desktop, light and 400 px)', async () => {
   await screenshot(alice.page, 'chat-desktop-dark.png');
-  const light = await browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme: 'light' });
-  const lp = await light.newPage();
-  await lp.goto(proxy.base + '/');
-  await lp.evaluate((t) => localStorage.setItem('accord.token', t), bob.token);
-  await lp.goto(`${proxy.base}/#/channels/${guildId}/${generalId}`);
-  await messageItems(lp, 'welcome back').waitFor();
-  await screenshot(lp, 'chat-desktop-light.png');
+  const light = await openAs(browser, proxy.base, bob.token, `#/channels/${guildId}/${generalId}`, { colorScheme: 'light' });
+  await messageItems(light.page, 'welcome back').waitFor();
+  await screenshot(light.page, 'chat-desktop-light.png');
 
-  const narrow = await browser.newContext({ viewport: { width: 400, height: 760 }, colorScheme: 'dark' });
-  const np = await narrow.newPage();
-  await np.goto(proxy.base + '/');
-  await np.evaluate((t) => localStorage.setItem('accord.token', t), alice.token);
-  await np.goto(`${proxy.base}/#/channels/${guildId}/${generalId}`);
+  const narrow = await openAs(browser, proxy.base, alice.token, `#/channels/${guildId}/${generalId}`, { viewport: { width: 400, height: 760 }, reducedMotion: 'reduce' });
+  const np = narrow.page;
   await messageItems(np, 'welcome back').waitFor();
   // Usable at 400 px: nothing overflows sideways, the composer is on screen
   // and the channel drawer opens.
@@ -248,6 +242,29 @@ test('screenshots of the chat view (desktop, light and 400 px)', async () => {
   await screenshot(np, 'chat-400px-drawer.png');
   await np.getByRole('link', { name: 'random' }).click();
   await np.getByRole('textbox', { name: 'Message #random' }).waitFor();
-  await light.close();
-  await narrow.close();
+  assert.deepEqual([...light.errors, ...narrow.errors], []);
+  await light.context.close();
+  await narrow.context.close();
+});
+
+test('log in with an existing account; a wrong password is explained', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(proxy.base + '/');
+  await page.getByLabel('Username').fill('bob');
+  await page.getByLabel('Password').fill('not the password');
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByRole('alert').filter({ hasText: 'Login or password is invalid.' }).waitFor();
+  await page.getByLabel('Password').fill('bob-password-123');
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByRole('link', { name: 'Book Club' }).waitFor();
+  await page.getByRole('link', { name: 'Book Club' }).click();
+  await messageItems(page, 'welcome back').waitFor();
+  // Registering a taken name says so.
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await page.getByLabel('Username').fill('alice');
+  await page.getByLabel('Password').fill('whatever-123456');
+  await page.getByRole('button', { name: 'Register' }).click();
+  await page.getByRole('alert').filter({ hasText: /Username is unavailable/ }).waitFor();
+  await context.close();
 });

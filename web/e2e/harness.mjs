@@ -246,8 +246,8 @@ export async function seedMessages(base, token, channelId, n, { prefix = 'seed',
 }
 
 /** openAs opens a page already signed in with token, at a hash route. */
-export async function openAs(browser, base, token, hash, { viewport = { width: 1280, height: 800 }, colorScheme = 'dark' } = {}) {
-  const context = await browser.newContext({ viewport, colorScheme });
+export async function openAs(browser, base, token, hash, { viewport = { width: 1280, height: 800 }, colorScheme = 'dark', reducedMotion = 'no-preference' } = {}) {
+  const context = await browser.newContext({ viewport, colorScheme, reducedMotion });
   await context.addInitScript((t) => { if (!localStorage.getItem('accord.token')) localStorage.setItem('accord.token', t); }, token);
   const page = await context.newPage();
   const errors = [];

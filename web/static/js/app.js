@@ -675,9 +675,11 @@ function isGrouped(items, i) {
   return msgTime(b) - msgTime(a) < GROUP_WITHIN_MS;
 }
 
+// msgTime is cached on the message: grouping asks for it for every row each
+// time the list changes.
 function msgTime(m) {
-  if (m.timestamp) return Date.parse(m.timestamp);
-  return m.id ? snowflakeTime(m.id).getTime() : Date.now();
+  if (m._t === undefined) m._t = m.timestamp ? Date.parse(m.timestamp) : m.id ? snowflakeTime(m.id).getTime() : Date.now();
+  return m._t;
 }
 
 function rowKey(m, i, items) {

@@ -34,6 +34,10 @@ export class VirtualList {
     this.items = [];
     this.heights = new Map(); // row key -> measured height in px
     this.offsets = new Float64Array(1);
+    this.keys = [];
+    this.index = new Map();
+    this.keysFor = null;
+    this.keysStale = true;
     this.dirty = true;
     this.rendered = new Map(); // row key -> element currently in the DOM
     this.atBottom = true;
@@ -60,6 +64,7 @@ export class VirtualList {
   setItems(items, { stickToBottom = false } = {}) {
     this.items = items;
     this.dirty = true;
+    this.keysStale = true;
     if (stickToBottom) {
       this.atBottom = true;
       this.anchor = null;
@@ -70,6 +75,7 @@ export class VirtualList {
   /** invalidate forgets a row's measured height (its content changed). */
   invalidate(key) {
     this.heights.delete(key);
+    this.keysStale = true;
     const el = this.rendered.get(key);
     if (el) {
       el.remove();
@@ -94,14 +100,27 @@ export class VirtualList {
   }
 
   heightOf(i) {
-    const k = this.keyOf(this.items[i], i, this.items);
-    const h = this.heights.get(k);
+    const h = this.heights.get(this.keys[i]);
     return h === undefined ? this.estimate(this.items[i], i, this.items) : h;
   }
 
+  // computeOffsets recomputes, after the rows changed, each row's key, the
+  // key -> index map and the prefix sums of heights: O(rows), done once per
+  // change rather than per scroll.
   computeOffsets() {
     const n = this.items.length;
     if (this.offsets.length < n + 1) this.offsets = new Float64Array(Math.max(n + 1, this.offsets.length * 2));
+    if (this.keysFor !== this.items || this.keys.length !== n || this.keysStale) {
+      this.keys = new Array(n);
+      this.index = new Map();
+      for (let i = 0; i < n; i++) {
+        const k = this.keyOf(this.items[i], i, this.items);
+        this.keys[i] = k;
+        this.index.set(k, i);
+      }
+      this.keysFor = this.items;
+      this.keysStale = false;
+    }
     let acc = 0;
     this.offsets[0] = 0;
     for (let i = 0; i < n; i++) {
@@ -140,7 +159,7 @@ export class VirtualList {
     }
     const y = s.scrollTop - this.listTop();
     const i = this.indexAt(Math.max(0, y));
-    this.anchor = { key: this.keyOf(this.items[i], i, this.items), delta: this.offsets[i] - y };
+    this.anchor = { key: this.keys[i], delta: this.offsets[i] - y };
   }
 
   renderNow() {
@@ -188,7 +207,7 @@ export class VirtualList {
     const frag = [];
     for (let i = start; i < end; i++) {
       const item = this.items[i];
-      const k = this.keyOf(item, i, this.items);
+      const k = this.keys[i];
       let el = this.rendered.get(k);
       if (!el) {
         el = this.renderRow(item, i, this.items);
@@ -214,7 +233,7 @@ export class VirtualList {
     // Measure what was rendered.
     let changed = false;
     for (let i = start; i < end; i++) {
-      const k = this.keyOf(this.items[i], i, this.items);
+      const k = this.keys[i];
       const h = this.rendered.get(k).offsetHeight;
       if (this.heights.get(k) !== h) {
         const before = this.heightOf(i);
@@ -241,13 +260,8 @@ export class VirtualList {
   }
 
   findKey(key) {
-    // The anchor is usually inside the rendered window; fall back to a scan.
-    for (let i = this.start; i < this.end && i < this.items.length; i++) {
-      if (this.keyOf(this.items[i], i, this.items) === key) return i;
-    }
-    for (let i = 0; i < this.items.length; i++) {
-      if (this.keyOf(this.items[i], i, this.items) === key) return i;
-    }
-    return -1;
+    if (this.dirty) this.computeOffsets();
+    const i = this.index.get(key);
+    return i === undefined ? -1 : i;
   }
 }
