@@ -3,6 +3,8 @@ package gateway_test
 import (
 	"encoding/json"
 	"fmt"
+	"io"
+	"strings"
 	"testing"
 	"time"
 
@@ -246,5 +248,23 @@ func TestEndToEndRequestGuildMembers(t *testing.T) {
 			t.Fatalf("chunk %s", f.D)
 		}
 		return
+	}
+}
+
+func TestEndToEndMetrics(t *testing.T) {
+	s := accordtest.RunServer(t, server.Config{})
+	alice := s.Register(t, "alice")
+	alice.CreateGuild(t, "metrics")
+	connect(t, s, alice, protocol.IntentGuilds)
+	resp, err := s.HTTP.Get(s.URL() + "/metrics")
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("GET /metrics: %v %v", resp, err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{"accord_gateway_identified_total 1", "accord_gateway_connections 1", "accord_gateway_sessions 1"} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
 	}
 }
