@@ -24,6 +24,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"regexp"
 	"strings"
 	"sync"
@@ -61,6 +62,9 @@ type Config struct {
 	Timeout time.Duration
 	// NumConns is the number of connections per host. Default 2.
 	NumConns int
+	// Logger receives the driver's messages (nodes going down and coming
+	// back, reconnects) under the group "cql"; nil means slog.Default().
+	Logger *slog.Logger
 }
 
 var keyspaceName = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]{0,47}$`)
@@ -91,6 +95,10 @@ func (c *Config) fill() error {
 	if c.NumConns <= 0 {
 		c.NumConns = 2
 	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	c.Logger = c.Logger.WithGroup("cql")
 	return nil
 }
 
@@ -160,6 +168,7 @@ func newCluster(cfg Config) *gocql.ClusterConfig {
 	cluster.DefaultIdempotence = true
 	cluster.RetryPolicy = &gocql.SimpleRetryPolicy{NumRetries: 2}
 	cluster.ReconnectInterval = time.Second
+	cluster.Logger = slogger{cfg.Logger}
 	return cluster
 }
 
