@@ -31,8 +31,9 @@
 // goroutine stacks per session, the test's client sockets included, 2-core
 // VM): this design 2,187 B/session; a goroutine-per-connection server on
 // coder/websocket v1.8.15 doing the same handshake 22,237 B/session; a bare
-// loopback TCP pair 741 B. So the server's share here is well under the
-// 8 KiB target. lesismal/nbio v1.6.8 also avoids a goroutine per
+// loopback TCP pair 741 B. Inside a whole server, each session also
+// subscribed to a guild actor (BenchmarkIdleSessionMemoryServer): about
+// 1.7–2.2 KB/session. So the server's share is well under the 8 KiB target. lesismal/nbio v1.6.8 also avoids a goroutine per
 // connection, but it brings its own HTTP engine, buffer allocator and
 // write queue; taking a connection from net/http into it dup's the fd,
 // and its write path would sit beside our own byte-bounded queue. gobwas/ws

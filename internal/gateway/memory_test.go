@@ -18,9 +18,11 @@ import (
 	"github.com/gobwas/ws"
 	"github.com/gobwas/ws/wsutil"
 
+	"github.com/accordchat/accord/internal/accordtest"
 	"github.com/accordchat/accord/internal/chat"
 	"github.com/accordchat/accord/internal/gateway"
 	"github.com/accordchat/accord/internal/protocol"
+	"github.com/accordchat/accord/internal/server"
 )
 
 // Idle-session memory, measured in one process: heap in use plus goroutine
@@ -268,5 +270,35 @@ func BenchmarkFanout(b *testing.B) {
 			b.StopTimer()
 			b.ReportMetric(float64(want)/b.Elapsed().Seconds(), "deliveries/s")
 		})
+	}
+}
+
+// BenchmarkIdleSessionMemoryServer is BenchmarkIdleSessionMemory inside a
+// whole server: each session is also subscribed to a real guild actor.
+func BenchmarkIdleSessionMemoryServer(b *testing.B) {
+	for range b.N {
+		s := accordtest.RunServer(b, server.Config{})
+		alice := s.Register(b, "alice")
+		alice.CreateGuild(b, "idle")
+		var gw struct {
+			URL string `json:"url"`
+		}
+		s.Anonymous().Must(b, 200, "GET", "/gateway", nil, &gw)
+		identify := []byte(fmt.Sprintf(`{"op":2,"d":{"token":%q,"intents":513,"properties":{}}}`, alice.Token))
+		conns := make([]net.Conn, 0, idleSessions)
+		before := memInUse()
+		for range idleSessions {
+			nc := dialIdle(b, gw.URL+"?v=10&encoding=json")
+			conns = append(conns, nc)
+			readFrames(b, nc, 1)
+			_ = wsutil.WriteClientText(nc, identify)
+			readFrames(b, nc, 2)
+			_ = wsutil.WriteClientText(nc, []byte(`{"op":1,"d":2}`))
+			readFrames(b, nc, 1)
+		}
+		reportPerSession(b, before, idleSessions)
+		for _, nc := range conns {
+			_ = nc.Close()
+		}
 	}
 }
