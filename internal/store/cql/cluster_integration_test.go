@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	gocql "github.com/apache/cassandra-gocql-driver/v2"
+
 	"github.com/accordchat/accord/internal/chat"
 	"github.com/accordchat/accord/internal/store"
 	"github.com/accordchat/accord/internal/store/cql"
@@ -41,7 +43,7 @@ func TestKillOneNode(t *testing.T) {
 		hosts = strings.Split(h, ",")
 	}
 	ctx := t.Context()
-	s, err := cql.New(ctx, cql.Config{Hosts: hosts, Keyspace: "accord_ha", Replication: 3, Timeout: 5 * time.Second})
+	s, err := cql.New(ctx, cql.Config{Hosts: hosts, Keyspace: "accord_ha", Replication: 3, Consistency: gocql.Quorum, Timeout: 5 * time.Second})
 	if err != nil {
 		t.Fatalf("cql.New: %v", err)
 	}
@@ -143,7 +145,7 @@ func TestQuorumLostAndRegained(t *testing.T) {
 		hosts = strings.Split(h, ",")
 	}
 	ctx := t.Context()
-	s, err := cql.New(ctx, cql.Config{Hosts: hosts, Keyspace: "accord_ha", Replication: 3, Timeout: 3 * time.Second})
+	s, err := cql.New(ctx, cql.Config{Hosts: hosts, Keyspace: "accord_ha", Replication: 3, Consistency: gocql.Quorum, Timeout: 3 * time.Second})
 	if err != nil {
 		t.Fatalf("cql.New: %v", err)
 	}

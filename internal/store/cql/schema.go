@@ -3,6 +3,7 @@ package cql
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -99,6 +100,20 @@ func createSchema(ctx context.Context, cfg Config) error {
 	for _, stmt := range stmts {
 		if err := session.Query(stmt).ExecContext(ctx); err != nil {
 			return fmt.Errorf("cql: create schema on %s: %s: %w", hosts, firstLine(stmt), err)
+		}
+	}
+	// CREATE KEYSPACE IF NOT EXISTS leaves an existing keyspace as it is;
+	// say so when its replication differs from the configured one.
+	var replication map[string]string
+	err = session.Query(`SELECT replication FROM system_schema.keyspaces WHERE keyspace_name = ?`, cfg.Keyspace).
+		ScanContext(ctx, &replication)
+	if err != nil {
+		return fmt.Errorf("cql: read keyspace %s on %s: %w", cfg.Keyspace, hosts, err)
+	}
+	for dc, rf := range replication {
+		if dc != "class" && rf != strconv.Itoa(cfg.Replication) {
+			cfg.Logger.Warn("keyspace exists with a different replication factor; leaving it unchanged (ALTER KEYSPACE to change it)",
+				"keyspace", cfg.Keyspace, "datacenter", dc, "replication_factor", rf, "configured", cfg.Replication)
 		}
 	}
 	return nil
