@@ -185,13 +185,20 @@ export async function openUser(browser, base, name, { viewport = { width: 1280, 
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
   page.on('console', (m) => { if (m.type() === 'error' && !/status of 4\d\d/.test(m.text())) errors.push(m.text()); });
+  // Gateway frames by direction and kind: with zlib-stream every frame the
+  // server sends is binary; the client sends JSON text.
+  const frames = { received: { binary: 0, text: 0 }, sent: [] };
+  page.on('websocket', (ws) => {
+    ws.on('framereceived', (f) => { frames.received[typeof f.payload === 'string' ? 'text' : 'binary']++; });
+    ws.on('framesent', (f) => { if (typeof f.payload === 'string') frames.sent.push(JSON.parse(f.payload)); });
+  });
   await page.goto(base + '/');
   await page.getByLabel('Username').fill(name);
   await page.getByLabel('Password').fill(`${name}-password-123`);
   await page.getByRole('button', { name: 'Register' }).click();
   await page.getByRole('heading', { name: `Welcome to Accord, ${name}` }).waitFor();
   const token = await page.evaluate(() => localStorage.getItem('accord.token'));
-  return { name, context, page, errors, token };
+  return { name, context, page, errors, token, frames };
 }
 
 /** messages returns the message list of the open channel. */

@@ -554,6 +554,7 @@ function openChannel(channel) {
   setNav(false);
   const g = state.guilds.get(channel.guild_id);
   document.title = `#${channel.name} | ${g ? g.name : ''} — Accord`;
+  if (gateway) gateway.subscribe(channel.guild_id, channel.id);
 
   const els = ui.els;
   els.header = h('header', { class: 'chat-head' });

@@ -13,6 +13,7 @@ import { Unzlib } from '../vendor/fflate.js';
 export const Op = Object.freeze({
   DISPATCH: 0, HEARTBEAT: 1, IDENTIFY: 2, PRESENCE_UPDATE: 3, RESUME: 6, RECONNECT: 7,
   REQUEST_GUILD_MEMBERS: 8, INVALID_SESSION: 9, HELLO: 10, HEARTBEAT_ACK: 11,
+  GUILD_SUBSCRIPTIONS: 14,
 });
 
 /** Intents bits (Discord "Gateway Intents"). */
@@ -86,6 +87,25 @@ export class Gateway {
     this.stopHeartbeat();
     if (this.ws) this.ws.close(1000, 'logout');
     this.ws = null;
+  }
+
+  /**
+   * subscribe tells the server which guild and channel the user is looking
+   * at (op 14, as Discord's own client does), so that in large guilds the
+   * session leaves passive mode (PASSIVE_UPDATE_V1 only) for that guild and
+   * gets its full event stream. It is re-sent after every READY/RESUMED.
+   */
+  subscribe(guildId, channelId) {
+    this.subscription = guildId ? { guildId, channelId } : null;
+    if (this.status === 'connected') this.sendSubscription();
+  }
+
+  sendSubscription() {
+    const sub = this.subscription;
+    if (!sub) return;
+    const d = { guild_id: sub.guildId, typing: true, activities: true, threads: true };
+    if (sub.channelId) d.channels = { [sub.channelId]: [[0, 99]] };
+    this.send(Op.GUILD_SUBSCRIPTIONS, d);
   }
 
   /**
@@ -246,6 +266,7 @@ export class Gateway {
           this.resuming = false;
           this.onDispatch('READY', p.d, false);
           this.setStatus('connected');
+          this.sendSubscription();
           return;
         }
         if (p.t === 'RESUMED') {
@@ -253,6 +274,7 @@ export class Gateway {
           this.resuming = false;
           this.onDispatch('RESUMED', p.d, true);
           this.setStatus('connected');
+          this.sendSubscription();
           return;
         }
         this.onDispatch(p.t, p.d, this.resuming);

@@ -86,9 +86,11 @@ export class VirtualList {
   }
 
   scrollToBottom() {
+    const was = this.atBottom;
     this.atBottom = true;
     this.anchor = null;
     this.renderNow();
+    if (!was) this.onBottomChange(true);
   }
 
   schedule() {
