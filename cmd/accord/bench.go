@@ -16,10 +16,26 @@ import (
 	"github.com/accordchat/accord/internal/bench"
 )
 
+const benchUsage = `usage: accord bench <scenario> [flags]
+
+scenarios:
+  ingest   [--target URL] [--clients N] [--duration D] [--channels N] [--guilds N] [--json]
+  herd     [--target URL --token T] [--clients C] [--conns N] [--coalesce=false] [--json]`
+
 func (m *Main) bench(ctx context.Context, args []string) error {
-	if len(args) == 0 || args[0] != "ingest" {
-		return errors.New("usage: accord bench ingest [--target URL] [--clients N] [--duration D] [--channels N] [--guilds N] [--json]")
+	if len(args) == 0 {
+		return errors.New(benchUsage)
 	}
+	switch args[0] {
+	case "ingest":
+		return m.benchIngest(ctx, args)
+	case "herd":
+		return m.benchHerd(ctx, args[1:])
+	}
+	return errors.New(benchUsage)
+}
+
+func (m *Main) benchIngest(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("bench ingest", flag.ContinueOnError)
 	fs.SetOutput(m.Stderr)
 	target := fs.String("target", "", "server base URL (default: start `accord serve` on a temp dir)")
@@ -55,9 +71,10 @@ func (m *Main) bench(ctx context.Context, args []string) error {
 }
 
 // startChild runs `accord serve` from this executable on a temporary data
-// directory and a free port, and returns its URL and a stop function that
-// sends SIGTERM and removes the directory.
-func (m *Main) startChild(ctx context.Context) (string, func(), error) {
+// directory and a free port, with serveArgs added (the technique switches,
+// see serveSwitches), and returns its URL and a stop function that sends
+// SIGTERM and removes the directory.
+func (m *Main) startChild(ctx context.Context, serveArgs ...string) (string, func(), error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return "", nil, fmt.Errorf("bench: find executable: %w", err)
@@ -66,7 +83,8 @@ func (m *Main) startChild(ctx context.Context) (string, func(), error) {
 	if err != nil {
 		return "", nil, fmt.Errorf("bench: temp dir: %w", err)
 	}
-	cmd := exec.Command(exe, "serve", "--addr", "127.0.0.1:0", "--data", dir, "--log-format", "json", "--log-level", "info")
+	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--data", dir, "--log-format", "json", "--log-level", "info"}, serveArgs...)
+	cmd := exec.Command(exe, args...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		return "", nil, err

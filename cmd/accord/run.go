@@ -27,6 +27,7 @@ const usage = `usage: accord <command> [flags]
 commands:
   serve          run the server
   bench ingest   measure message ingest over REST
+  bench herd     measure C clients reading a channel at once (store reads, latency)
   version        print the version
 `
 
@@ -77,6 +78,7 @@ func version() string {
 type serveFlags struct {
 	addr, data, store, cqlHosts, cqlKeyspace, nats, logFormat, logLevel, gatewayURL string
 	nodeID                                                                          int
+	coalesce                                                                        bool
 }
 
 func (m *Main) serveFlagSet(f *serveFlags) *flag.FlagSet {
@@ -91,6 +93,7 @@ func (m *Main) serveFlagSet(f *serveFlags) *flag.FlagSet {
 	fs.IntVar(&f.nodeID, "node-id", 0, "node ID 0-31 (snowflake worker)")
 	fs.StringVar(&f.logFormat, "log-format", "", "log format: text or json (default: text on a terminal, else json)")
 	fs.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn, error")
+	fs.BoolVar(&f.coalesce, "coalesce", true, "coalesce identical message reads and keep hot channels' newest messages in memory (false: every read goes to the store)")
 	fs.StringVar(&f.gatewayURL, "gateway-url", "", "public gateway URL for resume_gateway_url (default: from the request Host)")
 	return fs
 }
@@ -162,7 +165,7 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	}
 	srv, err := server.New(server.Config{
 		Addr: f.addr, DataDir: f.data, Store: f.store, CQLHosts: hosts, CQLKeyspace: f.cqlKeyspace,
-		NodeID: f.nodeID, Logger: log,
+		NodeID: f.nodeID, Logger: log, DirectReads: !f.coalesce,
 		Gateway: server.GatewayConfig{ResumeURL: f.gatewayURL},
 	})
 	if err != nil {
