@@ -2,6 +2,7 @@ package gateway_test
 
 import (
 	"bufio"
+	"encoding/binary"
 	"context"
 	"fmt"
 	"net"
@@ -210,6 +211,30 @@ func BenchmarkIdleTCPPair(b *testing.B) {
 	}
 }
 
+// skipFrame reads past one unmasked server frame without allocating (so
+// that the benchmark's allocations are the server's), returning its length.
+func skipFrame(br *bufio.Reader) (int, error) {
+	h, err := br.Peek(2)
+	if err != nil {
+		return -1, err
+	}
+	n, hl := int(h[1]&0x7f), 2
+	switch n {
+	case 126:
+		if h, err = br.Peek(4); err != nil {
+			return -1, err
+		}
+		n, hl = int(h[2])<<8|int(h[3]), 4
+	case 127:
+		if h, err = br.Peek(10); err != nil {
+			return -1, err
+		}
+		n, hl = int(binary.BigEndian.Uint64(h[2:])), 10
+	}
+	_, err = br.Discard(hl + n)
+	return n, err
+}
+
 // BenchmarkFanout publishes one MESSAGE_CREATE to sessions connected over
 // loopback and waits until every client has read it. The clients run in
 // this process and share its CPUs, so this is a floor for the server alone.
@@ -246,11 +271,8 @@ func BenchmarkFanout(b *testing.B) {
 					// the cheapest client possible.
 					br := bufio.NewReaderSize(nc, 64<<10)
 					for {
-						h, err := ws.ReadHeader(br)
-						if err != nil {
-							return
-						}
-						if _, err := br.Discard(int(h.Length)); err != nil {
+						n, err := skipFrame(br)
+						if err != nil || n < 0 {
 							return
 						}
 						received.Add(1)
