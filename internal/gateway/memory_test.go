@@ -2,8 +2,8 @@ package gateway_test
 
 import (
 	"bufio"
-	"encoding/binary"
 	"context"
+	"encoding/binary"
 	"fmt"
 	"net"
 	"net/http"
