@@ -46,9 +46,10 @@ export function accordBinary() {
  * startServer runs `accord serve --addr 127.0.0.1:0` with a fresh data
  * directory, learns the port it bound from its log, and waits for /healthz.
  */
-export async function startServer() {
-  const data = fs.mkdtempSync(path.join(os.tmpdir(), 'accord-e2e-data-'));
-  const child = spawn(accordBinary(), ['serve', '--addr', '127.0.0.1:0', '--data', data], {
+export async function startServer({ port = 0, data = null } = {}) {
+  const ownData = !data;
+  if (!data) data = fs.mkdtempSync(path.join(os.tmpdir(), 'accord-e2e-data-'));
+  const child = spawn(accordBinary(), ['serve', '--addr', `127.0.0.1:${port}`, '--data', data], {
     cwd: repoRoot,
     env: { ...process.env, ACCORD_LOG_FORMAT: process.env.ACCORD_LOG_FORMAT || 'json' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -75,13 +76,17 @@ export async function startServer() {
     await waitFor(async () => (await fetch(base + '/healthz')).ok, { timeout: 30000, message: '/healthz' });
     return {
       base,
+      data,
       port: Number(addr.split(':')[1]),
       log: () => log,
-      async stop() {
-        if (exited) return;
-        child.kill('SIGTERM');
-        await waitFor(() => exited, { timeout: 15000, message: 'accord to exit' }).catch(() => child.kill('SIGKILL'));
-        fs.rmSync(data, { recursive: true, force: true });
+      // stop sends SIGTERM (graceful: sessions get op 7 RECONNECT) and
+      // removes the data directory unless it was given or keepData is set.
+      async stop({ keepData = false } = {}) {
+        if (!exited) {
+          child.kill('SIGTERM');
+          await waitFor(() => exited, { timeout: 15000, message: 'accord to exit' }).catch(() => child.kill('SIGKILL'));
+        }
+        if (ownData && !keepData) fs.rmSync(data, { recursive: true, force: true });
       },
     };
   } catch (err) {

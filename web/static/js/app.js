@@ -134,6 +134,8 @@ function stopSession() {
   if (ui.list) ui.list.destroy();
   ui.list = null;
   ui.guildId = ui.channelId = null;
+  ui.readies = 0;
+  ui.loadedMembers.clear();
   window.removeEventListener('hashchange', route);
 }
 
@@ -412,12 +414,15 @@ function closeChannel() {
 // ---------------------------------------------------------------------------
 // Dialogs and forms: create/join server, create channel, create invite
 
+let formSeq = 0;
 function serverForms(onDone) {
+  // Unique ids: the home view and the "Add a server" dialog may both exist.
+  const n = ++formSeq;
   const createErr = h('p', { class: 'form-error', role: 'alert' });
-  const name = h('input', { id: 'server-name', name: 'name', required: true, maxlength: 100, value: `${displayName(state.me)}'s server` });
-  const create = h('form', { class: 'card', 'aria-labelledby': 'create-server-title' },
-    h('h2', { id: 'create-server-title' }, 'Create a server'),
-    h('label', { for: 'server-name' }, 'Server name'), name, createErr,
+  const name = h('input', { id: `server-name-${n}`, class: 'server-name', name: 'name', required: true, maxlength: 100, value: `${displayName(state.me)}'s server` });
+  const create = h('form', { class: 'card', 'aria-labelledby': `create-server-title-${n}` },
+    h('h2', { id: `create-server-title-${n}` }, 'Create a server'),
+    h('label', { for: `server-name-${n}` }, 'Server name'), name, createErr,
     h('button', { type: 'submit', class: 'primary' }, 'Create server'));
   create.addEventListener('submit', async (ev) => {
     ev.preventDefault();
@@ -436,10 +441,10 @@ function serverForms(onDone) {
     }
   });
   const joinErr = h('p', { class: 'form-error', role: 'alert' });
-  const code = h('input', { id: 'invite-code', name: 'code', required: true, autocomplete: 'off', autocapitalize: 'none', spellcheck: 'false', placeholder: 'e.g. hTKzmak' });
-  const join = h('form', { class: 'card', 'aria-labelledby': 'join-server-title' },
-    h('h2', { id: 'join-server-title' }, 'Join a server'),
-    h('label', { for: 'invite-code' }, 'Invite code'), code, joinErr,
+  const code = h('input', { id: `invite-code-${n}`, name: 'code', required: true, autocomplete: 'off', autocapitalize: 'none', spellcheck: 'false', placeholder: 'e.g. hTKzmak' });
+  const join = h('form', { class: 'card', 'aria-labelledby': `join-server-title-${n}` },
+    h('h2', { id: `join-server-title-${n}` }, 'Join a server'),
+    h('label', { for: `invite-code-${n}` }, 'Invite code'), code, joinErr,
     h('button', { type: 'submit', class: 'primary' }, 'Join server'));
   join.addEventListener('submit', async (ev) => {
     ev.preventDefault();
@@ -483,7 +488,7 @@ function dialog(title, ...body) {
 function openAddServer() {
   let dlg = null;
   dlg = dialog('Add a server', serverForms(() => dlg && dlg.close()));
-  dlg.querySelector('#server-name').select();
+  dlg.querySelector('.server-name').select();
 }
 
 function openAddChannel() {

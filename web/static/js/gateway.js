@@ -142,31 +142,20 @@ export class Gateway {
     }
     ws.binaryType = 'arraybuffer';
     this.ws = ws;
-    const decoder = new TextDecoder();
-    let pending = [];
-    let out = [];
-    const inflater = new Unzlib();
-    inflater.ondata = (chunk) => { if (chunk.length) out.push(chunk); };
+    const decoder = new ZlibStreamDecoder();
     ws.onmessage = (ev) => {
       if (ws !== this.ws) return;
       if (typeof ev.data === 'string') {
         this.handle(JSON.parse(ev.data));
         return;
       }
-      const buf = new Uint8Array(ev.data);
-      pending.push(buf);
-      if (!endsWithFlush(buf)) return; // a message may span frames
-      const input = concat(pending);
-      pending = [];
-      out = [];
+      let text;
       try {
-        inflater.push(input, false);
+        text = decoder.push(new Uint8Array(ev.data));
       } catch (err) {
         ws.close(4002, 'inflate failed');
         return;
       }
-      const text = decoder.decode(concat(out));
-      out = [];
       if (text) this.handle(JSON.parse(text));
     };
     ws.onclose = (ev) => {
@@ -321,12 +310,41 @@ export class Gateway {
   }
 }
 
+/**
+ * ZlibStreamDecoder inflates one connection's zlib-stream: push each binary
+ * frame; it returns the decoded text once a frame ends with the sync-flush
+ * marker (a payload may span several frames), else null. One decoder per
+ * connection: the zlib context carries over from message to message.
+ */
+export class ZlibStreamDecoder {
+  constructor() {
+    this.pending = [];
+    this.out = [];
+    this.inflater = new Unzlib();
+    this.inflater.ondata = (chunk) => { if (chunk.length) this.out.push(chunk); };
+    this.text = new TextDecoder();
+  }
+
+  push(frame) {
+    this.pending.push(frame);
+    if (!endsWithFlush(frame)) return null;
+    const input = concat(this.pending);
+    this.pending = [];
+    this.out = [];
+    this.inflater.push(input, false);
+    const text = this.text.decode(concat(this.out));
+    this.out = [];
+    return text;
+  }
+}
+
 function endsWithFlush(b) {
   const n = b.length;
   return n >= 4 && b[n - 4] === SYNC_FLUSH[0] && b[n - 3] === SYNC_FLUSH[1] && b[n - 2] === SYNC_FLUSH[2] && b[n - 1] === SYNC_FLUSH[3];
 }
 
 function concat(parts) {
+  if (parts.length === 0) return new Uint8Array(0);
   if (parts.length === 1) return parts[0];
   let n = 0;
   for (const p of parts) n += p.length;
