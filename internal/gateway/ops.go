@@ -163,7 +163,7 @@ func (c *conn) identify(d json.RawMessage) protocol.CloseCode {
 			ready.Guilds = append(ready.Guilds, protocol.UnavailableGuild{ID: gid, Unavailable: true})
 		}
 	}
-	ready.User, _ = json.Marshal(readyUser{User: user, Discriminator: "0", Verified: true})
+	ready.User, _ = json.Marshal(readyUser{User: protocol.UserObject(user), Verified: true})
 	data, err := json.Marshal(ready)
 	if err != nil {
 		return protocol.CloseUnknownError
@@ -185,13 +185,12 @@ func (c *conn) identify(d json.RawMessage) protocol.CloseCode {
 	return 0
 }
 
-// readyUser is READY's user object: the stored user plus the fields
-// libraries expect of a Discord user.
+// readyUser is READY's user object: Discord's user object plus the fields
+// only the current user has.
 type readyUser struct {
-	chat.User
-	Discriminator string `json:"discriminator"`
-	Verified      bool   `json:"verified"`
-	MFAEnabled    bool   `json:"mfa_enabled"`
+	protocol.User
+	Verified   bool `json:"verified"`
+	MFAEnabled bool `json:"mfa_enabled"`
 }
 
 // authenticate maps a token (with or without the "Bot " prefix that some
