@@ -105,7 +105,8 @@ test('Discord error bodies become plain sentences', () => {
   const two = new APIError(400, { code: 50035, message: 'Invalid Form Body', errors: { a: { _errors: [{ message: 'x' }] }, b: { 0: { c: { _errors: [{ message: 'y' }] } } } } });
   assert.equal(two.message, 'a: x b[0].c: y');
   assert.deepEqual(fieldErrors({ b: { 0: { c: { _errors: [{ message: 'y' }] } } } }), [{ path: 'b[0].c', message: 'y' }]);
-  assert.equal(new APIError(403, { code: 50013, message: 'Missing Permissions' }).message, 'Missing Permissions');
+  assert.equal(new APIError(403, { code: 50013, message: 'Missing Permissions' }).message, "You don't have permission to do that (Missing Permissions).");
+  assert.equal(new APIError(404, { code: 10006, message: 'Unknown Invite' }).message, 'Unknown Invite');
   assert.equal(new APIError(429, { message: 'You are being rate limited.', retry_after: 1.2, global: false }).message, 'You are being rate limited. Try again in 2 s.');
   assert.equal(new APIError(502, null).message, 'The server had a problem (HTTP 502). Try again.');
 });

@@ -38,10 +38,23 @@ export function fieldErrors(errors, path = '') {
   return out;
 }
 
+// Plain-language sentences for JSON error codes whose Discord message is
+// terse; Discord's own message follows in parentheses.
+const EXPLAIN = {
+  50001: "You don't have access to this",
+  50013: "You don't have permission to do that",
+  50006: "You can't send an empty message",
+  40005: 'That is too large to send',
+  10004: 'That server no longer exists, or you are not in it',
+  10003: 'That channel no longer exists',
+  10008: 'That message no longer exists',
+};
+
 function describeBody(status, body) {
   if (body && typeof body === 'object') {
     const fields = fieldErrors(body.errors);
     let msg = typeof body.message === 'string' && body.message ? body.message : `Request failed (HTTP ${status})`;
+    if (EXPLAIN[body.code]) msg = `${EXPLAIN[body.code]} (${msg}).`;
     if (status === 429 && typeof body.retry_after === 'number') {
       msg = `You are being rate limited. Try again in ${Math.ceil(body.retry_after)} s.`;
     }

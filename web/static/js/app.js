@@ -264,7 +264,7 @@ function renderSidebar() {
       onclick: () => setNav(false),
     }, h('span', { class: 'hash', 'aria-hidden': 'true' }, '#'), h('span', { class: 'channel-name' }, c.name), unread ? h('span', { class: 'dot', 'aria-hidden': 'true' }) : null));
   });
-  const loading = ui.loadingChannels.has(g.id) && channels.length === 0;
+  const loading = !g.channelsComplete && channels.length === 0;
   replaceKeepingFocus(ui.els.sidebarBody,
     h('header', { class: 'sidebar-head' }, h('h2', { title: g.name }, g.name)),
     h('div', { class: 'section-head' },
@@ -354,10 +354,12 @@ async function route() {
 
 function ensureChannels(gid) {
   const g = state.guilds.get(gid);
-  if (g && g.channelIds.size) return Promise.resolve();
+  if (g && g.channelsComplete) return Promise.resolve();
   if (ui.loadingChannels.has(gid)) return ui.loadingChannels.get(gid);
   const p = api.channels(gid).then((list) => {
     for (const c of list) state.addChannel({ ...c, guild_id: gid });
+    const cur = state.guilds.get(gid);
+    if (cur) cur.channelsComplete = true;
   }).catch((err) => toast(describe(err))).finally(() => {
     ui.loadingChannels.delete(gid);
     scheduleRender('sidebar', 'rail');

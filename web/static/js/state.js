@@ -171,7 +171,9 @@ export class State {
     }
     for (const k of ['name', 'icon', 'owner_id', 'member_count', 'unavailable']) if (g[k] !== undefined) cur[k] = g[k];
     if (Array.isArray(g.channels)) {
+      // GUILD_CREATE carries every channel the user can see.
       for (const c of g.channels) this.addChannel({ ...c, guild_id: g.id });
+      cur.channelsComplete = true;
     }
     if (Array.isArray(g.members)) for (const m of g.members) this.addMember(g.id, m);
     return cur;
