@@ -97,17 +97,37 @@ func BenchmarkPutMessage(b *testing.B) {
 	}
 	defer s.Close()
 	ch := storetest.NewID()
+	var mu sync.Mutex
+	var all []time.Duration
 	b.ReportAllocs()
 	b.SetParallelism(4) // x GOMAXPROCS writers
 	b.RunParallel(func(pb *testing.PB) {
+		var mine []time.Duration
 		for pb.Next() {
 			m := chat.Message{ID: storetest.NewID(), ChannelID: ch, AuthorID: 42, Content: "benchmark message of ordinary length"}
+			start := time.Now()
 			if err := s.PutMessage(b.Context(), m); err != nil {
 				b.Error(err)
 				return
 			}
+			mine = append(mine, time.Since(start))
 		}
+		mu.Lock()
+		all = append(all, mine...)
+		mu.Unlock()
 	})
+	reportLatency(b, all)
+}
+
+// reportLatency adds the p50 and p99 of durs to the benchmark's output.
+func reportLatency(b *testing.B, durs []time.Duration) {
+	if len(durs) == 0 {
+		return
+	}
+	slices.Sort(durs)
+	q := func(f float64) float64 { return float64(durs[int(f*float64(len(durs)-1))]) / 1e6 }
+	b.ReportMetric(q(0.50), "p50-ms")
+	b.ReportMetric(q(0.99), "p99-ms")
 }
 
 // BenchmarkLatest50 measures reading a channel's newest 50 messages.
@@ -123,12 +143,16 @@ func BenchmarkLatest50(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+	var durs []time.Duration
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
+		start := time.Now()
 		page, err := s.Messages(b.Context(), ch, store.Page{Limit: 50})
 		if err != nil || len(page) != 50 {
 			b.Fatalf("Messages: %d, %v", len(page), err)
 		}
+		durs = append(durs, time.Since(start))
 	}
+	reportLatency(b, durs)
 }

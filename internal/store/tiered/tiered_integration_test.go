@@ -5,6 +5,7 @@ package tiered_test
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -95,12 +96,27 @@ func BenchmarkLatest50(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+	var durs []time.Duration
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
+		start := time.Now()
 		page, err := s.Messages(b.Context(), ch, store.Page{Limit: 50})
 		if err != nil || len(page) != 50 {
 			b.Fatalf("Messages: %d, %v", len(page), err)
 		}
+		durs = append(durs, time.Since(start))
 	}
+	reportLatency(b, durs)
+}
+
+// reportLatency adds the p50 and p99 of durs to the benchmark's output.
+func reportLatency(b *testing.B, durs []time.Duration) {
+	if len(durs) == 0 {
+		return
+	}
+	slices.Sort(durs)
+	q := func(f float64) float64 { return float64(durs[int(f*float64(len(durs)-1))]) / 1e6 }
+	b.ReportMetric(q(0.50), "p50-ms")
+	b.ReportMetric(q(0.99), "p99-ms")
 }
