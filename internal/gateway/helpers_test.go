@@ -431,6 +431,16 @@ func (c *client) identify(token string, intents protocol.Intents, extra map[stri
 	if err := json.Unmarshal(f.D, &r); err != nil {
 		c.t.Fatal(err)
 	}
+	var raw struct {
+		User map[string]json.RawMessage `json:"user"`
+	}
+	_ = json.Unmarshal(f.D, &raw)
+	// discord.py indexes these keys directly.
+	for _, k := range []string{"id", "username", "discriminator", "avatar", "global_name"} {
+		if _, ok := raw.User[k]; !ok {
+			c.t.Fatalf("READY user lacks %q: %s", k, f.D)
+		}
+	}
 	r.seq = *f.S
 	return r
 }
