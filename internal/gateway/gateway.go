@@ -200,7 +200,11 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c.lastBeat.Store(time.Now().UnixNano())
 	c.resumeURL = g.cfg.ResumeURL
 	if c.resumeURL == "" {
-		c.resumeURL = "ws://" + r.Host + "/gateway"
+		scheme := "ws://"
+		if r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https" {
+			scheme = "wss://"
+		}
+		c.resumeURL = scheme + r.Host + "/gateway"
 	}
 	if n := rw.Reader.Buffered(); n > 0 {
 		// The client sent frames before HELLO; keep them for the reader.
