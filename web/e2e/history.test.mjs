@@ -4,7 +4,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, setupGuild, seedMessages, openAs, messageList, messageItems, waitFor } from './harness.mjs';
+import { startServer, launchBrowser, setupGuild, seedMessages, openAs, messageList, messageItems, waitFor, waitConnected, rest } from './harness.mjs';
 
 let server;
 let browser;
@@ -54,6 +54,18 @@ test('scrolling up loads older history page by page', async () => {
   // The oldest message is at the top: the first rendered row is history 001.
   const first = await messageList(page).getByRole('listitem').first().innerText();
   assert.match(first, /history 001/);
+  // A message arriving while the reader is up in history does not move the
+  // view; "Jump to present" brings them down to it.
+  await waitConnected(page);
+  await rest(server.base, token, 'POST', `/channels/${channel.id}/messages`, { content: 'fresh news' });
+  await waitFor(() => page.evaluate((cid) => window.__accord.state.logs.get(cid).items.some((m) => m.content === 'fresh news'), channel.id), { message: 'the live message' });
+  const jump = page.getByRole('button', { name: 'Jump to present' });
+  await jump.waitFor();
+  assert.ok(await messageItems(page, 'history 001').isVisible(), 'the view stayed where the reader was');
+  await jump.click();
+  await messageItems(page, 'fresh news').waitFor();
+  await jump.waitFor({ state: 'hidden' });
+
   assert.deepEqual(errors, []);
   console.log(`# paged ${N} messages with ${pages} wheel steps, ${rendered} rows in the DOM`);
 });
