@@ -27,18 +27,23 @@
 //     shared by every recipient; it is released once written and trimmed.
 //
 // Measured (go test -run '^$' -bench Idle -benchtime 1x ./internal/gateway,
-// 2,000 identified idle sessions over loopback in one process, heap +
-// goroutine stacks per session, the test's client sockets included, 2-core
-// VM): this design 2,187 B/session; a goroutine-per-connection server on
-// coder/websocket v1.8.15 doing the same handshake 22,237 B/session; a bare
-// loopback TCP pair 741 B. Inside a whole server, each session also
-// subscribed to a guild actor (BenchmarkIdleSessionMemoryServer): about
-// 1.7–2.2 KB/session. So the server's share is well under the 8 KiB target. lesismal/nbio v1.6.8 also avoids a goroutine per
-// connection, but it brings its own HTTP engine, buffer allocator and
-// write queue; taking a connection from net/http into it dup's the fd,
-// and its write path would sit beside our own byte-bounded queue. gobwas/ws
-// plus a 100-line epoll loop gives the same memory profile with one queue
-// we control, and the REST API keeps plain net/http.
+// 2,000 idle connections over loopback in one process, each after HELLO,
+// IDENTIFY, READY, GUILD_CREATE and one heartbeat; heap + goroutine stacks
+// per connection, the test's own client sockets included; 2-core VM):
+//
+//	this package (full sessions, directory, guild subscription)  ~2.1 KB
+//	the same inside a whole server (real guild actor, store)      ~1.7–2.4 KB
+//	lesismal/nbio v1.6.8, conn taken over from net/http,
+//	  handler with no session state                                ~1.4 KB
+//	coder/websocket v1.8.15, one reading goroutine per conn       ~22 KB
+//	bare loopback TCP pair (floor)                                 ~0.75 KB
+//
+// Both epoll designs are far under the 8 KiB target; a goroutine per
+// connection is not. nbio's transport is a little smaller (it dup's the fd
+// and drops Go's netFD), but it brings its own HTTP engine, buffer
+// allocator and unbounded write buffering, which would sit beside our own
+// byte-bounded queue and writer; gobwas/ws plus a 100-line epoll loop
+// keeps one queue we control and leaves the REST API on plain net/http.
 //
 // Idle sessions hold no replay history: a client's heartbeat carries its
 // last sequence number, and everything up to it is dropped (it can never
