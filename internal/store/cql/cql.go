@@ -161,7 +161,10 @@ func newCluster(cfg Config) *gocql.ClusterConfig {
 	if cfg.LocalDC != "" {
 		fallback = gocql.DCAwareRoundRobinPolicy(cfg.LocalDC)
 	}
-	cluster.PoolConfig.HostSelectionPolicy = gocql.TokenAwareHostPolicy(fallback)
+	// Token-aware: each statement goes straight to a replica of its
+	// partition. Shuffling spreads a hot partition's reads over all its
+	// replicas instead of always loading the first.
+	cluster.PoolConfig.HostSelectionPolicy = gocql.TokenAwareHostPolicy(fallback, gocql.ShuffleReplicas())
 	// Every statement Accord issues is idempotent except the lightweight
 	// transactions, which opt out; idempotent ones are retried on another
 	// replica when a node fails mid-request.
