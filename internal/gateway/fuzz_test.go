@@ -1,0 +1,94 @@
+package gateway
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net"
+	"testing"
+
+	"github.com/accordchat/accord/internal/auth"
+	"github.com/accordchat/accord/internal/chat"
+	"github.com/accordchat/accord/internal/protocol"
+	"github.com/accordchat/accord/internal/store"
+)
+
+// fuzzAccounts knows one bot, token "t".
+type fuzzAccounts struct{}
+
+func (fuzzAccounts) TokenUser(_ context.Context, h []byte) (chat.ID, error) {
+	if bytes.Equal(h, auth.HashToken("t")) {
+		return 7, nil
+	}
+	return 0, store.ErrNotFound
+}
+func (fuzzAccounts) User(context.Context, chat.ID) (chat.User, error) {
+	return chat.User{ID: 7, Username: "bot", Bot: true}, nil
+}
+func (fuzzAccounts) ApplicationByBot(context.Context, chat.ID) (chat.Application, error) {
+	return chat.Application{ID: 8, BotID: 7, Flags: chat.AppFlagGatewayGuildMembersLimited}, nil
+}
+func (fuzzAccounts) UserGuilds(context.Context, chat.ID) ([]chat.ID, error) {
+	return []chat.ID{1 << 22, 2 << 22}, nil
+}
+
+type fuzzGuilds struct{}
+
+func (fuzzGuilds) Connect(_ context.Context, id chat.ID, s Subscriber, _ int) error {
+	s.Send(&protocol.Dispatch{Name: "GUILD_CREATE", Data: []byte(`{}`)})
+	return nil
+}
+func (fuzzGuilds) Disconnect(chat.ID, string) {}
+func (fuzzGuilds) UpdatePresence(context.Context, chat.ID, json.RawMessage) error {
+	return nil
+}
+func (fuzzGuilds) RequestMembers(_ context.Context, _ chat.ID, req MembersRequest) ([]json.RawMessage, []chat.ID, error) {
+	return make([]json.RawMessage, min(max(req.Limit, 0), 2500)), req.UserIDs, nil
+}
+
+// FuzzHandle runs arbitrary client payloads, after an optional IDENTIFY,
+// through a connection's payload handler: no input may panic or leave the
+// connection half-closed.
+func FuzzHandle(f *testing.F) {
+	for _, s := range []string{
+		`{"op":2,"d":{"token":"t","intents":513,"shard":[1,2]}}`,
+		`{"op":6,"d":{"token":"t","session_id":"x","seq":3}}`,
+		`{"op":8,"d":{"guild_id":"4194304","query":"","limit":1500,"nonce":"n"}}`,
+		`{"op":8,"d":{"guild_id":"4194304","user_ids":["1",2]}}`,
+		`{"op":3,"d":{"status":"idle"}}`,
+		`{"op":1,"d":99}`,
+		`{"op":14,"d":{}}`,
+		`{"op":2,"d":{"token":"t","intents":2,"large_threshold":-5}}`,
+	} {
+		f.Add([]byte(s), true)
+		f.Add([]byte(s), false)
+	}
+	g, err := New(Config{Accounts: fuzzAccounts{}, Guilds: fuzzGuilds{}})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Cleanup(func() { _ = g.Shutdown(context.Background()) })
+	identify := []byte(`{"op":2,"d":{"token":"t","intents":3}}`)
+	f.Fuzz(func(t *testing.T, payload []byte, identified bool) {
+		server, client := net.Pipe()
+		go func() { _, _ = io.Copy(io.Discard, client) }()
+		defer client.Close()
+		c := &conn{gw: g, nc: server, fd: -1, resumeURL: "ws://x/gateway"}
+		g.mu.Lock()
+		g.conns[c] = struct{}{}
+		g.mu.Unlock()
+		if identified && !c.handle(identify) {
+			t.Fatal("IDENTIFY refused")
+		}
+		if !c.handle(payload) {
+			c.mu.Lock()
+			code := c.closeCode
+			c.mu.Unlock()
+			if code == 0 {
+				t.Fatalf("handler refused %q without a close code", payload)
+			}
+		}
+		c.close(protocol.CloseUnknownError)
+	})
+}
