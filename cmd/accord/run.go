@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/accordchat/accord/internal/gateway"
 	"github.com/accordchat/accord/internal/server"
 )
 
@@ -79,6 +80,11 @@ type serveFlags struct {
 	addr, data, store, cqlHosts, cqlKeyspace, nats, logFormat, logLevel, gatewayURL string
 	nodeID                                                                          int
 	coalesce                                                                        bool
+	passive, relays                                                                 bool
+	relayThreshold                                                                  int
+	passiveInterval                                                                 time.Duration
+	sendQueueBytes                                                                  int
+	heartbeatInterval                                                               time.Duration
 }
 
 func (m *Main) serveFlagSet(f *serveFlags) *flag.FlagSet {
@@ -94,6 +100,12 @@ func (m *Main) serveFlagSet(f *serveFlags) *flag.FlagSet {
 	fs.StringVar(&f.logFormat, "log-format", "", "log format: text or json (default: text on a terminal, else json)")
 	fs.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	fs.BoolVar(&f.coalesce, "coalesce", true, "coalesce identical message reads and keep hot channels' newest messages in memory (false: every read goes to the store)")
+	fs.BoolVar(&f.passive, "passive", true, "passive sessions: a user session in a guild above its large_threshold gets only periodic PASSIVE_UPDATE_V1 (and mentions) until it subscribes with op 14 (false: every session gets every event)")
+	fs.DurationVar(&f.passiveInterval, "passive-interval", 5*time.Second, "how often passive sessions get PASSIVE_UPDATE_V1")
+	fs.BoolVar(&f.relays, "relays", true, "hand a big guild's fan-out to relay goroutines, one slice of its sessions each (false: the guild actor fans out alone)")
+	fs.IntVar(&f.relayThreshold, "relay-threshold", 5000, "sessions in one guild above which its fan-out moves to relays")
+	fs.IntVar(&f.sendQueueBytes, "gateway-send-queue", 1<<20, "bytes queued for one gateway connection before it is closed as slow (4000, resumable)")
+	fs.DurationVar(&f.heartbeatInterval, "gateway-heartbeat", 41250*time.Millisecond, "heartbeat interval sent in HELLO")
 	fs.StringVar(&f.gatewayURL, "gateway-url", "", "public gateway URL for resume_gateway_url (default: from the request Host)")
 	return fs
 }
@@ -166,7 +178,10 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	srv, err := server.New(server.Config{
 		Addr: f.addr, DataDir: f.data, Store: f.store, CQLHosts: hosts, CQLKeyspace: f.cqlKeyspace,
 		NodeID: f.nodeID, Logger: log, DirectReads: !f.coalesce,
-		Gateway: server.GatewayConfig{ResumeURL: f.gatewayURL},
+		DisablePassive: !f.passive, PassiveInterval: f.passiveInterval,
+		DisableRelays: !f.relays, RelayThreshold: f.relayThreshold,
+		Gateway: server.GatewayConfig{ResumeURL: f.gatewayURL, Options: gateway.Config{
+			SendQueueBytes: f.sendQueueBytes, HeartbeatInterval: f.heartbeatInterval}},
 	})
 	if err != nil {
 		return err

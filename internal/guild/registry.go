@@ -36,6 +36,25 @@ type Config struct {
 	IdleTimeout time.Duration
 	// Now is the clock; default time.Now. Tests inject it.
 	Now func() time.Time
+
+	// DisablePassive makes every session active: each gets every event of
+	// its guilds (`accord serve --passive=false`). By default a user (not
+	// bot) session in a guild with more members than its large_threshold
+	// is passive there until it subscribes with op 14 or 37.
+	DisablePassive bool
+	// PassiveInterval is how often passive sessions get PASSIVE_UPDATE_V1
+	// (only when a visible channel's last message changed). Default 5 s.
+	PassiveInterval time.Duration
+	// DisableRelays keeps all fan-out in the guild actor's goroutine
+	// (`accord serve --relays=false`).
+	DisableRelays bool
+	// RelayThreshold is the number of sessions in one guild above which
+	// its actor hands fan-out to relay goroutines. Default 5,000.
+	RelayThreshold int
+	// RelaySessions is the most sessions one relay owns (Discord: 15,000).
+	// A guild gets at least GOMAXPROCS relays, so its fan-out uses every
+	// core. Default 15,000.
+	RelaySessions int
 }
 
 // Registry finds, starts and stops guild actors. It is safe for concurrent
@@ -85,6 +104,15 @@ func New(cfg Config) (*Registry, error) {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.PassiveInterval <= 0 {
+		cfg.PassiveInterval = 5 * time.Second
+	}
+	if cfg.RelayThreshold <= 0 {
+		cfg.RelayThreshold = 5000
+	}
+	if cfg.RelaySessions <= 0 {
+		cfg.RelaySessions = 15000
 	}
 	r := &Registry{
 		cfg:    cfg,

@@ -64,6 +64,18 @@ type Config struct {
 	// DirectReads sends every message read straight to the store, with no
 	// coalescing and no hot-page cache (`accord serve --coalesce=false`).
 	DirectReads bool
+	// DisablePassive makes every gateway session active in every guild
+	// (`accord serve --passive=false`); see guild.Config.
+	DisablePassive bool
+	// PassiveInterval is how often passive sessions get PASSIVE_UPDATE_V1.
+	// Default 5 s.
+	PassiveInterval time.Duration
+	// DisableRelays keeps each guild's fan-out in its actor goroutine
+	// (`accord serve --relays=false`).
+	DisableRelays bool
+	// RelayThreshold is the number of sessions in one guild above which
+	// fan-out moves to relay goroutines. Default 5,000.
+	RelayThreshold int
 }
 
 // Server is one Accord node.
@@ -131,7 +143,9 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.Guilds, err = guild.New(guild.Config{Store: s.Store, Data: s.Data, IDs: s.IDs, Logger: cfg.Logger,
-		InboxSize: cfg.GuildInbox, IdleTimeout: cfg.GuildIdleTimeout})
+		InboxSize: cfg.GuildInbox, IdleTimeout: cfg.GuildIdleTimeout,
+		DisablePassive: cfg.DisablePassive, PassiveInterval: cfg.PassiveInterval,
+		DisableRelays: cfg.DisableRelays, RelayThreshold: cfg.RelayThreshold})
 	if err != nil {
 		return fail(err)
 	}
