@@ -39,7 +39,8 @@ func (fuzzGuilds) Connect(_ context.Context, id chat.ID, s Subscriber, _ int) er
 	s.Send(&protocol.Dispatch{Name: "GUILD_CREATE", Data: []byte(`{}`)})
 	return nil
 }
-func (fuzzGuilds) Disconnect(chat.ID, string) {}
+func (fuzzGuilds) Disconnect(chat.ID, string)                       {}
+func (fuzzGuilds) Subscribe(context.Context, chat.ID, string) error { return nil }
 func (fuzzGuilds) UpdatePresence(context.Context, chat.ID, json.RawMessage) error {
 	return nil
 }

@@ -23,6 +23,9 @@ type Guilds interface {
 	Connect(ctx context.Context, guildID chat.ID, s Subscriber, largeThreshold int) error
 	// Disconnect unsubscribes a session that ended for good.
 	Disconnect(guildID chat.ID, sessionID string)
+	// Subscribe marks the session as looking at the guild (op 14/37): it
+	// is no longer passive there and gets every event.
+	Subscribe(ctx context.Context, guildID chat.ID, sessionID string) error
 	// UpdatePresence fans op 3 out to the user's guilds.
 	UpdatePresence(ctx context.Context, userID chat.ID, presence json.RawMessage) error
 	// RequestMembers answers op 8: member objects and the requested ids

@@ -123,6 +123,8 @@ func (r *router) Disconnect(gid chat.ID, sid string) {
 	delete(r.subs[gid], sid)
 }
 
+func (r *router) Subscribe(context.Context, chat.ID, string) error { return nil }
+
 func (r *router) UpdatePresence(_ context.Context, _ chat.ID, p json.RawMessage) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()

@@ -82,9 +82,10 @@ func (c *conn) handle(msg []byte) bool {
 		}
 	case protocol.OpRequestGuildMembers:
 		code = c.requestMembers(ctx, sess, p.D)
+	case protocol.OpGuildSubscriptions, protocol.OpBulkGuildSubscribe:
+		code = c.subscribe(ctx, sess, p.Op, p.D)
 	default:
-		// Voice (op 4) and Discord-client subscriptions (op 14, 37) are
-		// accepted and have no effect yet.
+		// Voice (op 4) is accepted and has no effect.
 	}
 	if code != 0 {
 		c.close(code)
@@ -265,6 +266,41 @@ func (c *conn) resume(d json.RawMessage) protocol.CloseCode {
 	}
 	g.stats.resumed.Add(1)
 	s.Send(resumedDispatch)
+	return 0
+}
+
+// subscribe handles op 14 (one guild) and op 37 (several): each guild of
+// the session's shard named there stops being passive for the session.
+// Guilds the session is not in are ignored, as Discord does.
+func (c *conn) subscribe(ctx context.Context, s *Session, op int, d json.RawMessage) protocol.CloseCode {
+	var guilds []chat.ID
+	if op == protocol.OpGuildSubscriptions {
+		var gs protocol.GuildSubscriptions
+		if err := protocol.DecodeData(d, &gs); err != nil {
+			return protocol.CloseDecodeError
+		}
+		guilds = append(guilds, gs.GuildID)
+	} else {
+		var bulk protocol.BulkGuildSubscriptions
+		if err := protocol.DecodeData(d, &bulk); err != nil {
+			return protocol.CloseDecodeError
+		}
+		for k := range bulk.Subscriptions {
+			id, err := chat.ParseID(k)
+			if err != nil {
+				return protocol.CloseDecodeError
+			}
+			guilds = append(guilds, id)
+		}
+	}
+	for _, gid := range guilds {
+		if gid == 0 || !s.InShard(gid) {
+			continue
+		}
+		if err := c.gw.cfg.Guilds.Subscribe(ctx, gid, s.id); err != nil {
+			c.gw.log.Debug("guild subscribe", "session", s.id, "guild", gid, "err", err)
+		}
+	}
 	return 0
 }
 

@@ -65,6 +65,10 @@ func (s *Session) Bot() bool { return s.bot }
 // the session did not ask for sharding.
 func (s *Session) Shard() (id, count int) { return s.shard[0], s.shard[1] }
 
+// LargeThreshold returns the large_threshold given at IDENTIFY (50-250,
+// default 50).
+func (s *Session) LargeThreshold() int { return s.largeThreshold }
+
 // InShard reports whether the guild belongs to the session's shard.
 func (s *Session) InShard(guildID chat.ID) bool {
 	return s.shard[1] <= 1 || int(uint64(guildID)>>22%uint64(s.shard[1])) == s.shard[0]

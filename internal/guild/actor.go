@@ -28,13 +28,20 @@ type actor struct {
 	members  map[chat.ID]*chat.Member
 	presence map[chat.ID]presence
 
-	subs map[string]*sub
-	// view caches, per channel, which users may see it. It is dropped
-	// whenever roles, overwrites or membership change.
-	view map[chat.ID]map[chat.ID]bool
+	// subs are the subscribed sessions, by session ID; each is owned by
+	// one shard (su.home): fan or one of relays.
+	subs   map[string]*sub
+	fan    *shard   // inline fan-out, run in this goroutine
+	relays []*shard // non-nil once fan-out moved to relay goroutines
+	// permDirty says roles, channels, overwrites or membership changed
+	// since shards got their last permission snapshot.
+	permDirty bool
 	// gv caches the roles' permissions for protocol.Compute; dropped with
-	// view.
+	// each change.
 	gv *protocol.GuildView
+	// lastChanged holds the channels whose last message changed since the
+	// previous passive update, with that message.
+	lastChanged map[chat.ID]chat.ID
 
 	// outbox keeps events in the order the actor applied their changes:
 	// an event waits behind earlier message creates whose writes are
@@ -43,13 +50,6 @@ type actor struct {
 	inflight int
 	nonces   map[nonceKey]*nonceEntry
 	lastWork time.Time
-}
-
-type sub struct {
-	s       Session
-	user    chat.ID
-	intents protocol.Intents
-	bot     bool
 }
 
 type presence struct {
@@ -68,6 +68,8 @@ func newActor(r *Registry, id chat.ID) *actor {
 		id:          id,
 		inbox:       make(chan func(a *actor), r.cfg.InboxSize),
 		completions: make(chan func(a *actor), r.cfg.MaxInflight),
+		fan:         newShard(id, !r.cfg.DisablePassive, nil),
+		lastChanged: make(map[chat.ID]chat.ID),
 	}
 }
 
@@ -90,9 +92,18 @@ func (a *actor) run() {
 	}
 	idle := time.NewTicker(a.idleCheckEvery())
 	defer idle.Stop()
+	var passiveC <-chan time.Time
+	if !a.r.cfg.DisablePassive {
+		t := time.NewTicker(a.r.cfg.PassiveInterval)
+		defer t.Stop()
+		passiveC = t.C
+	}
+	defer a.stopRelays()
 	a.lastWork = a.r.cfg.Now()
 	for {
 		select {
+		case <-passiveC:
+			a.passiveTick()
 		case op := <-a.inbox:
 			op(a)
 			a.lastWork = a.r.cfg.Now()
@@ -189,6 +200,7 @@ func (a *actor) load(ctx context.Context) error {
 	}
 	a.presence = make(map[chat.ID]presence)
 	a.subs = make(map[string]*sub)
+	a.permDirty = true
 	a.nonces = make(map[nonceKey]*nonceEntry)
 	a.loaded = true
 	return nil
@@ -252,27 +264,10 @@ func (a *actor) highest(userID chat.ID) int {
 	return best
 }
 
-func (a *actor) canView(userID, channelID chat.ID) bool {
-	if a.view == nil {
-		a.view = make(map[chat.ID]map[chat.ID]bool)
-	}
-	users := a.view[channelID]
-	if users == nil {
-		users = make(map[chat.ID]bool)
-		a.view[channelID] = users
-	}
-	v, ok := users[userID]
-	if !ok {
-		ch := a.channels[channelID]
-		v = ch != nil && a.perms(userID, ch)&protocol.PermViewChannel != 0
-		users[userID] = v
-	}
-	return v
-}
-
-// invalidateView drops the visibility cache; called whenever roles,
-// overwrites, channels or membership change.
-func (a *actor) invalidateView() { a.view, a.gv = nil, nil }
+// invalidateView marks the permissions changed; called whenever roles,
+// overwrites, channels or membership change. Shards get a new snapshot
+// before the next event they are handed.
+func (a *actor) invalidateView() { a.gv, a.permDirty = nil, true }
 
 // --- ordered fan-out ---
 
@@ -309,25 +304,15 @@ func (a *actor) flush() {
 }
 
 // broadcast sends an event to every subscribed session with intent (0 =
-// any) that can view channelID (0 = guild-wide event).
+// any) that can view channelID (0 = guild-wide event). Message events
+// (passiveGated) skip passive sessions.
 func (a *actor) broadcast(name string, body any, intent protocol.Intents, channelID chat.ID) {
 	d := a.dispatch(name, body)
 	if d == nil {
 		return
 	}
-	a.enqueue(func() { a.sendTo(d, intent, channelID) })
-}
-
-func (a *actor) sendTo(d *protocol.Dispatch, intent protocol.Intents, channelID chat.ID) {
-	for _, s := range a.subs {
-		if intent != 0 && s.intents&intent == 0 {
-			continue
-		}
-		if channelID != 0 && !a.canView(s.user, channelID) {
-			continue
-		}
-		s.s.Send(d)
-	}
+	ev := &event{kind: evSend, d: d, intent: intent, channel: channelID, gated: passiveGated[name]}
+	a.enqueue(func() { a.deliver(ev) })
 }
 
 func (a *actor) dispatch(name string, body any) *protocol.Dispatch {
@@ -341,27 +326,61 @@ func (a *actor) dispatch(name string, body any) *protocol.Dispatch {
 
 // --- sessions ---
 
+// largeThresholder is the optional ability of a Session to report the
+// large_threshold it identified with (gateway sessions have it).
+type largeThresholder interface{ LargeThreshold() int }
+
+// sharded is the optional ability of a Session to say whether a guild
+// belongs to its shard (gateway sessions have it).
+type sharded interface{ InShard(guildID chat.ID) bool }
+
+// subscribeLive subscribes a user's live sessions that cover this guild
+// (their shard includes it), each with its own large_threshold; used when
+// the user joins or creates the guild after READY.
+func (a *actor) subscribeLive(userID chat.ID) {
+	for _, s := range a.r.userSessions(userID) {
+		if sh, ok := s.(sharded); ok && !sh.InShard(a.id) {
+			continue
+		}
+		lt := 0
+		if l, ok := s.(largeThresholder); ok {
+			lt = l.LargeThreshold()
+		}
+		a.subscribe(s, lt)
+	}
+}
+
+// normThreshold maps an IDENTIFY large_threshold to Discord's range
+// (50-250, default 50).
+func normThreshold(lt int) int {
+	if lt < 50 || lt > 250 {
+		return 50
+	}
+	return lt
+}
+
 // subscribe adds s (in event order) and sends it GUILD_CREATE built now.
 func (a *actor) subscribe(s Session, largeThreshold int) {
 	d := a.dispatch("GUILD_CREATE", a.guildCreate(s.UserID(), s.Intents(), largeThreshold))
-	su := &sub{s: s, user: s.UserID(), intents: s.Intents(), bot: s.Bot()}
-	a.enqueue(func() {
-		a.subs[s.ID()] = su
-		if d != nil {
-			s.Send(d)
-		}
-	})
+	su := &sub{s: s, user: s.UserID(), intents: s.Intents(), bot: s.Bot(), lt: normThreshold(largeThreshold)}
+	if m := a.members[su.user]; m != nil {
+		su.roles = m.Roles
+	}
+	a.enqueue(func() { a.addSub(su, d) })
 }
 
 // unsubscribeUser sends GUILD_DELETE to userID's sessions and drops them.
 func (a *actor) unsubscribeUser(userID chat.ID) {
 	d := a.dispatch("GUILD_DELETE", map[string]any{"id": a.id})
 	a.enqueue(func() {
-		for id, s := range a.subs {
-			if s.user == userID {
-				s.s.Send(d)
-				delete(a.subs, id)
-			}
-		}
+		a.deliver(&event{kind: evRemoveUser, d: d, user: userID})
+		a.forgetSubs(func(su *sub) bool { return su.user == userID })
 	})
+}
+
+// setRoles tells the shards a member's roles changed. It is not queued
+// behind events waiting in the outbox: like every permission change, it
+// applies to what is handed out from now on.
+func (a *actor) setRoles(userID chat.ID, roles []chat.ID) {
+	a.deliver(&event{kind: evRoles, user: userID, roles: roles})
 }

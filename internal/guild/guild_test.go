@@ -130,11 +130,12 @@ func waitFor(t *testing.T, what string, f func() bool) {
 }
 
 // sync waits until every event queued so far in the guild has been handed
-// to sessions: a no-op call returns only after the actor ran it, and events
-// with nothing in flight are sent synchronously.
+// to sessions: a call returns only after the actor ran it, events with
+// nothing in flight are handed out synchronously, and the barrier waits for
+// relays to hand out what they were sent.
 func (e *env) sync(guildID chat.ID) {
 	e.t.Helper()
-	if err := e.r.call(context.Background(), guildID, func(a *actor) error { return nil }); err != nil {
+	if err := e.r.call(context.Background(), guildID, func(a *actor) error { a.barrier(); return nil }); err != nil {
 		e.t.Fatal(err)
 	}
 }

@@ -36,9 +36,7 @@ func (r *Registry) CreateGuild(ctx context.Context, ownerID chat.ID, name string
 	var out protocol.Guild
 	err := r.call(ctx, g.ID, func(a *actor) error {
 		out = a.guildObject()
-		for _, s := range r.userSessions(ownerID) {
-			a.subscribe(s, 0)
-		}
+		a.subscribeLive(ownerID)
 		return nil
 	})
 	return out, err
@@ -160,10 +158,8 @@ func (r *Registry) DeleteGuild(ctx context.Context, guildID, userID chat.ID) err
 		}
 		d := a.dispatch("GUILD_DELETE", map[string]any{"id": a.id})
 		a.enqueue(func() {
-			for id, s := range a.subs {
-				s.s.Send(d)
-				delete(a.subs, id)
-			}
+			a.deliver(&event{kind: evRemoveAll, d: d})
+			a.forgetSubs(func(*sub) bool { return true })
 		})
 		a.gone = true
 		a.channels, a.roles, a.members = nil, nil, nil
@@ -608,6 +604,7 @@ func (r *Registry) DeleteRole(ctx context.Context, guildID, userID, roleID chat.
 					return fmt.Errorf("guild %d: drop role from member: %w", a.id, err)
 				}
 				*m = c
+				a.setRoles(c.UserID, c.Roles)
 			}
 		}
 		for _, ch := range a.channels {
@@ -774,6 +771,7 @@ func (a *actor) saveMember(ctx context.Context, m chat.Member) error {
 	}
 	*a.members[m.UserID] = m
 	a.invalidateView()
+	a.setRoles(m.UserID, m.Roles)
 	obj := a.memberObject(&m)
 	obj.GuildID = a.id
 	a.broadcast("GUILD_MEMBER_UPDATE", obj, protocol.IntentGuildMembers, 0)
@@ -888,9 +886,7 @@ func (a *actor) addMember(ctx context.Context, userID chat.ID, roles []chat.ID) 
 	obj := a.memberObject(&m)
 	obj.GuildID = a.id
 	a.broadcast("GUILD_MEMBER_ADD", obj, protocol.IntentGuildMembers, 0)
-	for _, s := range a.r.userSessions(userID) {
-		a.subscribe(s, 0)
-	}
+	a.subscribeLive(userID)
 	return true, nil
 }
 

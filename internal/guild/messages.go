@@ -200,6 +200,9 @@ func (a *actor) createMessage(ctx context.Context, ch *chat.Channel, authorID ch
 			}
 			if c := a.channels[m.ChannelID]; c != nil && m.ID > c.LastMessageID {
 				c.LastMessageID = m.ID
+				if !a.r.cfg.DisablePassive {
+					a.lastChanged[c.ID] = m.ID
+				}
 			}
 			if nonce != nil {
 				nonce.body = b
@@ -209,7 +212,8 @@ func (a *actor) createMessage(ctx context.Context, ch *chat.Channel, authorID ch
 				nonce.waiters = nil
 			}
 			d := &protocol.Dispatch{Name: "MESSAGE_CREATE", Data: b}
-			s.fire = func() { a.sendMessage(d, body, m) }
+			ev := messageEvent(d, body, m)
+			s.fire = func() { a.deliver(ev) }
 			reply(b, nil)
 			a.flush()
 		}
@@ -296,24 +300,11 @@ func (a *actor) usersOf(ids []chat.ID) []chat.User {
 	return out
 }
 
-// sendMessage fans a message event out: sessions that may see the channel
-// and asked for GUILD_MESSAGES; bots without MESSAGE_CONTENT get the
-// content-less variant unless they wrote or are mentioned in the message.
-func (a *actor) sendMessage(d *protocol.Dispatch, body protocol.Message, m chat.Message) {
-	var stripped *protocol.Dispatch
-	for _, s := range a.subs {
-		if s.intents&protocol.IntentGuildMessages == 0 || !a.canView(s.user, m.ChannelID) {
-			continue
-		}
-		if s.bot && s.intents&protocol.IntentMessageContent == 0 && s.user != m.AuthorID && !hasID(m.Mentions, s.user) {
-			if stripped == nil {
-				stripped = &protocol.Dispatch{Name: d.Name, Data: mustJSON(stripContent(body))}
-			}
-			s.s.Send(stripped)
-			continue
-		}
-		s.s.Send(d)
-	}
+// messageEvent is the fan-out of a message event (see shard.sendMessage).
+func messageEvent(d *protocol.Dispatch, body protocol.Message, m chat.Message) *event {
+	return &event{kind: evMessage, d: d, channel: m.ChannelID, msg: &msgEvent{
+		body: body, author: m.AuthorID, mentions: m.Mentions, roles: m.MentionRoles, everyone: m.MentionEveryone,
+	}}
 }
 
 func stripContent(m protocol.Message) protocol.Message {
@@ -386,7 +377,8 @@ func (r *Registry) EditMessage(ctx context.Context, channelID, messageID, userID
 		body := a.renderMessage(m, replied)
 		out = mustJSON(body)
 		d := &protocol.Dispatch{Name: "MESSAGE_UPDATE", Data: out}
-		a.enqueue(func() { a.sendMessage(d, body, m) })
+		ev := messageEvent(d, body, m)
+		a.enqueue(func() { a.deliver(ev) })
 		return nil
 	})
 	return out, err

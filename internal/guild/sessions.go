@@ -29,7 +29,23 @@ func (r *Registry) Connect(ctx context.Context, guildID chat.ID, s Session, larg
 // and does not start an actor that is not running.
 func (r *Registry) Disconnect(guildID chat.ID, sessionID string) {
 	r.pushIfRunning(guildID, func(a *actor) {
-		a.enqueue(func() { delete(a.subs, sessionID) })
+		a.enqueue(func() { a.removeSub(sessionID) })
+	})
+}
+
+// Subscribe marks a session as looking at a guild (gateway op 14 or 37,
+// which Discord's clients send when a guild is opened): from then on the
+// session gets every event of the guild, even in a guild larger than its
+// large_threshold where it was passive. It does nothing if the session is
+// not subscribed to the guild.
+func (r *Registry) Subscribe(ctx context.Context, guildID chat.ID, sessionID string) error {
+	return r.call(ctx, guildID, func(a *actor) error {
+		a.enqueue(func() {
+			if su := a.subs[sessionID]; su != nil {
+				a.deliverTo(su.home, &event{kind: evActivate, session: sessionID})
+			}
+		})
+		return nil
 	})
 }
 

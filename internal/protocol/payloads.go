@@ -44,6 +44,26 @@ type RequestGuildMembers struct {
 	Nonce     string  `json:"nonce,omitempty"`
 }
 
+// GuildSubscriptions is the "d" of op 14, which Discord's own clients send
+// when the user opens a guild: from then on the session gets the guild's
+// full event stream (it is no longer passive there). Only GuildID is
+// interpreted; the rest (channels' member-list ranges, typing, activities,
+// threads, members) is accepted as Discord's client sends it.
+type GuildSubscriptions struct {
+	GuildID    chat.ID         `json:"guild_id"`
+	Typing     bool            `json:"typing,omitempty"`
+	Activities bool            `json:"activities,omitempty"`
+	Threads    bool            `json:"threads,omitempty"`
+	Members    json.RawMessage `json:"members,omitempty"`
+	Channels   json.RawMessage `json:"channels,omitempty"`
+}
+
+// BulkGuildSubscriptions is the "d" of op 37: op 14's subscription (without
+// guild_id) for several guilds at once, keyed by guild ID.
+type BulkGuildSubscriptions struct {
+	Subscriptions map[string]json.RawMessage `json:"subscriptions"`
+}
+
 // MaxNonce is the longest op-8 nonce Discord accepts; longer ones are dropped.
 const MaxNonce = 32
 

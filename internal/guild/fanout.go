@@ -1,0 +1,534 @@
+package guild
+
+import (
+	"encoding/binary"
+	"runtime"
+	"slices"
+
+	"github.com/accordchat/accord/internal/chat"
+	"github.com/accordchat/accord/internal/protocol"
+)
+
+// Fan-out is done by shards. A shard owns a set of subscribed sessions and
+// everything needed to decide what each of them gets: an immutable snapshot
+// of the guild's permissions (permState), each session's roles, whether it
+// is passive, and a visibility cache. The actor hands every fan-out step to
+// its shards as an *event, in the order it applied the changes.
+//
+// A guild with few sessions has one shard, run inline in the actor's
+// goroutine. Above Config.RelayThreshold sessions the actor splits its
+// sessions over relays: shards with their own goroutine that receive the
+// same events over a bounded channel, so one huge guild's fan-out and
+// permission filtering use every core. Each session lives in exactly one
+// shard and each shard handles events in the order the actor sent them, so
+// every session sees the guild's events in order. Relays never block on a
+// session (Session.Send never blocks); the actor blocks on a relay only
+// while that relay's channel is full.
+
+// relayInbox bounds the events waiting for one relay.
+const relayInbox = 4096
+
+// permState is what a shard needs, besides each session's roles, to decide
+// who may see a channel. It is immutable once published; the actor builds
+// a new one when roles, channels, overwrites or membership change.
+type permState struct {
+	gv       protocol.GuildView
+	channels map[chat.ID]*chat.Channel // copies owned by the snapshot
+	members  int                       // member count, for the passive rule
+}
+
+// evKind says what an event asks of a shard.
+type evKind uint8
+
+const (
+	evSend       evKind = iota // d to sessions with intent that see channel
+	evMessage                  // a message event: content variants, mentions reach passive sessions
+	evAdd                      // subscribe sub, sending it d (GUILD_CREATE) first
+	evRemove                   // unsubscribe session
+	evRemoveUser               // send d to user's sessions and unsubscribe them
+	evRemoveAll                // send d to every session and unsubscribe them all
+	evActivate                 // session subscribed to the guild (op 14): no longer passive
+	evRoles                    // user's roles are now roles
+	evPerms                    // new permission snapshot
+	evPassive                  // PASSIVE_UPDATE_V1 for passive sessions
+	evBarrier                  // close done once everything before has been handed out
+	evStop                     // relay: return its sessions on reply and exit
+)
+
+// event is one fan-out step. It is shared by every shard and never
+// modified after it is handed out.
+type event struct {
+	kind    evKind
+	d       *protocol.Dispatch
+	intent  protocol.Intents // 0 = any
+	channel chat.ID          // 0 = guild-wide
+	gated   bool             // withheld from passive sessions
+	msg     *msgEvent
+	sub     *sub
+	session string
+	user    chat.ID
+	roles   []chat.ID
+	perms   *permState
+	passive []passiveChannel
+	done    chan struct{}
+	reply   chan map[string]*sub
+}
+
+// msgEvent is what deciding the variant of a message event needs.
+type msgEvent struct {
+	body     protocol.Message // to build the content-less variant
+	author   chat.ID
+	mentions []chat.ID
+	roles    []chat.ID
+	everyone bool
+}
+
+// reaches reports whether the message mentions s's user: directly, through
+// one of their roles, or with an allowed @everyone/@here. Such messages
+// reach passive sessions too, as do the user's own.
+func (m *msgEvent) reaches(s *sub) bool {
+	if m.everyone || s.user == m.author || hasID(m.mentions, s.user) {
+		return true
+	}
+	for _, r := range s.roles {
+		if hasID(m.roles, r) {
+			return true
+		}
+	}
+	return false
+}
+
+type passiveChannel struct {
+	ID            chat.ID `json:"id"`
+	LastMessageID chat.ID `json:"last_message_id"`
+}
+
+type passiveUpdate struct {
+	GuildID  chat.ID          `json:"guild_id"`
+	Channels []passiveChannel `json:"channels"`
+}
+
+// passiveGated are the events passive sessions do not get (messages reach
+// them only when they mention the session's user; see msgEvent.reaches).
+var passiveGated = map[string]bool{
+	"MESSAGE_CREATE": true, "MESSAGE_UPDATE": true, "MESSAGE_DELETE": true,
+	"MESSAGE_DELETE_BULK": true, "TYPING_START": true,
+}
+
+// sub is one subscribed session. s, user, intents, bot and lt never change;
+// roles and active belong to the shard that owns the sub; home belongs to
+// the actor.
+type sub struct {
+	s       Session
+	user    chat.ID
+	intents protocol.Intents
+	bot     bool
+	lt      int // the session's large_threshold
+
+	roles  []chat.ID
+	active bool // subscribed with op 14/37: never passive again
+
+	home *shard
+}
+
+// shard fans events out to the sessions it owns. An inline shard runs in
+// the actor's goroutine; a relay runs handle in its own goroutine. Every
+// field is owned by whichever goroutine runs handle, except in and n.
+type shard struct {
+	guildID chat.ID
+	passive bool // passive sessions enabled (Config.DisablePassive false)
+	subs    map[string]*sub
+	perms   *permState
+	// view caches, per channel, which users may see it; dropped with each
+	// new permState or role change.
+	view map[chat.ID]map[chat.ID]bool
+
+	in chan *event // relays only
+	n  int         // sessions owned; kept by the actor
+}
+
+func newShard(guildID chat.ID, passive bool, perms *permState) *shard {
+	if perms == nil {
+		perms = &permState{}
+	}
+	return &shard{guildID: guildID, passive: passive, subs: make(map[string]*sub), perms: perms}
+}
+
+// run is a relay's loop.
+func (sh *shard) run() {
+	for ev := range sh.in {
+		sh.handle(ev)
+		if ev.kind == evStop {
+			return
+		}
+	}
+}
+
+// isPassive reports whether s gets only passive updates and mentions.
+func (sh *shard) isPassive(s *sub) bool {
+	return sh.passive && !s.bot && !s.active && sh.perms.members > s.lt
+}
+
+func (sh *shard) canView(s *sub, channelID chat.ID) bool {
+	if sh.view == nil {
+		sh.view = make(map[chat.ID]map[chat.ID]bool)
+	}
+	users := sh.view[channelID]
+	if users == nil {
+		users = make(map[chat.ID]bool)
+		sh.view[channelID] = users
+	}
+	v, ok := users[s.user]
+	if !ok {
+		ch := sh.perms.channels[channelID]
+		v = ch != nil && protocol.Compute(sh.perms.gv, s.user, s.roles, ch)&protocol.PermViewChannel != 0
+		users[s.user] = v
+	}
+	return v
+}
+
+func (sh *shard) handle(ev *event) {
+	switch ev.kind {
+	case evSend:
+		for _, s := range sh.subs {
+			if ev.intent != 0 && s.intents&ev.intent == 0 {
+				continue
+			}
+			if ev.channel != 0 && !sh.canView(s, ev.channel) {
+				continue
+			}
+			if ev.gated && sh.isPassive(s) {
+				continue
+			}
+			s.s.Send(ev.d)
+		}
+	case evMessage:
+		sh.sendMessage(ev)
+	case evAdd:
+		sh.subs[ev.sub.s.ID()] = ev.sub
+		if ev.d != nil {
+			ev.sub.s.Send(ev.d)
+		}
+	case evRemove:
+		delete(sh.subs, ev.session)
+	case evRemoveUser:
+		for id, s := range sh.subs {
+			if s.user == ev.user {
+				s.s.Send(ev.d)
+				delete(sh.subs, id)
+			}
+		}
+	case evRemoveAll:
+		for id, s := range sh.subs {
+			s.s.Send(ev.d)
+			delete(sh.subs, id)
+		}
+	case evActivate:
+		if s := sh.subs[ev.session]; s != nil {
+			s.active = true
+		}
+	case evRoles:
+		changed := false
+		for _, s := range sh.subs {
+			if s.user == ev.user {
+				s.roles = ev.roles
+				changed = true
+			}
+		}
+		if changed {
+			sh.view = nil
+		}
+	case evPerms:
+		sh.perms = ev.perms
+		sh.view = nil
+	case evPassive:
+		sh.sendPassive(ev)
+	case evBarrier:
+		close(ev.done)
+	case evStop:
+		ev.reply <- sh.subs
+		sh.subs = nil
+	}
+}
+
+// sendMessage fans a message event out: sessions that may see the channel
+// and asked for GUILD_MESSAGES; bots without MESSAGE_CONTENT get the
+// content-less variant (encoded once per shard) unless they wrote or are
+// mentioned in the message; passive sessions only if it mentions them.
+func (sh *shard) sendMessage(ev *event) {
+	m := ev.msg
+	var stripped *protocol.Dispatch
+	for _, s := range sh.subs {
+		if s.intents&protocol.IntentGuildMessages == 0 || !sh.canView(s, ev.channel) {
+			continue
+		}
+		if sh.isPassive(s) && !m.reaches(s) {
+			continue
+		}
+		if s.bot && s.intents&protocol.IntentMessageContent == 0 && s.user != m.author && !hasID(m.mentions, s.user) {
+			if stripped == nil {
+				stripped = &protocol.Dispatch{Name: ev.d.Name, Data: mustJSON(stripContent(m.body))}
+			}
+			s.s.Send(stripped)
+			continue
+		}
+		s.s.Send(ev.d)
+	}
+}
+
+// sendPassive sends each passive session the channels of ev.passive it can
+// see. Sessions that see the same channels share one encoded dispatch.
+func (sh *shard) sendPassive(ev *event) {
+	if !sh.passive {
+		return
+	}
+	n := len(ev.passive)
+	words := (n + 63) / 64
+	mask := make([]uint64, words)
+	var key []byte
+	variants := make(map[string]*protocol.Dispatch)
+	for _, s := range sh.subs {
+		if s.intents&protocol.IntentGuildMessages == 0 || !sh.isPassive(s) {
+			continue
+		}
+		clear(mask)
+		sees := false
+		for i, c := range ev.passive {
+			if sh.canView(s, c.ID) {
+				mask[i/64] |= 1 << (i % 64)
+				sees = true
+			}
+		}
+		if !sees {
+			continue
+		}
+		key = key[:0]
+		for _, w := range mask {
+			key = binary.LittleEndian.AppendUint64(key, w)
+		}
+		d := variants[string(key)]
+		if d == nil {
+			body := passiveUpdate{GuildID: sh.guildID, Channels: make([]passiveChannel, 0, n)}
+			for i, c := range ev.passive {
+				if mask[i/64]&(1<<(i%64)) != 0 {
+					body.Channels = append(body.Channels, c)
+				}
+			}
+			d = &protocol.Dispatch{Name: "PASSIVE_UPDATE_V1", Data: mustJSON(body)}
+			variants[string(key)] = d
+		}
+		s.s.Send(d)
+	}
+}
+
+// --- the actor's side ---
+
+// permSnapshot builds the permission snapshot from the actor's state.
+func (a *actor) permSnapshot() *permState {
+	p := &permState{gv: a.guildView(), channels: make(map[chat.ID]*chat.Channel, len(a.channels)), members: len(a.members)}
+	for id, c := range a.channels {
+		cp := *c
+		p.channels[id] = &cp
+	}
+	return p
+}
+
+// publishPerms hands shards a new permission snapshot if the guild's
+// permissions changed since the last one.
+func (a *actor) publishPerms() {
+	if !a.permDirty {
+		return
+	}
+	a.permDirty = false
+	ev := &event{kind: evPerms, perms: a.permSnapshot()}
+	a.fan.handle(ev)
+	for _, r := range a.relays {
+		r.in <- ev
+	}
+}
+
+// deliver hands ev to every shard.
+func (a *actor) deliver(ev *event) {
+	a.publishPerms()
+	if a.relays == nil {
+		a.fan.handle(ev)
+		return
+	}
+	for _, r := range a.relays {
+		r.in <- ev
+	}
+}
+
+// deliverTo hands ev to one shard.
+func (a *actor) deliverTo(sh *shard, ev *event) {
+	a.publishPerms()
+	if sh == a.fan {
+		sh.handle(ev)
+		return
+	}
+	sh.in <- ev
+}
+
+// addSub places su in a shard (splitting into relays when the guild grows
+// past the threshold) and sends it d first.
+func (a *actor) addSub(su *sub, d *protocol.Dispatch) {
+	id := su.s.ID()
+	if old := a.subs[id]; old != nil {
+		a.removeSub(id)
+	}
+	home := a.fan
+	if a.relays != nil {
+		home = a.relays[0]
+		for _, r := range a.relays[1:] {
+			if r.n < home.n {
+				home = r
+			}
+		}
+		if home.n >= a.r.cfg.RelaySessions {
+			home = a.startRelay()
+		}
+	}
+	// Roles may have changed since subscribe queued su (setRoles is not
+	// queued); su belongs to no shard yet, so refresh them here.
+	if m := a.members[su.user]; m != nil {
+		su.roles = m.Roles
+	}
+	su.home = home
+	home.n++
+	a.subs[id] = su
+	a.deliverTo(home, &event{kind: evAdd, sub: su, d: d})
+	if a.relays == nil && !a.r.cfg.DisableRelays && len(a.subs) > a.r.cfg.RelayThreshold {
+		a.split()
+	}
+}
+
+// removeSub drops one session; the guild goes back to inline fan-out when
+// it has shrunk well below the relay threshold.
+func (a *actor) removeSub(id string) {
+	su := a.subs[id]
+	if su == nil {
+		return
+	}
+	delete(a.subs, id)
+	su.home.n--
+	a.deliverTo(su.home, &event{kind: evRemove, session: id})
+	a.maybeMerge()
+}
+
+// forgetSubs drops the actor's records of the subs matching keep==false,
+// after the shards have been told (evRemoveUser, evRemoveAll).
+func (a *actor) forgetSubs(drop func(*sub) bool) {
+	for id, su := range a.subs {
+		if drop(su) {
+			delete(a.subs, id)
+			su.home.n--
+		}
+	}
+	a.maybeMerge()
+}
+
+func (a *actor) startRelay() *shard {
+	a.publishPerms()
+	r := newShard(a.id, a.fan.passive, a.fan.perms)
+	r.in = make(chan *event, relayInbox)
+	a.relays = append(a.relays, r)
+	a.r.wg.Add(1)
+	go func() {
+		defer a.r.wg.Done()
+		r.run()
+	}()
+	return r
+}
+
+// split hands the inline shard's sessions to relays: at least one per
+// core, at most Config.RelaySessions sessions each.
+func (a *actor) split() {
+	n := len(a.subs)
+	k := max(runtime.GOMAXPROCS(0), (n+a.r.cfg.RelaySessions-1)/a.r.cfg.RelaySessions)
+	for range k {
+		a.startRelay()
+	}
+	// Relays start from the inline shard's state; the ownership of each
+	// sub passes to its relay with the channel send below.
+	ids := make([]string, 0, n)
+	for id := range a.fan.subs {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	for i, id := range ids {
+		su := a.fan.subs[id]
+		r := a.relays[i%k]
+		su.home = r
+		r.n++
+		r.in <- &event{kind: evAdd, sub: su}
+	}
+	a.fan.subs = make(map[string]*sub)
+	a.fan.view = nil
+	a.fan.n = 0
+	a.r.log.Info("guild fan-out moved to relays", "guild", a.id, "sessions", n, "relays", k)
+}
+
+// maybeMerge brings fan-out back into the actor once the guild has fewer
+// than half the relay threshold's sessions.
+func (a *actor) maybeMerge() {
+	if a.relays == nil || 2*len(a.subs) >= a.r.cfg.RelayThreshold {
+		return
+	}
+	for _, su := range a.stopRelays() {
+		su.home = a.fan
+		a.fan.subs[su.s.ID()] = su
+		a.fan.n++
+	}
+	a.fan.view = nil
+}
+
+// stopRelays stops every relay after it has handled what it was sent and
+// returns the sessions they owned.
+func (a *actor) stopRelays() []*sub {
+	var out []*sub
+	for _, r := range a.relays {
+		reply := make(chan map[string]*sub, 1)
+		r.in <- &event{kind: evStop, reply: reply}
+		for _, su := range <-reply {
+			out = append(out, su)
+		}
+	}
+	a.relays = nil
+	return out
+}
+
+// barrier waits until every relay has handed out what it was sent so far.
+func (a *actor) barrier() {
+	dones := make([]chan struct{}, 0, len(a.relays))
+	for _, r := range a.relays {
+		done := make(chan struct{})
+		r.in <- &event{kind: evBarrier, done: done}
+		dones = append(dones, done)
+	}
+	for _, d := range dones {
+		<-d
+	}
+}
+
+// passiveTick sends PASSIVE_UPDATE_V1 for the channels whose last message
+// changed since the previous tick, in event order.
+func (a *actor) passiveTick() {
+	if len(a.lastChanged) == 0 {
+		return
+	}
+	list := make([]passiveChannel, 0, len(a.lastChanged))
+	for id, last := range a.lastChanged {
+		list = append(list, passiveChannel{ID: id, LastMessageID: last})
+	}
+	clear(a.lastChanged)
+	slices.SortFunc(list, func(x, y passiveChannel) int {
+		switch {
+		case x.ID < y.ID:
+			return -1
+		case x.ID > y.ID:
+			return 1
+		}
+		return 0
+	})
+	a.enqueue(func() { a.deliver(&event{kind: evPassive, passive: list}) })
+}
