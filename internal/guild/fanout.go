@@ -433,8 +433,10 @@ func (a *actor) startRelay() *shard {
 	r.in = make(chan *event, relayInbox)
 	a.relays = append(a.relays, r)
 	a.r.wg.Add(1)
+	a.r.relays.Add(1)
 	go func() {
 		defer a.r.wg.Done()
+		defer a.r.relays.Add(-1)
 		r.run()
 	}()
 	return r

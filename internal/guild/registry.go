@@ -72,6 +72,8 @@ type Registry struct {
 
 	dir atomic.Pointer[dirHolder]
 
+	relays atomic.Int64 // relay goroutines running, in every guild
+
 	// channelGuild maps channel ID to guild ID for routing channel routes;
 	// filled by actors when they load or create channels.
 	channelGuild sync.Map
@@ -138,6 +140,10 @@ func (r *Registry) userSessions(userID chat.ID) []Session {
 	}
 	return h.d.UserSessions(userID)
 }
+
+// Relays returns how many relay goroutines run, summed over all guilds
+// (0 while every guild fans out from its actor, and with DisableRelays).
+func (r *Registry) Relays() int { return int(r.relays.Load()) }
 
 // Close stops every actor after the writes they have in flight complete.
 // Later calls fail with ErrClosed.
