@@ -28,6 +28,10 @@ type Application struct {
 	OwnerID ID     `json:"owner_id"`
 	BotID   ID     `json:"bot_id"`
 	Flags   uint64 `json:"flags"`
+	// TokenHash is the hash of the bot's current token, so that resetting
+	// the token can revoke the previous one without scanning all tokens.
+	// Empty until the first reset (a new bot has no token).
+	TokenHash []byte `json:"token_hash,omitempty"`
 }
 
 // Application flags that gate privileged gateway intents.
@@ -152,4 +156,88 @@ type Message struct {
 	Type            int               `json:"type"`
 	Flags           int               `json:"flags,omitempty"`
 	Reference       *MessageReference `json:"message_reference,omitempty"`
+	Embeds          []Embed           `json:"embeds,omitempty"`
+}
+
+// Embed is a rich embed, Discord's embed object as a client may send it
+// (video and provider, which only Discord's link unfurler sets, are left
+// out). Type is "rich" for every embed a client sends. Pointer fields are
+// absent when nil; Color 0 (black) is a real colour, hence *int.
+type Embed struct {
+	Title       string       `json:"title,omitempty"`
+	Type        string       `json:"type,omitempty"`
+	Description string       `json:"description,omitempty"`
+	URL         string       `json:"url,omitempty"`
+	Timestamp   *time.Time   `json:"timestamp,omitempty"`
+	Color       *int         `json:"color,omitempty"`
+	Footer      *EmbedFooter `json:"footer,omitempty"`
+	Image       *EmbedMedia  `json:"image,omitempty"`
+	Thumbnail   *EmbedMedia  `json:"thumbnail,omitempty"`
+	Author      *EmbedAuthor `json:"author,omitempty"`
+	Fields      []EmbedField `json:"fields,omitempty"`
+}
+
+// EmbedFooter is an embed's footer.
+type EmbedFooter struct {
+	Text    string `json:"text"`
+	IconURL string `json:"icon_url,omitempty"`
+}
+
+// EmbedMedia is an embed's image or thumbnail.
+type EmbedMedia struct {
+	URL string `json:"url"`
+}
+
+// EmbedAuthor is an embed's author line.
+type EmbedAuthor struct {
+	Name    string `json:"name"`
+	URL     string `json:"url,omitempty"`
+	IconURL string `json:"icon_url,omitempty"`
+}
+
+// EmbedField is one name/value field of an embed.
+type EmbedField struct {
+	Name   string `json:"name"`
+	Value  string `json:"value"`
+	Inline bool   `json:"inline"`
+}
+
+// CloneEmbeds deep-copies embeds (nil stays nil), for holders that must not
+// share memory with a caller that may go on using its value.
+func CloneEmbeds(embeds []Embed) []Embed {
+	if embeds == nil {
+		return nil
+	}
+	out := make([]Embed, len(embeds))
+	for i, e := range embeds {
+		if e.Timestamp != nil {
+			t := *e.Timestamp
+			e.Timestamp = &t
+		}
+		if e.Color != nil {
+			c := *e.Color
+			e.Color = &c
+		}
+		if e.Footer != nil {
+			f := *e.Footer
+			e.Footer = &f
+		}
+		if e.Image != nil {
+			m := *e.Image
+			e.Image = &m
+		}
+		if e.Thumbnail != nil {
+			m := *e.Thumbnail
+			e.Thumbnail = &m
+		}
+		if e.Author != nil {
+			a := *e.Author
+			e.Author = &a
+		}
+		if e.Fields != nil {
+			e.Fields = append([]EmbedField(nil), e.Fields...)
+		}
+		out[i] = e
+	}
+	return out
 }

@@ -144,5 +144,6 @@ func cloneMessage(m chat.Message) chat.Message {
 	if m.MentionRoles != nil {
 		m.MentionRoles = append([]chat.ID(nil), m.MentionRoles...)
 	}
+	m.Embeds = chat.CloneEmbeds(m.Embeds)
 	return m
 }

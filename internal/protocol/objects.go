@@ -275,7 +275,7 @@ type Message struct {
 	ChannelID         chat.ID           `json:"channel_id"`
 	Author            User              `json:"author"`
 	Attachments       []struct{}        `json:"attachments"`
-	Embeds            []struct{}        `json:"embeds"`
+	Embeds            any               `json:"embeds"` // []Embed; see MessageObject
 	Mentions          []MentionedUser   `json:"mentions"`
 	MentionRoles      []chat.ID         `json:"mention_roles"`
 	Pinned            bool              `json:"pinned"`
@@ -295,7 +295,9 @@ type Message struct {
 // MessageObject converts a stored message. author is the message's author;
 // mentions are the users in m.Mentions, in that order (missing ones are
 // skipped by the caller). Member, GuildID and ReferencedMessage are left for
-// the caller to fill.
+// the caller to fill. Embeds is always a non-nil []Embed; the field is typed
+// any so that code stripping a message's content for bots without the
+// MESSAGE_CONTENT intent may blank it with any empty slice.
 func MessageObject(m chat.Message, author chat.User, mentions []chat.User) Message {
 	out := Message{
 		ID:              m.ID,
@@ -304,7 +306,7 @@ func MessageObject(m chat.Message, author chat.User, mentions []chat.User) Messa
 		ChannelID:       m.ChannelID,
 		Author:          UserObject(author),
 		Attachments:     []struct{}{},
-		Embeds:          []struct{}{},
+		Embeds:          EmbedObjects(m.Embeds),
 		Mentions:        make([]MentionedUser, 0, len(mentions)),
 		MentionRoles:    m.MentionRoles,
 		MentionEveryone: m.MentionEveryone,
@@ -330,6 +332,32 @@ func MessageObject(m chat.Message, author chat.User, mentions []chat.User) Messa
 			ChannelID: m.Reference.ChannelID,
 			GuildID:   m.Reference.GuildID,
 		}
+	}
+	return out
+}
+
+// Embed is Discord's embed object as a message carries it: the stored embed
+// with its type always present and its timestamp in Discord's format.
+type Embed struct {
+	chat.Embed
+	// These shadow the embedded fields of the same JSON name.
+	Type      string  `json:"type"`
+	Timestamp *string `json:"timestamp,omitempty"`
+}
+
+// EmbedObjects converts stored embeds; the result is never nil.
+func EmbedObjects(embeds []chat.Embed) []Embed {
+	out := make([]Embed, 0, len(embeds))
+	for _, e := range embeds {
+		o := Embed{Embed: e, Type: e.Type}
+		if o.Type == "" {
+			o.Type = "rich"
+		}
+		if e.Timestamp != nil {
+			ts := Timestamp(*e.Timestamp)
+			o.Timestamp = &ts
+		}
+		out = append(out, o)
 	}
 	return out
 }

@@ -217,8 +217,8 @@ func (s *Store) DeleteToken(ctx context.Context, tokenHash []byte) error {
 // PutApplication writes an application and its bot index.
 func (s *Store) PutApplication(ctx context.Context, a chat.Application) error {
 	b := s.newBatch()
-	b.add(`INSERT INTO applications (id, name, owner_id, bot_id, flags) VALUES (?, ?, ?, ?, ?)`,
-		i64(a.ID), a.Name, i64(a.OwnerID), i64(a.BotID), int64(a.Flags))
+	b.add(`INSERT INTO applications (id, name, owner_id, bot_id, flags, token_hash) VALUES (?, ?, ?, ?, ?, ?)`,
+		i64(a.ID), a.Name, i64(a.OwnerID), i64(a.BotID), int64(a.Flags), nonNilBytes(a.TokenHash))
 	b.add(`INSERT INTO apps_by_bot (bot_id, app_id) VALUES (?, ?)`, i64(a.BotID), i64(a.ID))
 	return s.execBatch(ctx, "put application", b)
 }
@@ -227,10 +227,14 @@ func (s *Store) PutApplication(ctx context.Context, a chat.Application) error {
 func (s *Store) Application(ctx context.Context, id chat.ID) (chat.Application, error) {
 	var r struct{ id, owner, bot, flags int64 }
 	var name string
-	err := s.scan(ctx, "application", `SELECT id, name, owner_id, bot_id, flags FROM applications WHERE id = ?`,
-		[]any{i64(id)}, &r.id, &name, &r.owner, &r.bot, &r.flags)
+	var tokenHash []byte
+	err := s.scan(ctx, "application", `SELECT id, name, owner_id, bot_id, flags, token_hash FROM applications WHERE id = ?`,
+		[]any{i64(id)}, &r.id, &name, &r.owner, &r.bot, &r.flags, &tokenHash)
+	if len(tokenHash) == 0 {
+		tokenHash = nil
+	}
 	return chat.Application{ID: chat.ID(r.id), Name: name, OwnerID: chat.ID(r.owner), BotID: chat.ID(r.bot),
-		Flags: uint64(r.flags)}, err
+		Flags: uint64(r.flags), TokenHash: tokenHash}, err
 }
 
 // ApplicationByBot reads the application whose bot user is botID.

@@ -2,6 +2,8 @@ package cql
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"math"
 	"slices"
 	"time"
@@ -14,13 +16,13 @@ import (
 )
 
 const messageCols = `channel_id, message_id, author_id, guild_id, content, edited_at, tts, mention_everyone,
-	mentions, mention_roles, nonce, type, flags, ref_message_id, ref_channel_id, ref_guild_id`
+	mentions, mention_roles, nonce, type, flags, ref_message_id, ref_channel_id, ref_guild_id, embeds`
 
 // One prepared insert serves every message: columns a message leaves empty
 // are bound as gocql.UnsetValue, which writes nothing (no null, so no
 // tombstone), rather than each shape of message needing its own statement.
 const insertMessage = `INSERT INTO messages (bucket, ` + messageCols + `)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 // opt returns v, or UnsetValue when v is empty and unset is allowed.
 func opt[T comparable](v T, unset bool) any {
@@ -46,8 +48,20 @@ func bucketOf(id chat.ID) int32 { return int32(snowflake.Bucket(id)) }
 // empty ones as empty values, which overwrite without tombstones.
 // Replacing a message without marking it edited changes only what it sets:
 // Accord does that only to change flags, which are always written.
-func messageArgs(m chat.Message) []any {
+//
+// Embeds are stored as their JSON in one text column: they are read and
+// written whole, only ever with their message, and their shape may grow
+// (Discord adds parts) without a schema change. No embeds is "".
+func messageArgs(m chat.Message) ([]any, error) {
 	unset := m.EditedAt == nil
+	var embeds string
+	if len(m.Embeds) > 0 {
+		b, err := json.Marshal(m.Embeds)
+		if err != nil {
+			return nil, fmt.Errorf("cql: message %d: encode embeds: %w", m.ID, err)
+		}
+		embeds = string(b)
+	}
 	var edited any = gocql.UnsetValue
 	if m.EditedAt != nil {
 		edited = m.EditedAt.UTC()
@@ -63,13 +77,14 @@ func messageArgs(m chat.Message) []any {
 		optList(m.Mentions, unset), optList(m.MentionRoles, unset),
 		opt(m.Nonce, unset), m.Type, m.Flags,
 		opt(i64(ref.MessageID), unset), opt(i64(ref.ChannelID), unset), opt(i64(ref.GuildID), unset),
-	}
+		opt(embeds, unset),
+	}, nil
 }
 
 // messageRow scans messageCols; unset columns read as zero values.
 type messageRow struct {
 	channel, id, author, guild       int64
-	content, nonce                   string
+	content, nonce, embeds           string
 	edited                           time.Time
 	tts, everyone                    bool
 	mentions, roles                  []int64
@@ -79,10 +94,10 @@ type messageRow struct {
 
 func (r *messageRow) dest() []any {
 	return []any{&r.channel, &r.id, &r.author, &r.guild, &r.content, &r.edited, &r.tts, &r.everyone,
-		&r.mentions, &r.roles, &r.nonce, &r.typ, &r.flags, &r.refMessage, &r.refChannel, &r.refGuild}
+		&r.mentions, &r.roles, &r.nonce, &r.typ, &r.flags, &r.refMessage, &r.refChannel, &r.refGuild, &r.embeds}
 }
 
-func (r *messageRow) message() chat.Message {
+func (r *messageRow) message() (chat.Message, error) {
 	m := chat.Message{ID: chat.ID(r.id), ChannelID: chat.ID(r.channel), GuildID: chat.ID(r.guild),
 		AuthorID: chat.ID(r.author), Content: r.content, TTS: r.tts, MentionEveryone: r.everyone,
 		Mentions: chatIDs(r.mentions), MentionRoles: chatIDs(r.roles), Nonce: r.nonce, Type: r.typ, Flags: r.flags}
@@ -94,7 +109,12 @@ func (r *messageRow) message() chat.Message {
 		m.Reference = &chat.MessageReference{MessageID: chat.ID(r.refMessage), ChannelID: chat.ID(r.refChannel),
 			GuildID: chat.ID(r.refGuild)}
 	}
-	return m
+	if r.embeds != "" {
+		if err := json.Unmarshal([]byte(r.embeds), &m.Embeds); err != nil {
+			return chat.Message{}, fmt.Errorf("cql: message %d: decode embeds: %w", r.id, err)
+		}
+	}
+	return m, nil
 }
 
 // PutMessage records the message's bucket as non-empty (once per bucket
@@ -102,6 +122,10 @@ func (r *messageRow) message() chat.Message {
 // row without its message costs a read one empty probe, while a message
 // without its bucket row would be invisible to page reads.
 func (s *Store) PutMessage(ctx context.Context, m chat.Message) error {
+	args, err := messageArgs(m)
+	if err != nil {
+		return err
+	}
 	key := bucketKey{channel: i64(m.ChannelID), bucket: bucketOf(m.ID)}
 	s.mu.Lock()
 	_, known := s.buckets[key]
@@ -119,7 +143,7 @@ func (s *Store) PutMessage(ctx context.Context, m chat.Message) error {
 		s.buckets[key] = struct{}{}
 		s.mu.Unlock()
 	}
-	return s.exec(ctx, "put message", insertMessage, messageArgs(m)...)
+	return s.exec(ctx, "put message", insertMessage, args...)
 }
 
 // Message reads one message.
@@ -130,7 +154,7 @@ func (s *Store) Message(ctx context.Context, channelID, messageID chat.ID) (chat
 	if err != nil {
 		return chat.Message{}, err
 	}
-	return r.message(), nil
+	return r.message()
 }
 
 // DeleteMessage deletes one message. Its bucket stays listed even if it is
@@ -222,7 +246,13 @@ func (s *Store) walk(ctx context.Context, buckets *gocql.Iter, stmt string, ch, 
 		iter := s.query(stmt, ch, b, bound, n-len(out)).IterContext(ctx)
 		var r messageRow
 		for iter.Scan(r.dest()...) {
-			out = append(out, r.message())
+			m, err := r.message()
+			if err != nil {
+				iter.Close()
+				buckets.Close()
+				return nil, err
+			}
+			out = append(out, m)
 			r = messageRow{}
 		}
 		if err := iter.Close(); err != nil {

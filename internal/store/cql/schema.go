@@ -2,9 +2,12 @@ package cql
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
+
+	gocql "github.com/apache/cassandra-gocql-driver/v2"
 )
 
 // tables is Accord's schema. Every statement is idempotent (IF NOT EXISTS),
@@ -25,7 +28,7 @@ var tables = []string{
 	`CREATE TABLE IF NOT EXISTS tokens (hash blob PRIMARY KEY, user_id bigint)`,
 
 	`CREATE TABLE IF NOT EXISTS applications (
-		id bigint PRIMARY KEY, name text, owner_id bigint, bot_id bigint, flags bigint)`,
+		id bigint PRIMARY KEY, name text, owner_id bigint, bot_id bigint, flags bigint, token_hash blob)`,
 	`CREATE TABLE IF NOT EXISTS apps_by_bot (bot_id bigint PRIMARY KEY, app_id bigint)`,
 
 	`CREATE TABLE IF NOT EXISTS guilds (
@@ -59,7 +62,7 @@ var tables = []string{
 		tts boolean, mention_everyone boolean,
 		mentions frozen<list<bigint>>, mention_roles frozen<list<bigint>>,
 		nonce text, type int, flags int,
-		ref_message_id bigint, ref_channel_id bigint, ref_guild_id bigint,
+		ref_message_id bigint, ref_channel_id bigint, ref_guild_id bigint, embeds text,
 		PRIMARY KEY ((channel_id, bucket), message_id)
 	) WITH CLUSTERING ORDER BY (message_id DESC)`,
 	// The buckets of a channel that have held a message, newest first, so
@@ -68,6 +71,16 @@ var tables = []string{
 		channel_id bigint, bucket int,
 		PRIMARY KEY (channel_id, bucket)
 	) WITH CLUSTERING ORDER BY (bucket DESC)`,
+}
+
+// addedColumns are columns added to tables after they were first
+// released. New keyspaces get them from the CREATE TABLE statements above;
+// createSchema adds them to older keyspaces. CQL has no portable
+// "ADD IF NOT EXISTS" (Cassandra before 5.0 and ScyllaDB lack it), so each
+// is looked up in system_schema first.
+var addedColumns = []struct{ table, column, cqlType string }{
+	{"messages", "embeds", "text"},
+	{"applications", "token_hash", "blob"},
 }
 
 const channelColumnsDDL = `id bigint, guild_id bigint, type int, name text, topic text, position int,
@@ -102,6 +115,11 @@ func createSchema(ctx context.Context, cfg Config) error {
 			return fmt.Errorf("cql: create schema on %s: %s: %w", hosts, firstLine(stmt), err)
 		}
 	}
+	for _, c := range addedColumns {
+		if err := addColumn(ctx, session, cfg.Keyspace, c.table, c.column, c.cqlType); err != nil {
+			return fmt.Errorf("cql: create schema on %s: %w", hosts, err)
+		}
+	}
 	// CREATE KEYSPACE IF NOT EXISTS leaves an existing keyspace as it is;
 	// say so when its replication differs from the configured one.
 	var replication map[string]string
@@ -115,6 +133,26 @@ func createSchema(ctx context.Context, cfg Config) error {
 			cfg.Logger.Warn("keyspace exists with a different replication factor; leaving it unchanged (ALTER KEYSPACE to change it)",
 				"keyspace", cfg.Keyspace, "datacenter", dc, "replication_factor", rf, "configured", cfg.Replication)
 		}
+	}
+	return nil
+}
+
+// addColumn adds a column to a table unless it is there already. Two nodes
+// starting at once may both find it missing; the loser's ALTER fails with
+// "conflicts with an existing column", which means the column exists.
+func addColumn(ctx context.Context, session *gocql.Session, keyspace, table, column, cqlType string) error {
+	var found string
+	err := session.Query(`SELECT column_name FROM system_schema.columns WHERE keyspace_name = ? AND table_name = ? AND column_name = ?`,
+		keyspace, table, column).ScanContext(ctx, &found)
+	switch {
+	case err == nil:
+		return nil
+	case !errors.Is(err, gocql.ErrNotFound):
+		return fmt.Errorf("look up column %s.%s: %w", table, column, err)
+	}
+	err = session.Query(fmt.Sprintf(`ALTER TABLE %s.%s ADD %s %s`, keyspace, table, column, cqlType)).ExecContext(ctx)
+	if err != nil && !strings.Contains(err.Error(), "conflicts with an existing column") {
+		return fmt.Errorf("add column %s.%s: %w", table, column, err)
 	}
 	return nil
 }

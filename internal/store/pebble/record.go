@@ -13,7 +13,11 @@ import (
 // JSON but a compact record: a version byte, then fields in a fixed order as
 // varints and length-prefixed strings. The channel and message IDs are in
 // the key and are not repeated here.
-const recordVersion = 1
+//
+// Version 2 added embeds (flag recEmbeds, encoded after the reference);
+// version 1 records, which cannot carry that flag, still decode. Records
+// are always written at the current version.
+const recordVersion = 2
 
 // Record flag bits.
 const (
@@ -21,7 +25,29 @@ const (
 	recMentionEveryone
 	recEdited
 	recReference
-	recKnownFlags = recTTS | recMentionEveryone | recEdited | recReference
+	recEmbeds
+	recKnownFlagsV1 = recTTS | recMentionEveryone | recEdited | recReference
+	recKnownFlags   = recKnownFlagsV1 | recEmbeds
+)
+
+// Embed presence bits: which optional parts of an embed follow its four
+// strings.
+const (
+	embTimestamp = 1 << iota
+	embColor
+	embFooter
+	embImage
+	embThumbnail
+	embAuthor
+	embKnown = embTimestamp | embColor | embFooter | embImage | embThumbnail | embAuthor
+)
+
+// Embed timestamps are stored as Unix seconds and nanoseconds, limited to
+// years 0000-9999 (what RFC 3339 can write), so that a corrupt record
+// cannot produce a time that does not survive a round trip.
+var (
+	minEmbedTime = time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC).Unix()
+	maxEmbedTime = time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC).Unix()
 )
 
 var errRecord = errors.New("pebble store: corrupt message record")
@@ -41,6 +67,9 @@ func appendMessage(b []byte, m *chat.Message) []byte {
 	if m.Reference != nil {
 		bits |= recReference
 	}
+	if len(m.Embeds) > 0 {
+		bits |= recEmbeds
+	}
 	b = append(b, recordVersion)
 	b = binary.AppendUvarint(b, bits)
 	b = binary.AppendUvarint(b, uint64(m.GuildID))
@@ -58,6 +87,74 @@ func appendMessage(b []byte, m *chat.Message) []byte {
 		b = binary.AppendUvarint(b, uint64(r.MessageID))
 		b = binary.AppendUvarint(b, uint64(r.ChannelID))
 		b = binary.AppendUvarint(b, uint64(r.GuildID))
+	}
+	if len(m.Embeds) > 0 {
+		b = binary.AppendUvarint(b, uint64(len(m.Embeds)))
+		for i := range m.Embeds {
+			b = appendEmbed(b, &m.Embeds[i])
+		}
+	}
+	return b
+}
+
+// appendEmbed appends one embed: presence bits, title, type, description
+// and url, then the optional parts the bits announce, then the fields.
+func appendEmbed(b []byte, e *chat.Embed) []byte {
+	var bits uint64
+	if e.Timestamp != nil {
+		bits |= embTimestamp
+	}
+	if e.Color != nil {
+		bits |= embColor
+	}
+	if e.Footer != nil {
+		bits |= embFooter
+	}
+	if e.Image != nil {
+		bits |= embImage
+	}
+	if e.Thumbnail != nil {
+		bits |= embThumbnail
+	}
+	if e.Author != nil {
+		bits |= embAuthor
+	}
+	b = binary.AppendUvarint(b, bits)
+	b = appendString(b, e.Title)
+	b = appendString(b, e.Type)
+	b = appendString(b, e.Description)
+	b = appendString(b, e.URL)
+	if t := e.Timestamp; t != nil {
+		b = binary.AppendVarint(b, t.Unix())
+		b = binary.AppendUvarint(b, uint64(t.Nanosecond()))
+	}
+	if e.Color != nil {
+		b = binary.AppendVarint(b, int64(*e.Color))
+	}
+	if f := e.Footer; f != nil {
+		b = appendString(b, f.Text)
+		b = appendString(b, f.IconURL)
+	}
+	if e.Image != nil {
+		b = appendString(b, e.Image.URL)
+	}
+	if e.Thumbnail != nil {
+		b = appendString(b, e.Thumbnail.URL)
+	}
+	if a := e.Author; a != nil {
+		b = appendString(b, a.Name)
+		b = appendString(b, a.URL)
+		b = appendString(b, a.IconURL)
+	}
+	b = binary.AppendUvarint(b, uint64(len(e.Fields)))
+	for _, f := range e.Fields {
+		b = appendString(b, f.Name)
+		b = appendString(b, f.Value)
+		var inline byte
+		if f.Inline {
+			inline = 1
+		}
+		b = append(b, inline)
 	}
 	return b
 }
@@ -80,11 +177,16 @@ func appendIDs(b []byte, ids []chat.ID) []byte {
 // buffers are). Malformed input returns an error, never a panic.
 func decodeMessage(rec []byte, m *chat.Message) error {
 	d := decoder{b: rec}
-	if v := d.byte(); v != recordVersion {
+	known := uint64(recKnownFlags)
+	switch v := d.byte(); v {
+	case recordVersion:
+	case 1:
+		known = recKnownFlagsV1
+	default:
 		return fmt.Errorf("%w: version %d", errRecord, v)
 	}
 	bits := d.uvarint()
-	if bits&^recKnownFlags != 0 {
+	if bits&^known != 0 {
 		return fmt.Errorf("%w: unknown flags %#x", errRecord, bits)
 	}
 	m.TTS = bits&recTTS != 0
@@ -110,6 +212,10 @@ func decodeMessage(rec []byte, m *chat.Message) error {
 			GuildID:   chat.ID(d.uvarint()),
 		}
 	}
+	m.Embeds = nil
+	if bits&recEmbeds != 0 {
+		m.Embeds = d.embeds()
+	}
 	if d.err {
 		return fmt.Errorf("%w: truncated or overlong field", errRecord)
 	}
@@ -117,6 +223,83 @@ func decodeMessage(rec []byte, m *chat.Message) error {
 		return fmt.Errorf("%w: %d trailing bytes", errRecord, len(d.b))
 	}
 	return nil
+}
+
+// embeds reads a non-empty list of embeds.
+func (d *decoder) embeds() []chat.Embed {
+	n := d.uvarint()
+	// An embed takes at least 6 bytes (bits, four empty strings, no
+	// fields): the bound keeps a corrupt count from allocating without
+	// limit. An empty list is written as no list at all.
+	if n == 0 || n > uint64(len(d.b)/6) {
+		d.err, d.b = true, nil
+		return nil
+	}
+	out := make([]chat.Embed, n)
+	for i := range out {
+		d.embed(&out[i])
+	}
+	return out
+}
+
+func (d *decoder) embed(e *chat.Embed) {
+	bits := d.uvarint()
+	if bits&^embKnown != 0 {
+		d.err, d.b = true, nil
+		return
+	}
+	e.Title = d.string()
+	e.Type = d.string()
+	e.Description = d.string()
+	e.URL = d.string()
+	if bits&embTimestamp != 0 {
+		sec, nsec := d.varint(), d.uvarint()
+		if sec < minEmbedTime || sec > maxEmbedTime || nsec >= 1e9 {
+			d.err, d.b = true, nil
+			return
+		}
+		t := time.Unix(sec, int64(nsec)).UTC()
+		e.Timestamp = &t
+	}
+	if bits&embColor != 0 {
+		c := d.int()
+		e.Color = &c
+	}
+	if bits&embFooter != 0 {
+		e.Footer = &chat.EmbedFooter{Text: d.string(), IconURL: d.string()}
+	}
+	if bits&embImage != 0 {
+		e.Image = &chat.EmbedMedia{URL: d.string()}
+	}
+	if bits&embThumbnail != 0 {
+		e.Thumbnail = &chat.EmbedMedia{URL: d.string()}
+	}
+	if bits&embAuthor != 0 {
+		e.Author = &chat.EmbedAuthor{Name: d.string(), URL: d.string(), IconURL: d.string()}
+	}
+	n := d.uvarint()
+	if n == 0 {
+		return
+	}
+	// A field takes at least 3 bytes (two empty strings and its flag).
+	if n > uint64(len(d.b)/3) {
+		d.err, d.b = true, nil
+		return
+	}
+	e.Fields = make([]chat.EmbedField, n)
+	for i := range e.Fields {
+		f := &e.Fields[i]
+		f.Name = d.string()
+		f.Value = d.string()
+		switch d.byte() {
+		case 0:
+		case 1:
+			f.Inline = true
+		default:
+			d.err, d.b = true, nil
+			return
+		}
+	}
 }
 
 // decoder reads fields from b; after the first error every read returns

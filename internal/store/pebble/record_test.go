@@ -19,6 +19,26 @@ func recordSamples() []chat.Message {
 			Nonce: "n", Type: chat.MessageReply, Flags: -1 << 40,
 			Reference: &chat.MessageReference{MessageID: 4, ChannelID: 5, GuildID: 6}},
 		{AuthorID: 3, Type: -7, Reference: &chat.MessageReference{}},
+		{AuthorID: 4, Embeds: []chat.Embed{{}}},
+		{AuthorID: 5, Content: "with embeds", Embeds: embedSamples()},
+	}
+}
+
+func embedSamples() []chat.Embed {
+	at := time.Date(2024, 5, 6, 7, 8, 9, 123456789, time.UTC)
+	early := time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC)
+	late := time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.UTC)
+	black, white := 0, 0xffffff
+	return []chat.Embed{
+		{Title: "Title ✨", Type: "rich", Description: "desc\nline", URL: "https://example.com/a",
+			Timestamp: &at, Color: &white,
+			Footer:    &chat.EmbedFooter{Text: "foot", IconURL: "https://example.com/f.png"},
+			Image:     &chat.EmbedMedia{URL: "https://example.com/i.png"},
+			Thumbnail: &chat.EmbedMedia{URL: "attachment://t.png"},
+			Author:    &chat.EmbedAuthor{Name: "me", URL: "https://example.com/me", IconURL: "https://example.com/me.png"},
+			Fields:    []chat.EmbedField{{Name: "a", Value: "1", Inline: true}, {Name: "b", Value: "2"}, {}}},
+		{Color: &black, Timestamp: &early, Footer: &chat.EmbedFooter{}, Author: &chat.EmbedAuthor{}},
+		{Description: "only", Timestamp: &late, Image: &chat.EmbedMedia{}},
 	}
 }
 
@@ -41,6 +61,59 @@ func TestRecordRoundTrip(t *testing.T) {
 		if err := decodeMessage(append(rec, 0), &got); err == nil {
 			t.Fatalf("sample %d: trailing byte accepted", i)
 		}
+	}
+}
+
+// TestRecordVersion1 checks that records written before embeds existed
+// (version 1: the same layout without the embeds flag) still decode, and
+// that a version 1 record cannot claim embeds.
+func TestRecordVersion1(t *testing.T) {
+	for i, m := range recordSamples() {
+		if len(m.Embeds) > 0 {
+			continue
+		}
+		rec := appendMessage(nil, &m)
+		rec[0] = 1
+		var got chat.Message
+		if err := decodeMessage(rec, &got); err != nil {
+			t.Fatalf("sample %d as version 1: %v", i, err)
+		}
+		if !storetest.Equal(got, m) {
+			t.Fatalf("sample %d as version 1:\n got %+v\nwant %+v", i, got, m)
+		}
+	}
+	m := chat.Message{AuthorID: 1, Embeds: []chat.Embed{{Title: "t"}}}
+	rec := appendMessage(nil, &m)
+	rec[0] = 1
+	if err := decodeMessage(rec, new(chat.Message)); err == nil {
+		t.Fatal("version 1 record with embeds decoded")
+	}
+	rec[0] = recordVersion + 1
+	if err := decodeMessage(rec, new(chat.Message)); err == nil {
+		t.Fatal("future version decoded")
+	}
+}
+
+// TestRecordEmbedCorruption checks values the encoder never writes.
+func TestRecordEmbedCorruption(t *testing.T) {
+	m := chat.Message{AuthorID: 1, Embeds: []chat.Embed{{Fields: []chat.EmbedField{{Name: "n", Value: "v"}}}}}
+	rec := appendMessage(nil, &m)
+	var got chat.Message
+	if err := decodeMessage(rec, &got); err != nil {
+		t.Fatal(err)
+	}
+	bad := append([]byte(nil), rec...)
+	bad[len(bad)-1] = 2 // inline flag other than 0 or 1
+	if err := decodeMessage(bad, &got); err == nil {
+		t.Error("inline flag 2 decoded")
+	}
+	// An empty embed list is never written: a count of 0 is corrupt.
+	empty := chat.Message{AuthorID: 1}
+	bad = appendMessage(nil, &empty)
+	bad[1] |= recEmbeds
+	bad = append(bad, 0)
+	if err := decodeMessage(bad, &got); err == nil {
+		t.Error("empty embed list decoded")
 	}
 }
 

@@ -218,7 +218,7 @@ func testApplications(t *testing.T, s store.Store) {
 		got, err = s.ApplicationByBot(ctx, a.BotID)
 		ok(t, "ApplicationByBot", err)
 		check(t, "ApplicationByBot", got, a)
-		a.Flags, a.Name = chat.AppFlagGatewayGuildMembersLimited, "Renamed"
+		a.Flags, a.Name, a.TokenHash = chat.AppFlagGatewayGuildMembersLimited, "Renamed", RandomBytes(32)
 		ok(t, "PutApplication update", s.PutApplication(ctx, a))
 		got, err = s.ApplicationByBot(ctx, a.BotID)
 		ok(t, "ApplicationByBot after update", err)
@@ -226,6 +226,40 @@ func testApplications(t *testing.T, s store.Store) {
 		got, err = s.Application(ctx, a.ID)
 		ok(t, "Application after update", err)
 		check(t, "Application after update", got, a)
+	})
+	t.Run("TokenReset", func(t *testing.T) {
+		// How the REST layer resets a bot token: put the new token, delete
+		// the one the application records, record the new one.
+		a := chat.Application{ID: NewID(), Name: "Reset", OwnerID: NewID(), BotID: NewID()}
+		ok(t, "PutApplication", s.PutApplication(ctx, a))
+		got, err := s.Application(ctx, a.ID)
+		ok(t, "Application", err)
+		if len(got.TokenHash) != 0 {
+			t.Fatalf("new application has token hash %x", got.TokenHash)
+		}
+		var live [][]byte
+		for i := range 3 {
+			h := RandomBytes(32)
+			ok(t, "PutToken", s.PutToken(ctx, h, a.BotID))
+			if len(got.TokenHash) > 0 {
+				ok(t, "DeleteToken", s.DeleteToken(ctx, got.TokenHash))
+			}
+			got.TokenHash = h
+			ok(t, "PutApplication", s.PutApplication(ctx, got))
+			live = append(live, h)
+			again, err := s.ApplicationByBot(ctx, a.BotID)
+			ok(t, "ApplicationByBot", err)
+			check(t, fmt.Sprint("token hash after reset ", i), again.TokenHash, h)
+		}
+		for i, h := range live {
+			id, err := s.TokenUser(ctx, h)
+			if i < len(live)-1 {
+				isErr(t, fmt.Sprint("TokenUser of revoked token ", i), err, store.ErrNotFound)
+				continue
+			}
+			ok(t, "TokenUser of the current token", err)
+			check(t, "TokenUser of the current token", id, a.BotID)
+		}
 	})
 	t.Run("Missing", func(t *testing.T) {
 		_, err := s.Application(ctx, NewID())

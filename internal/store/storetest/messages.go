@@ -99,6 +99,7 @@ func testMessages(t *testing.T, s store.Store) {
 	t.Run("OnlyOld", func(t *testing.T) { testOnlyOld(t, s) })
 	t.Run("RoundTrip", func(t *testing.T) { testMessageRoundTrip(t, s) })
 	t.Run("Edit", func(t *testing.T) { testEdit(t, s) })
+	t.Run("Embeds", func(t *testing.T) { testEmbeds(t, s) })
 	t.Run("Delete", func(t *testing.T) { testDelete(t, s) })
 	t.Run("Isolation", func(t *testing.T) { testIsolation(t, s) })
 	t.Run("Concurrent", func(t *testing.T) { testConcurrentPuts(t, s) })
@@ -293,6 +294,7 @@ func testMessageRoundTrip(t *testing.T, s store.Store) {
 		Mentions: []chat.ID{1, math.MaxInt64}, MentionRoles: []chat.ID{guild},
 		Nonce: "nonce-1", Type: chat.MessageReply, Flags: 4,
 		Reference: &chat.MessageReference{MessageID: NewID(), ChannelID: ch, GuildID: guild},
+		Embeds:    SampleEmbeds(),
 	}
 	minimal := chat.Message{ID: full.ID + 1, ChannelID: ch, AuthorID: 9}
 	long := chat.Message{ID: full.ID + 2, ChannelID: ch, AuthorID: 9, Content: string(make([]byte, 2000))}
@@ -322,6 +324,63 @@ func testEdit(t *testing.T, s store.Store) {
 	page, err := s.Messages(t.Context(), ch, store.Page{Limit: 10})
 	ok(t, "Messages", err)
 	check(t, "Messages after edit", page, []chat.Message{ms[2], edited, ms[0]})
+}
+
+// SampleEmbeds returns embeds that use every part of Discord's embed
+// object, plus a nearly empty one.
+func SampleEmbeds() []chat.Embed {
+	at := time.Date(2024, 5, 6, 7, 8, 9, 123456789, time.UTC)
+	black, blue := 0, 0x5865f2
+	return []chat.Embed{
+		{Title: "Release ✨", Type: "rich", Description: "**bold**\nsecond line", URL: "https://example.com/r",
+			Timestamp: &at, Color: &blue,
+			Footer:    &chat.EmbedFooter{Text: "footer", IconURL: "https://example.com/f.png"},
+			Image:     &chat.EmbedMedia{URL: "https://example.com/i.png"},
+			Thumbnail: &chat.EmbedMedia{URL: "https://example.com/t.png"},
+			Author:    &chat.EmbedAuthor{Name: "author", URL: "https://example.com/a", IconURL: "https://example.com/a.png"},
+			Fields: []chat.EmbedField{{Name: "inline", Value: "yes", Inline: true},
+				{Name: "block", Value: "no"}}},
+		{Type: "rich", Color: &black, Footer: &chat.EmbedFooter{Text: "only a footer"}},
+	}
+}
+
+// testEmbeds checks that embeds survive a round trip and that an edit
+// replaces them, or removes them, whole.
+func testEmbeds(t *testing.T, s store.Store) {
+	ch := NewID()
+	at := ms(2024, 9, 1, 12, 0, 0)
+	withEmbeds := MessageAt(ch, at, 1)
+	withEmbeds.Content, withEmbeds.Embeds = "", SampleEmbeds() // an embed-only message
+	plain := MessageAt(ch, at, 2)
+	PutMessages(t, s, []chat.Message{withEmbeds, plain})
+	got, err := s.Message(t.Context(), ch, withEmbeds.ID)
+	ok(t, "Message", err)
+	check(t, "embed-only message", got, withEmbeds)
+
+	edited := withEmbeds
+	when := at.Add(time.Minute)
+	edited.EditedAt, edited.Content = &when, "now with text"
+	edited.Embeds = []chat.Embed{{Type: "rich", Title: "replacement", Fields: []chat.EmbedField{{Name: "n", Value: "v"}}}}
+	ok(t, "PutMessage edit replacing embeds", s.PutMessage(t.Context(), edited))
+	got, err = s.Message(t.Context(), ch, edited.ID)
+	ok(t, "Message", err)
+	check(t, "after replacing embeds", got, edited)
+
+	cleared := edited
+	later := when.Add(time.Minute)
+	cleared.EditedAt, cleared.Embeds = &later, nil
+	ok(t, "PutMessage edit removing embeds", s.PutMessage(t.Context(), cleared))
+	got, err = s.Message(t.Context(), ch, cleared.ID)
+	ok(t, "Message", err)
+	check(t, "after removing embeds", got, cleared)
+
+	// A plain message gains embeds by an edit.
+	plainEdited := plain
+	plainEdited.EditedAt, plainEdited.Embeds = &when, SampleEmbeds()[1:]
+	ok(t, "PutMessage edit adding embeds", s.PutMessage(t.Context(), plainEdited))
+	page, err := s.Messages(t.Context(), ch, store.Page{Limit: 10})
+	ok(t, "Messages", err)
+	check(t, "Messages", page, []chat.Message{plainEdited, cleared})
 }
 
 func testDelete(t *testing.T, s store.Store) {
