@@ -1,16 +1,11 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
-	"io"
-	"os"
-	"os/exec"
-	"syscall"
 	"time"
 
 	"github.com/accordchat/accord/internal/bench"
@@ -20,7 +15,11 @@ const benchUsage = `usage: accord bench <scenario> [flags]
 
 scenarios:
   ingest   [--target URL] [--clients N] [--duration D] [--channels N] [--guilds N] [--json]
-  herd     [--target URL --token T] [--clients C] [--conns N] [--coalesce=false] [--json]`
+  herd     [--target URL --token T] [--clients C] [--conns N] [--coalesce=false] [--json]
+  fanout   [--target URL --token T] [--sessions S] [--rate R] [--duration D] [--relays=false] [--json]
+  passive  [--sessions S] [--active-share F] [--rate R] [--duration D] [--json]
+
+Serve switches (--coalesce, --passive, --relays, --relay-threshold) go to the started server`
 
 func (m *Main) bench(ctx context.Context, args []string) error {
 	if len(args) == 0 {
@@ -31,6 +30,12 @@ func (m *Main) bench(ctx context.Context, args []string) error {
 		return m.benchIngest(ctx, args)
 	case "herd":
 		return m.benchHerd(ctx, args[1:])
+	case "fanout":
+		return m.benchFanout(ctx, args[1:])
+	case "fanout-worker":
+		return m.benchFanoutWorker(ctx)
+	case "passive":
+		return m.benchPassive(ctx, args[1:])
 	}
 	return errors.New(benchUsage)
 }
@@ -75,55 +80,9 @@ func (m *Main) benchIngest(ctx context.Context, args []string) error {
 // see serveSwitches), and returns its URL and a stop function that sends
 // SIGTERM and removes the directory.
 func (m *Main) startChild(ctx context.Context, serveArgs ...string) (string, func(), error) {
-	exe, err := os.Executable()
-	if err != nil {
-		return "", nil, fmt.Errorf("bench: find executable: %w", err)
-	}
-	dir, err := os.MkdirTemp("", "accord-bench-")
-	if err != nil {
-		return "", nil, fmt.Errorf("bench: temp dir: %w", err)
-	}
-	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--data", dir, "--log-format", "json", "--log-level", "info"}, serveArgs...)
-	cmd := exec.Command(exe, args...)
-	stderr, err := cmd.StderrPipe()
+	c, err := m.startServeChild(ctx, "", serveArgs...)
 	if err != nil {
 		return "", nil, err
 	}
-	if err := cmd.Start(); err != nil {
-		_ = os.RemoveAll(dir)
-		return "", nil, fmt.Errorf("bench: start server: %w", err)
-	}
-	stop := func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		_ = cmd.Wait()
-		_ = os.RemoveAll(dir)
-	}
-	addr := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		sent := false
-		for sc.Scan() {
-			var line struct {
-				Msg    string `json:"msg"`
-				Server struct {
-					Addr string `json:"addr"`
-				} `json:"server"`
-			}
-			if !sent && json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "serving" && line.Server.Addr != "" {
-				addr <- line.Server.Addr
-				sent = true
-			}
-		}
-		_, _ = io.Copy(io.Discard, stderr)
-	}()
-	select {
-	case a := <-addr:
-		return "http://" + a, stop, nil
-	case <-time.After(15 * time.Second):
-		stop()
-		return "", nil, errors.New("bench: server did not start within 15 s")
-	case <-ctx.Done():
-		stop()
-		return "", nil, ctx.Err()
-	}
+	return c.url, c.stop, nil
 }

@@ -1,0 +1,83 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"syscall"
+	"time"
+)
+
+// serveChild is `accord serve` running as a child of the bench, so the
+// server's memory and CPU can be read from /proc apart from the clients'.
+type serveChild struct {
+	url  string // e.g. "http://127.0.0.1:40123"
+	pid  int
+	stop func() // SIGTERM, wait, and remove the data directory if the bench made it
+}
+
+// startServeChild runs `accord serve` from this executable on dir (""
+// makes a temporary directory, removed by stop) and a free port, with
+// serveArgs added.
+func (m *Main) startServeChild(ctx context.Context, dir string, serveArgs ...string) (*serveChild, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, fmt.Errorf("bench: find executable: %w", err)
+	}
+	remove := func() {}
+	if dir == "" {
+		if dir, err = os.MkdirTemp("", "accord-bench-"); err != nil {
+			return nil, fmt.Errorf("bench: temp dir: %w", err)
+		}
+		remove = func() { _ = os.RemoveAll(dir) }
+	}
+	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--data", dir, "--log-format", "json", "--log-level", "info"}, serveArgs...)
+	cmd := exec.Command(exe, args...)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		remove()
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		remove()
+		return nil, fmt.Errorf("bench: start server: %w", err)
+	}
+	stop := func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		_ = cmd.Wait()
+		remove()
+	}
+	addr := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		sent := false
+		for sc.Scan() {
+			var line struct {
+				Msg    string `json:"msg"`
+				Server struct {
+					Addr string `json:"addr"`
+				} `json:"server"`
+			}
+			if !sent && json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "serving" && line.Server.Addr != "" {
+				addr <- line.Server.Addr
+				sent = true
+			}
+		}
+		_, _ = io.Copy(io.Discard, stderr)
+	}()
+	select {
+	case a := <-addr:
+		return &serveChild{url: "http://" + a, pid: cmd.Process.Pid, stop: stop}, nil
+	case <-time.After(15 * time.Second):
+		stop()
+		return nil, errors.New("bench: server did not start within 15 s")
+	case <-ctx.Done():
+		stop()
+		return nil, ctx.Err()
+	}
+}
