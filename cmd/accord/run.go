@@ -155,6 +155,24 @@ func (m *Main) logger(format, level string) (*slog.Logger, error) {
 	return nil, fmt.Errorf("log format %q: want text or json", format)
 }
 
+// serverConfig maps the flags to the server's configuration.
+func (f *serveFlags) serverConfig(log *slog.Logger) server.Config {
+	var hosts []string
+	for _, h := range strings.Split(f.cqlHosts, ",") {
+		if h = strings.TrimSpace(h); h != "" {
+			hosts = append(hosts, h)
+		}
+	}
+	return server.Config{
+		Addr: f.addr, DataDir: f.data, Store: f.store, CQLHosts: hosts, CQLKeyspace: f.cqlKeyspace,
+		NodeID: f.nodeID, Logger: log, DirectReads: !f.coalesce,
+		DisablePassive: !f.passive, PassiveInterval: f.passiveInterval,
+		DisableRelays: !f.relays, RelayThreshold: f.relayThreshold,
+		Gateway: server.GatewayConfig{ResumeURL: f.gatewayURL, Options: gateway.Config{
+			SendQueueBytes: f.sendQueueBytes, HeartbeatInterval: f.heartbeatInterval}},
+	}
+}
+
 // shutdownGrace bounds graceful shutdown so the process exits well within
 // the 10 s that orchestrators allow after SIGTERM.
 const shutdownGrace = 8 * time.Second
@@ -169,20 +187,7 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	var hosts []string
-	for _, h := range strings.Split(f.cqlHosts, ",") {
-		if h = strings.TrimSpace(h); h != "" {
-			hosts = append(hosts, h)
-		}
-	}
-	srv, err := server.New(server.Config{
-		Addr: f.addr, DataDir: f.data, Store: f.store, CQLHosts: hosts, CQLKeyspace: f.cqlKeyspace,
-		NodeID: f.nodeID, Logger: log, DirectReads: !f.coalesce,
-		DisablePassive: !f.passive, PassiveInterval: f.passiveInterval,
-		DisableRelays: !f.relays, RelayThreshold: f.relayThreshold,
-		Gateway: server.GatewayConfig{ResumeURL: f.gatewayURL, Options: gateway.Config{
-			SendQueueBytes: f.sendQueueBytes, HeartbeatInterval: f.heartbeatInterval}},
-	})
+	srv, err := server.New(f.serverConfig(log))
 	if err != nil {
 		return err
 	}
