@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"runtime/debug"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -27,6 +28,9 @@ const (
 
 // maxBatch is roughly how many payload bytes one write syscall carries.
 const maxBatch = 256 << 10
+
+// maxHeader is the longest server frame header (opcode, 127, 8-byte length).
+const maxHeader = 10
 
 // control is a frame without a sequence number (HELLO, ACK, op 7, op 9) or a
 // WebSocket pong.
@@ -350,6 +354,15 @@ func (c *conn) writeLoop() {
 		if sess != nil && code == 0 {
 			var more bool
 			c.ents, more = sess.take(c, c.ents[:0], maxBatch)
+			if !c.compress {
+				// Grow the buffer once for the whole batch rather than
+				// doubling it frame by frame.
+				need := 0
+				for _, e := range c.ents {
+					need += maxHeader + e.d.FrameLen(e.seq)
+				}
+				buf = slices.Grow(buf, need)
+			}
 			for _, e := range c.ents {
 				buf = c.appendDispatch(buf, e)
 				last = e.seq
