@@ -18,6 +18,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 
 	"github.com/accordchat/accord/internal/auth"
 	"github.com/accordchat/accord/internal/chat"
@@ -48,6 +49,14 @@ type Handler struct {
 	guilds *guild.Registry
 	ids    *snowflake.Generator
 	mux    *http.ServeMux
+
+	// appMu serialises the read-modify-write of applications (flag edits,
+	// token resets), so that two resets cannot both revoke the same old
+	// token and leave one new token unrecorded, and a flag edit cannot
+	// write back a stale token hash. Those are rare operations: one lock
+	// for all applications is enough. It orders only this process's
+	// writers; nodes of a cluster rely on owners not racing themselves.
+	appMu sync.Mutex
 }
 
 // Prefixes under which every route is served.

@@ -50,14 +50,21 @@ type messageBody struct {
 
 var errEmptyMessage = protocol.NewAPIError(400, protocol.CodeEmptyMessage, "Cannot send an empty message")
 
+// messageCreate is a validated Create Message request: what the guild
+// actor takes, and the embeds, which guild.MessageCreate does not carry yet.
+type messageCreate struct {
+	guild.MessageCreate
+	Embeds []chat.Embed
+}
+
 // decodeMessageCreate decodes and validates a Create Message body. It is
 // pure, so it is what the fuzz target exercises.
-func decodeMessageCreate(b []byte) (guild.MessageCreate, error) {
+func decodeMessageCreate(b []byte) (messageCreate, error) {
 	var body messageBody
 	if err := decodeJSON(b, &body); err != nil {
-		return guild.MessageCreate{}, err
+		return messageCreate{}, err
 	}
-	var req guild.MessageCreate
+	var req messageCreate
 	var fields []protocol.FieldError
 	if body.Content != nil {
 		req.Content = *body.Content
@@ -112,13 +119,17 @@ func decodeMessageCreate(b []byte) (guild.MessageCreate, error) {
 		}
 		req.AllowedMentions = &guild.AllowedMentions{Parse: am.Parse, Users: am.Users, Roles: am.Roles, RepliedUser: am.RepliedUser}
 	}
-	if len(fields) > 0 {
-		return guild.MessageCreate{}, protocol.InvalidForm(fields...)
+	if body.Embeds != nil {
+		embeds, errs := decodeEmbeds(body.Embeds)
+		req.Embeds, fields = embeds, append(fields, errs...)
 	}
-	// Embeds, stickers and components are accepted but not stored yet, so
-	// a message needs content to be worth storing.
-	if strings.TrimSpace(req.Content) == "" {
-		return guild.MessageCreate{}, errEmptyMessage
+	if len(fields) > 0 {
+		return messageCreate{}, protocol.InvalidForm(fields...)
+	}
+	// Stickers and components are accepted but not stored, so a message
+	// needs content or an embed that shows something.
+	if strings.TrimSpace(req.Content) == "" && !hasVisibleEmbed(req.Embeds) {
+		return messageCreate{}, errEmptyMessage
 	}
 	return req, nil
 }
@@ -156,7 +167,12 @@ func (h *Handler) createMessage(w http.ResponseWriter, r *http.Request, u *chat.
 	if err != nil {
 		return err
 	}
-	body, err := h.guilds.CreateMessage(r.Context(), channelID, u.ID, req)
+	// guild.MessageCreate cannot carry embeds yet, so they are validated
+	// but not stored, and a message still needs content until it can.
+	if strings.TrimSpace(req.Content) == "" {
+		return errEmptyMessage
+	}
+	body, err := h.guilds.CreateMessage(r.Context(), channelID, u.ID, req.MessageCreate)
 	if err != nil {
 		return err
 	}
@@ -223,11 +239,18 @@ func (h *Handler) editMessage(w http.ResponseWriter, r *http.Request, u *chat.Us
 	}
 	var body struct {
 		Content         nullableString       `json:"content"`
+		Embeds          nullableEmbeds       `json:"embeds"`
 		Flags           *int                 `json:"flags"`
 		AllowedMentions *allowedMentionsBody `json:"allowed_mentions"`
 	}
 	if err := h.decode(w, r, &body); err != nil {
 		return err
+	}
+	if body.Embeds.Set {
+		// Validated now; guild.MessageEdit cannot carry them yet.
+		if _, errs := body.Embeds.decode(); len(errs) > 0 {
+			return protocol.InvalidForm(errs...)
+		}
 	}
 	var edit guild.MessageEdit
 	if body.Content.Set {

@@ -342,14 +342,19 @@ func (h *Handler) getMyApplication(w http.ResponseWriter, r *http.Request, u *ch
 }
 
 func (h *Handler) editMyApplication(w http.ResponseWriter, r *http.Request, u *chat.User) error {
-	app, err := h.myApplication(r, u)
-	if err != nil {
+	if _, err := h.myApplication(r, u); err != nil {
 		return err
 	}
 	var body struct {
 		Flags *uint64 `json:"flags"`
 	}
 	if err := h.decode(w, r, &body); err != nil {
+		return err
+	}
+	h.appMu.Lock()
+	defer h.appMu.Unlock()
+	app, err := h.myApplication(r, u) // read again under the lock
+	if err != nil {
 		return err
 	}
 	if body.Flags != nil {
@@ -389,12 +394,32 @@ func (h *Handler) resetBotToken(w http.ResponseWriter, r *http.Request, u *chat.
 	if err != nil {
 		return err
 	}
+	h.appMu.Lock()
+	defer h.appMu.Unlock()
 	app, err := h.ownedApplication(r, u, id)
 	if err != nil {
 		return err
 	}
-	token, err := h.issueToken(r, app.BotID)
+	token, hash, err := auth.NewToken(app.BotID)
 	if err != nil {
+		return err
+	}
+	// The order keeps every token the owner may hold either revoked or
+	// recorded on the application, whatever step fails: the new token is
+	// stored first (if the rest fails, nobody has received it), then the
+	// recorded one is revoked, then the new one recorded. A failure after
+	// the revocation leaves the old hash recorded, which the next reset
+	// deletes again, harmlessly.
+	if err := h.st.PutToken(r.Context(), hash, app.BotID); err != nil {
+		return err
+	}
+	if len(app.TokenHash) > 0 {
+		if err := h.st.DeleteToken(r.Context(), app.TokenHash); err != nil {
+			return err
+		}
+	}
+	app.TokenHash = hash
+	if err := h.st.PutApplication(r.Context(), app); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"token": token})
