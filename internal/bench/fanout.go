@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"os/exec"
 	"strings"
 	"sync"
@@ -87,6 +88,7 @@ type FanoutResult struct {
 	RSSBefore      int64   `json:"-"`
 	RSSIdle        int64   `json:"-"`
 	ServerCPU      float64 `json:"-"` // seconds of server CPU while the messages flowed
+	ClientCPU      float64 `json:"-"` // the same for this process (workers not included)
 }
 
 // Fanout creates a guild with Sessions bot members, opens a gateway
@@ -179,6 +181,7 @@ func Fanout(ctx context.Context, cfg FanoutConfig) (FanoutResult, error) {
 			return res, err
 		}
 	}
+	selfBefore, _ := procCPU(os.Getpid())
 	fmt.Fprintf(out, "fanout: %d sessions ready in %.1fs over %d process(es); posting for %s at %s\n",
 		cfg.Sessions, res.ConnectSeconds, len(groups), cfg.Duration, rateString(cfg.Rate))
 	p := poster{c: c, channel: g.Channel, local: local, window: int64(cfg.Window)}
@@ -222,6 +225,9 @@ func Fanout(ctx context.Context, cfg FanoutConfig) (FanoutResult, error) {
 		case <-ctx.Done():
 			return res, ctx.Err()
 		}
+	}
+	if self, err := procCPU(os.Getpid()); err == nil {
+		res.ClientCPU = round((self - selfBefore).Seconds(), 2)
 	}
 	if cfg.ServerPID > 0 {
 		cpu, err := procCPU(cfg.ServerPID)
@@ -448,8 +454,12 @@ func (r FanoutResult) String() string {
 	fmt.Fprintf(&b, "  latency     p50 %.2f ms, p99 %.2f ms, max %.2f ms (POST to the session's read)\n", r.P50ms, r.P99ms, r.MaxMs)
 	fmt.Fprintf(&b, "  bytes sent  %d (%s)\n", r.BytesSent, r.BytesSource)
 	if r.RSSIdle > 0 {
-		fmt.Fprintf(&b, "  server RSS  %.1f MiB before sessions, %.1f MiB with all idle = %d B/session; peak %.1f MiB; %.2f s CPU while posting\n",
-			mib(r.RSSBefore), mib(r.RSSIdle), r.RSSIdlePerSession, mib(r.RSSPeak), r.ServerCPU)
+		fmt.Fprintf(&b, "  server RSS  %.1f MiB before sessions, %.1f MiB with all idle = %d B/session; peak %.1f MiB\n",
+			mib(r.RSSBefore), mib(r.RSSIdle), r.RSSIdlePerSession, mib(r.RSSPeak))
+	}
+	if r.Deliveries > 0 {
+		fmt.Fprintf(&b, "  CPU         server %.2f s (%.2f µs/delivery), bench process %.2f s (%.2f µs/delivery), from the first post to the last delivery\n",
+			r.ServerCPU, r.ServerCPU*1e6/float64(r.Deliveries), r.ClientCPU, r.ClientCPU*1e6/float64(r.Deliveries))
 	}
 	fmt.Fprintf(&b, "  setup %.1fs, connect %.1fs", r.SetupSeconds, r.ConnectSeconds)
 	return b.String()
