@@ -3,9 +3,12 @@ package guild
 import (
 	"context"
 	"fmt"
+	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
+	"github.com/accordchat/accord/internal/chat"
 	"github.com/accordchat/accord/internal/protocol"
 )
 
@@ -49,3 +52,100 @@ type countSession struct {
 }
 
 func (s *countSession) Send(*protocol.Dispatch) { s.n.Add(1) }
+
+// queueSession stands in for a gateway session's Send: a mutex-guarded
+// append to a queue that a writer would drain (here it is simply reset).
+type queueSession struct {
+	fakeSession
+	mu sync.Mutex
+	q  []*protocol.Dispatch
+	n  int
+}
+
+func (s *queueSession) Send(d *protocol.Dispatch) {
+	s.mu.Lock()
+	if len(s.q) == cap(s.q) && len(s.q) >= 64 {
+		s.q = s.q[:0]
+	}
+	s.q = append(s.q, d)
+	s.n++
+	s.mu.Unlock()
+}
+
+// BenchmarkFanout measures fan-out and permission filtering alone (no
+// sockets) from one guild to N sessions of 100 members, with relays off
+// (all in the actor goroutine) and on (one relay per core at least). Each
+// op is one TYPING_START (permission check, encoding, fan-out), sent by 4
+// concurrent callers; the timer stops once every relay has handed out
+// every event.
+//
+//	go test -run '^$' -bench 'Fanout' -benchtime 2000x ./internal/guild
+func BenchmarkFanout(b *testing.B) {
+	for _, n := range []int{1000, 10000} {
+		for _, relays := range []bool{false, true} {
+			b.Run(fmt.Sprintf("sessions=%d/relays=%v", n, relays), func(b *testing.B) {
+				benchFanout(b, n, relays)
+			})
+		}
+	}
+}
+
+func benchFanout(b *testing.B, n int, relays bool) {
+	e := newEnv(b, Config{RelayThreshold: 100, DisableRelays: !relays, InboxSize: 4096})
+	ctx := context.Background()
+	owner := e.user("owner", false)
+	g, err := e.r.CreateGuild(ctx, owner, "fanout")
+	if err != nil {
+		b.Fatal(err)
+	}
+	users := []chat.ID{owner}
+	for i := range 99 {
+		u := e.user(fmt.Sprint("u", i), false)
+		if _, err := e.r.AddMember(ctx, g.ID, u); err != nil {
+			b.Fatal(err)
+		}
+		users = append(users, u)
+	}
+	sessions := make([]*queueSession, n)
+	for i := range sessions {
+		s := &queueSession{fakeSession: fakeSession{id: fmt.Sprint("s", i), user: users[i%len(users)], intents: allIntents}}
+		sessions[i] = s
+		// large_threshold 250 > 100 members: no session is passive.
+		if err := e.r.Connect(ctx, g.ID, s, 250); err != nil {
+			b.Fatal(err)
+		}
+	}
+	e.sync(g.ID)
+	if got := e.r.Relays() > 0; got != relays {
+		b.Fatalf("relays running: %v, want %v", got, relays)
+	}
+	ch := *g.SystemChannelID
+	b.ReportAllocs()
+	b.ResetTimer()
+	var wg sync.WaitGroup
+	var next atomic.Int64
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for next.Add(1) <= int64(b.N) {
+				for e.r.Typing(ctx, ch, owner) != nil {
+					time.Sleep(50 * time.Microsecond) // inbox full: back off
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	e.sync(g.ID)
+	b.StopTimer()
+	total := 0
+	for _, s := range sessions {
+		s.mu.Lock()
+		total += s.n
+		s.mu.Unlock()
+	}
+	if want := (b.N + 1) * n; total != want { // +1: GUILD_CREATE
+		b.Fatalf("%d deliveries, want %d", total, want)
+	}
+	b.ReportMetric(float64(b.N*n)/b.Elapsed().Seconds(), "deliveries/s")
+}
