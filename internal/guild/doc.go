@@ -10,10 +10,37 @@
 // a message is dispatched only once its store write is durable.
 //
 // Sessions and guilds talk only through the Session and Directory interfaces
-// and the Registry methods Connect, Disconnect, UpdatePresence and
-// RequestMembers, so that a bus can later be put between them. Dispatch
+// and the Registry methods Connect, Disconnect, Subscribe, UpdatePresence
+// and RequestMembers, so that a bus can later be put between them. Dispatch
 // bytes are encoded once per visibility variant and shared by all sessions;
 // they must not be modified.
+//
+// # Passive sessions
+//
+// A user (not bot) session in a guild with more members than its
+// large_threshold is passive there until it subscribes (Registry.Subscribe,
+// gateway op 14 or 37, which Discord's client sends when the guild is
+// opened): it gets no MESSAGE_CREATE, MESSAGE_UPDATE, MESSAGE_DELETE,
+// MESSAGE_DELETE_BULK or TYPING_START of that guild, except messages that
+// mention its user, one of their roles or (where the author may)
+// @everyone/@here, and its user's own. Instead, every
+// Config.PassiveInterval it gets PASSIVE_UPDATE_V1
+// {guild_id, channels: [{id, last_message_id}]} listing the channels it can
+// see whose last message changed since the previous update; nothing when
+// none did. Sessions that see the same channels share one encoded update.
+// Config.DisablePassive makes every session active.
+//
+// # Relays
+//
+// Fan-out is done by shards (fanout.go). Below Config.RelayThreshold
+// sessions a guild has one shard run inline by its actor. Above it the
+// actor splits its sessions over relay goroutines (at least GOMAXPROCS, at
+// most Config.RelaySessions sessions each) and sends them each event, in
+// order, over a bounded channel; each relay filters by permission and
+// intent and calls Send for its own sessions, so one huge guild's fan-out
+// uses every core while each session still sees the guild's events in
+// order. When the guild shrinks below half the threshold the sessions go
+// back to the actor. Config.DisableRelays keeps all fan-out in the actor.
 package guild
 
 import (
