@@ -149,3 +149,100 @@ func benchFanout(b *testing.B, n int, relays bool) {
 	}
 	b.ReportMetric(float64(b.N*n)/b.Elapsed().Seconds(), "deliveries/s")
 }
+
+// byteSession counts what it is sent, by event name.
+type byteSession struct {
+	fakeSession
+	mu    sync.Mutex
+	n     int
+	bytes int
+}
+
+func (s *byteSession) Send(d *protocol.Dispatch) {
+	s.mu.Lock()
+	s.n++
+	s.bytes += len(d.Data)
+	s.mu.Unlock()
+}
+
+// BenchmarkPassive posts messages to a guild of 100 members with 1,000
+// user sessions of which 10 % have subscribed (op 14), with passive
+// sessions on and off, and reports the dispatches and payload bytes the
+// sessions are handed per message (PASSIVE_UPDATE_V1 included: one update
+// round per 100 messages, i.e. a busy channel at 20 msg/s with the default
+// 5 s interval).
+//
+//	go test -run '^$' -bench 'Passive' -benchtime 1000x ./internal/guild
+func BenchmarkPassive(b *testing.B) {
+	for _, passive := range []bool{true, false} {
+		b.Run(fmt.Sprintf("passive=%v", passive), func(b *testing.B) {
+			e := newEnv(b, Config{DisablePassive: !passive, PassiveInterval: time.Hour})
+			ctx := context.Background()
+			owner := e.user("owner", false)
+			g, err := e.r.CreateGuild(ctx, owner, "passive")
+			if err != nil {
+				b.Fatal(err)
+			}
+			users := []chat.ID{owner}
+			for i := range 99 {
+				u := e.user(fmt.Sprint("u", i), false)
+				if _, err := e.r.AddMember(ctx, g.ID, u); err != nil {
+					b.Fatal(err)
+				}
+				users = append(users, u)
+			}
+			sessions := make([]*byteSession, 1000)
+			for i := range sessions {
+				s := &byteSession{fakeSession: fakeSession{id: fmt.Sprint("s", i), user: users[i%len(users)], intents: allIntents}}
+				sessions[i] = s
+				if err := e.r.Connect(ctx, g.ID, s, 50); err != nil {
+					b.Fatal(err)
+				}
+				if i%10 == 0 {
+					if err := e.r.Subscribe(ctx, g.ID, s.ID()); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+			e.sync(g.ID)
+			before := func() (n, bytes int) {
+				for _, s := range sessions {
+					s.mu.Lock()
+					n += s.n
+					bytes += s.bytes
+					s.mu.Unlock()
+				}
+				return n, bytes
+			}
+			n0, bytes0 := before()
+			ch := *g.SystemChannelID
+			// The owner writes (no mentions); its own 10 sessions are
+			// among the subscribed ones.
+			b.ReportAllocs()
+			b.ResetTimer()
+			var wg sync.WaitGroup
+			var next atomic.Int64
+			for range 4 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for i := next.Add(1); i <= int64(b.N); i = next.Add(1) {
+						if _, err := e.r.CreateMessage(ctx, ch, owner, MessageCreate{Content: fmt.Sprint("message ", i)}); err != nil {
+							b.Error(err)
+							return
+						}
+						if i%100 == 0 {
+							_ = e.r.call(ctx, g.ID, func(a *actor) error { a.passiveTick(); return nil })
+						}
+					}
+				}()
+			}
+			wg.Wait()
+			e.tick(g.ID)
+			b.StopTimer()
+			n1, bytes1 := before()
+			b.ReportMetric(float64(n1-n0)/float64(b.N), "dispatches/msg")
+			b.ReportMetric(float64(bytes1-bytes0)/float64(b.N), "bytes/msg")
+		})
+	}
+}
