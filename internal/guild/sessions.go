@@ -37,16 +37,35 @@ func (r *Registry) Disconnect(guildID chat.ID, sessionID string) {
 // which Discord's clients send when a guild is opened): from then on the
 // session gets every event of the guild, even in a guild larger than its
 // large_threshold where it was passive. It does nothing if the session is
-// not subscribed to the guild.
+// not subscribed to the guild, and never starts an actor, so clients
+// naming arbitrary guilds cost no store reads.
 func (r *Registry) Subscribe(ctx context.Context, guildID chat.ID, sessionID string) error {
-	return r.call(ctx, guildID, func(a *actor) error {
-		a.enqueue(func() {
-			if su := a.subs[sessionID]; su != nil {
-				a.deliverTo(su.home, &event{kind: evActivate, session: sessionID})
-			}
+	done := make(chan struct{})
+	r.mu.RLock()
+	a := r.actors[guildID]
+	var err error
+	if a == nil || r.closed {
+		close(done)
+	} else {
+		err = a.offer(func(a *actor) {
+			defer close(done)
+			a.enqueue(func() {
+				if su := a.subs[sessionID]; su != nil {
+					a.deliverTo(su.home, &event{kind: evActivate, session: sessionID})
+				}
+			})
 		})
+	}
+	r.mu.RUnlock()
+	if err != nil {
+		return err
+	}
+	select {
+	case <-done:
 		return nil
-	})
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // UpdatePresence records a user's presence (the "d" of gateway op 3:
