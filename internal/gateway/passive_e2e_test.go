@@ -4,6 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -29,6 +32,28 @@ func fill(t *testing.T, s *accordtest.Server, guildID chat.ID, n int) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// metric returns the value of a metric without labels from /metrics.
+func metric(t *testing.T, s *accordtest.Server, name string) float64 {
+	t.Helper()
+	resp, err := s.HTTP.Get(s.URL() + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	for _, line := range strings.Split(string(body), "\n") {
+		if v, ok := strings.CutPrefix(line, name+" "); ok {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return f
+		}
+	}
+	t.Fatalf("/metrics lacks %s", name)
+	return 0
 }
 
 // sync sends a heartbeat and waits for its ACK: the connection handles
@@ -89,6 +114,10 @@ func TestEndToEndPassiveThenSubscribe(t *testing.T) {
 	if err := json.Unmarshal(f.D, &p); err != nil || p.GuildID != gd.ID || len(p.Channels) != 1 ||
 		p.Channels[0].ID != general || p.Channels[0].LastMessageID != one.ID {
 		t.Fatalf("PASSIVE_UPDATE_V1 %s (want general, last message %d)", f.D, one.ID)
+	}
+
+	if metric(t, s, "accord_guild_passive_updates_total") < 1 || metric(t, s, "accord_guild_passive_withheld_total") < 1 {
+		t.Error("passive counters not exported")
 	}
 
 	// A mention reaches the passive session at once.
@@ -168,8 +197,8 @@ func TestEndToEndRelaysSwitch(t *testing.T) {
 				g, _ := connect(t, s, bob, msgIntents)
 				gs = append(gs, g)
 			}
-			if n := s.Guilds.Relays(); (n > 0) != !c.cfg.DisableRelays {
-				t.Fatalf("%d relay goroutines", n)
+			if n := metric(t, s, "accord_guild_relays"); (n > 0) != !c.cfg.DisableRelays {
+				t.Fatalf("accord_guild_relays %v", n)
 			}
 			for i := range 20 {
 				alice.Send(t, general, fmt.Sprint(i))

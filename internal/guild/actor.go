@@ -68,7 +68,7 @@ func newActor(r *Registry, id chat.ID) *actor {
 		id:          id,
 		inbox:       make(chan func(a *actor), r.cfg.InboxSize),
 		completions: make(chan func(a *actor), r.cfg.MaxInflight),
-		fan:         newShard(id, !r.cfg.DisablePassive, nil),
+		fan:         newShard(r, id, nil),
 		lastChanged: make(map[chat.ID]chat.ID),
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"runtime"
 	"slices"
+	"sync/atomic"
 
 	"github.com/accordchat/accord/internal/chat"
 	"github.com/accordchat/accord/internal/protocol"
@@ -145,13 +146,16 @@ type shard struct {
 
 	in chan *event // relays only
 	n  int         // sessions owned; kept by the actor
+
+	updates, held *atomic.Int64 // the registry's passive counters
 }
 
-func newShard(guildID chat.ID, passive bool, perms *permState) *shard {
+func newShard(r *Registry, guildID chat.ID, perms *permState) *shard {
 	if perms == nil {
 		perms = &permState{}
 	}
-	return &shard{guildID: guildID, passive: passive, subs: make(map[string]*sub), perms: perms}
+	return &shard{guildID: guildID, passive: !r.cfg.DisablePassive, subs: make(map[string]*sub), perms: perms,
+		updates: &r.passiveUpdates, held: &r.passiveHeld}
 }
 
 // run is a relay's loop.
@@ -190,6 +194,7 @@ func (sh *shard) canView(s *sub, channelID chat.ID) bool {
 func (sh *shard) handle(ev *event) {
 	switch ev.kind {
 	case evSend:
+		held := 0
 		for _, s := range sh.subs {
 			if ev.intent != 0 && s.intents&ev.intent == 0 {
 				continue
@@ -198,9 +203,13 @@ func (sh *shard) handle(ev *event) {
 				continue
 			}
 			if ev.gated && sh.isPassive(s) {
+				held++
 				continue
 			}
 			s.s.Send(ev.d)
+		}
+		if held > 0 {
+			sh.held.Add(int64(held))
 		}
 	case evMessage:
 		sh.sendMessage(ev)
@@ -258,11 +267,18 @@ func (sh *shard) handle(ev *event) {
 func (sh *shard) sendMessage(ev *event) {
 	m := ev.msg
 	var stripped *protocol.Dispatch
+	held := 0
+	defer func() {
+		if held > 0 {
+			sh.held.Add(int64(held))
+		}
+	}()
 	for _, s := range sh.subs {
 		if s.intents&protocol.IntentGuildMessages == 0 || !sh.canView(s, ev.channel) {
 			continue
 		}
 		if sh.isPassive(s) && !m.reaches(s) {
+			held++
 			continue
 		}
 		if s.bot && s.intents&protocol.IntentMessageContent == 0 && s.user != m.author && !hasID(m.mentions, s.user) {
@@ -287,6 +303,8 @@ func (sh *shard) sendPassive(ev *event) {
 	mask := make([]uint64, words)
 	var key []byte
 	variants := make(map[string]*protocol.Dispatch)
+	sent := 0
+	defer func() { sh.updates.Add(int64(sent)) }()
 	for _, s := range sh.subs {
 		if s.intents&protocol.IntentGuildMessages == 0 || !sh.isPassive(s) {
 			continue
@@ -318,6 +336,7 @@ func (sh *shard) sendPassive(ev *event) {
 			variants[string(key)] = d
 		}
 		s.s.Send(d)
+		sent++
 	}
 }
 
@@ -429,7 +448,7 @@ func (a *actor) forgetSubs(drop func(*sub) bool) {
 
 func (a *actor) startRelay() *shard {
 	a.publishPerms()
-	r := newShard(a.id, a.fan.passive, a.fan.perms)
+	r := newShard(a.r, a.id, a.fan.perms)
 	r.in = make(chan *event, relayInbox)
 	a.relays = append(a.relays, r)
 	a.r.wg.Add(1)

@@ -72,7 +72,9 @@ type Registry struct {
 
 	dir atomic.Pointer[dirHolder]
 
-	relays atomic.Int64 // relay goroutines running, in every guild
+	relays         atomic.Int64 // relay goroutines running, in every guild
+	passiveUpdates atomic.Int64 // PASSIVE_UPDATE_V1 dispatches handed to sessions
+	passiveHeld    atomic.Int64 // message/typing deliveries withheld from passive sessions
 
 	// channelGuild maps channel ID to guild ID for routing channel routes;
 	// filled by actors when they load or create channels.
@@ -144,6 +146,18 @@ func (r *Registry) userSessions(userID chat.ID) []Session {
 // Relays returns how many relay goroutines run, summed over all guilds
 // (0 while every guild fans out from its actor, and with DisableRelays).
 func (r *Registry) Relays() int { return int(r.relays.Load()) }
+
+// Stats are the registry's fan-out counters, for metrics.
+type Stats struct {
+	Relays         int64 // relay goroutines running
+	PassiveUpdates int64 // PASSIVE_UPDATE_V1 dispatches sent
+	PassiveHeld    int64 // message and typing deliveries withheld from passive sessions
+}
+
+// Stats returns the registry's counters.
+func (r *Registry) Stats() Stats {
+	return Stats{Relays: r.relays.Load(), PassiveUpdates: r.passiveUpdates.Load(), PassiveHeld: r.passiveHeld.Load()}
+}
 
 // Close stops every actor after the writes they have in flight complete.
 // Later calls fail with ErrClosed.

@@ -149,6 +149,17 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return fail(err)
 	}
+	guilds := s.Guilds
+	s.Metrics.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "accord_guild_relays",
+			Help: "Relay goroutines fanning out big guilds' events."},
+			func() float64 { return float64(guilds.Stats().Relays) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "accord_guild_passive_updates_total",
+			Help: "PASSIVE_UPDATE_V1 dispatches sent to passive sessions."},
+			func() float64 { return float64(guilds.Stats().PassiveUpdates) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "accord_guild_passive_withheld_total",
+			Help: "Message and typing deliveries withheld from passive sessions."},
+			func() float64 { return float64(guilds.Stats().PassiveHeld) }))
 	s.API, err = api.New(api.Config{Store: s.Store, Guilds: s.Guilds, IDs: s.IDs, Logger: cfg.Logger,
 		MaxBodyBytes: cfg.MaxBodyBytes})
 	if err != nil {
