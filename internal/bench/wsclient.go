@@ -89,8 +89,12 @@ type group struct {
 	// notify is signalled (without blocking) after a probe session
 	// received bench messages.
 	notify chan struct{}
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	// loops read the connections where epoll is available (nil: one
+	// goroutine per connection).
+	loops   []*epollLoop
+	loopsWG sync.WaitGroup
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
 }
 
 // openGroup starts opening spec's sessions in the background; watch
@@ -105,6 +109,7 @@ func openGroup(ctx context.Context, spec sessionSpec) *group {
 	for i := range g.conns {
 		g.conns[i] = &gwConn{g: g, i: i, probe: i < spec.Probes}
 	}
+	g.loops = startLoops(ctx, g)
 	sem := make(chan struct{}, spec.Dials)
 	g.wg.Add(2)
 	go func() {
@@ -182,10 +187,14 @@ func (g *group) probeMin() int64 {
 // close closes every connection and waits for the readers.
 func (g *group) close() {
 	g.cancel()
+	g.loopsWG.Wait() // no loop reads a socket closed below
 	for _, c := range g.conns {
 		c.closeConn()
 	}
 	g.wg.Wait()
+	for _, l := range g.loops {
+		l.close()
+	}
 }
 
 // heartbeats sends each session's heartbeat (with its last sequence, so
@@ -218,14 +227,27 @@ func (g *group) heartbeats(ctx context.Context) {
 	}
 }
 
+// writeCloser is the part of a connection writes need: a net.Conn, or a
+// raw socket read by an epoll loop.
+type writeCloser interface {
+	Write([]byte) (int, error)
+	SetWriteDeadline(time.Time) error
+	Close() error
+}
+
 // gwConn is one session's connection.
 type gwConn struct {
 	g     *group
 	i     int
 	probe bool
 
-	mu sync.Mutex // guards nc (set once) and serialises writes
-	nc net.Conn
+	mu sync.Mutex // guards nc and serialises writes
+	nc writeCloser
+
+	sem      chan struct{} // handshake slots
+	released atomic.Bool
+	armed    atomic.Bool // fr handed to an epoll loop
+	fr       frameReader // owned by the reading goroutine or epoll loop
 
 	interval int64        // heartbeat interval in ns; written before nextBeat is set
 	nextBeat atomic.Int64 // Unix ns of the next heartbeat; 0 before HELLO
@@ -241,6 +263,7 @@ func (c *gwConn) closeConn() {
 	c.mu.Lock()
 	if c.nc != nil {
 		_ = c.nc.Close()
+		c.nc = nil
 	}
 	c.mu.Unlock()
 }
@@ -270,61 +293,81 @@ func (c *gwConn) write(payload []byte) error {
 	return err
 }
 
-// run dials, identifies and then reads until the connection ends. It
-// releases one slot of sem once the session is ready (or failed).
+// run dials and identifies, then reads until the connection ends: from an
+// epoll loop of the group where there is one (Linux), else right here. The
+// slot of sem is released once the session is ready (or failed), which
+// bounds the handshakes and IDENTIFYs in flight.
 func (c *gwConn) run(ctx context.Context, sem chan struct{}) {
-	released := false
-	release := func() {
-		if !released {
-			released = true
-			<-sem
-		}
-	}
-	defer release()
+	c.sem = sem
 	nc, rest, err := dialWS(ctx, c.g.spec.Gateway)
 	if err != nil {
 		c.g.fail(c, err)
+		c.release()
+		return
+	}
+	c.fr.buf = make([]byte, 8<<10)
+	c.fr.w = copy(c.fr.buf, rest)
+	if ctx.Err() != nil {
+		_ = nc.Close()
+		c.g.fail(c, ctx.Err())
+		c.release()
+		return
+	}
+	c.g.opened.Add(1)
+	if c.g.loops != nil {
+		if err := c.g.loops[c.i%len(c.g.loops)].add(c, nc); err != nil {
+			c.g.fail(c, err)
+			c.release()
+		}
 		return
 	}
 	c.mu.Lock()
 	c.nc = nc
 	c.mu.Unlock()
-	if ctx.Err() != nil { // closed while dialling: close missed nc
-		c.closeConn()
-		c.g.fail(c, ctx.Err())
-		return
-	}
-	c.g.opened.Add(1)
-	r := frameReader{nc: nc, buf: make([]byte, 8<<10)}
-	r.w = copy(r.buf, rest)
+	defer c.release()
+	c.fr.nc = nc
 	for {
-		op, payload, err := r.next(&c.bytes)
+		op, payload, err := c.fr.next(&c.bytes)
 		if err != nil {
 			if ctx.Err() == nil {
 				c.g.fail(c, err)
 			}
 			return
 		}
-		switch op {
-		case 0x1: // text
-			if err := c.handle(payload, r.now); err != nil {
-				c.g.fail(c, err)
-				c.closeConn()
-				return
-			}
-			if c.isReady.Load() {
-				release()
-			}
-		case 0x8: // close
-			code := 0
-			if len(payload) >= 2 {
-				code = int(binary.BigEndian.Uint16(payload))
-			}
-			c.g.fail(c, fmt.Errorf("closed by the server with %d %s", code, payload[min(2, len(payload)):]))
+		if !c.process(op, payload, c.fr.now) {
 			c.closeConn()
 			return
 		}
 	}
+}
+
+// release frees the session's handshake slot (once).
+func (c *gwConn) release() {
+	if !c.released.Swap(true) {
+		<-c.sem
+	}
+}
+
+// process handles one message; false means the connection is done.
+func (c *gwConn) process(op byte, payload []byte, now int64) bool {
+	switch op {
+	case 0x1: // text
+		if err := c.handle(payload, now); err != nil {
+			c.g.fail(c, err)
+			return false
+		}
+		if c.isReady.Load() {
+			c.release()
+		}
+	case 0x8: // close
+		code := 0
+		if len(payload) >= 2 {
+			code = int(binary.BigEndian.Uint16(payload))
+		}
+		c.g.fail(c, fmt.Errorf("closed by the server with %d %s", code, payload[min(2, len(payload)):]))
+		return false
+	}
+	return true
 }
 
 var (
