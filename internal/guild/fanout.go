@@ -434,7 +434,7 @@ func (a *actor) removeSub(id string) {
 	a.maybeMerge()
 }
 
-// forgetSubs drops the actor's records of the subs matching keep==false,
+// forgetSubs drops the actor's records of the subs for which drop is true,
 // after the shards have been told (evRemoveUser, evRemoveAll).
 func (a *actor) forgetSubs(drop func(*sub) bool) {
 	for id, su := range a.subs {
