@@ -68,9 +68,32 @@ func decodePassive(t *testing.T, d *protocol.Dispatch) passiveUpdate {
 	return p
 }
 
+// fanoutModes runs a test with fan-out in the actor and in relays (a
+// threshold of 2 sessions, 2 sessions per relay).
+func fanoutModes(t *testing.T, cfg Config, f func(t *testing.T, e *env, relays bool)) {
+	for _, relays := range []bool{false, true} {
+		t.Run(fmt.Sprintf("relays=%v", relays), func(t *testing.T) {
+			c := cfg
+			if relays {
+				c.RelayThreshold, c.RelaySessions = 2, 2
+			} else {
+				c.DisableRelays = true
+			}
+			e := newEnv(t, c)
+			f(t, e, relays)
+			if (e.r.Relays() > 0) != relays {
+				t.Fatalf("%d relays running", e.r.Relays())
+			}
+		})
+	}
+}
+
 func TestPassiveUntilSubscribed(t *testing.T) {
 	// The ticker is far off: the test runs each passive update itself.
-	e := newEnv(t, Config{PassiveInterval: time.Hour})
+	fanoutModes(t, Config{PassiveInterval: time.Hour}, testPassiveUntilSubscribed)
+}
+
+func testPassiveUntilSubscribed(t *testing.T, e *env, relays bool) {
 	ctx := context.Background()
 	g, owner, ms := bigGuild(t, e, 55) // 56 members > large_threshold 50
 	alice, hidden := ms[0], ms[1]
@@ -150,7 +173,9 @@ func TestPassiveUntilSubscribed(t *testing.T) {
 	if p.GuildID != g.ID || len(p.Channels) != 1 || p.Channels[0].ID != general || p.Channels[0].LastMessageID != messageID(t, m3) {
 		t.Fatalf("alice's passive update %s (want general with last message %d)", got[0].Data, messageID(t, m3))
 	}
-	if b := a2.named("PASSIVE_UPDATE_V1"); len(b) != 1 || b[0] != got[0] {
+	if b := a2.named("PASSIVE_UPDATE_V1"); len(b) != 1 || string(b[0].Data) != string(got[0].Data) {
+		t.Error("sessions that see the same channels got different updates")
+	} else if !relays && b[0] != got[0] {
 		t.Error("sessions that see the same channels should share one encoded update")
 	}
 	if n := len(sHidden.named("PASSIVE_UPDATE_V1")); n != 0 {
@@ -212,7 +237,10 @@ func TestPassiveUntilSubscribed(t *testing.T) {
 }
 
 func TestPassiveMentions(t *testing.T) {
-	e := newEnv(t, Config{PassiveInterval: time.Hour})
+	fanoutModes(t, Config{PassiveInterval: time.Hour}, testPassiveMentions)
+}
+
+func testPassiveMentions(t *testing.T, e *env, _ bool) {
 	ctx := context.Background()
 	g, owner, ms := bigGuild(t, e, 55)
 	alice, bob, carol := ms[0], ms[1], ms[2]
@@ -230,7 +258,8 @@ func TestPassiveMentions(t *testing.T) {
 	}
 	sAlice := e.session(alice, allIntents, false)
 	sBob := e.session(bob, allIntents, false)
-	for _, s := range []*fakeSession{sAlice, sBob} {
+	sDave := e.session(ms[3], allIntents, false)
+	for _, s := range []*fakeSession{sAlice, sBob, sDave} {
 		e.connect(t, g.ID, s, 50)
 	}
 	contents := func(s *fakeSession) []string {
@@ -269,6 +298,7 @@ func TestPassiveMentions(t *testing.T) {
 	}
 	want(sAlice, "alice", fmt.Sprintf("hi <@%d>", alice), "@everyone allowed", "@here too")
 	want(sBob, "bob (with the role)", fmt.Sprintf("hi <@&%d>", role.ID), "@everyone allowed", "@here too")
+	want(sDave, "dave (not mentioned)", "@everyone allowed", "@here too")
 }
 
 func TestSmallGuildAndPassiveOff(t *testing.T) {
