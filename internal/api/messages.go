@@ -50,21 +50,14 @@ type messageBody struct {
 
 var errEmptyMessage = protocol.NewAPIError(400, protocol.CodeEmptyMessage, "Cannot send an empty message")
 
-// messageCreate is a validated Create Message request: what the guild
-// actor takes, and the embeds, which guild.MessageCreate does not carry yet.
-type messageCreate struct {
-	guild.MessageCreate
-	Embeds []chat.Embed
-}
-
 // decodeMessageCreate decodes and validates a Create Message body. It is
 // pure, so it is what the fuzz target exercises.
-func decodeMessageCreate(b []byte) (messageCreate, error) {
+func decodeMessageCreate(b []byte) (guild.MessageCreate, error) {
 	var body messageBody
 	if err := decodeJSON(b, &body); err != nil {
-		return messageCreate{}, err
+		return guild.MessageCreate{}, err
 	}
-	var req messageCreate
+	var req guild.MessageCreate
 	var fields []protocol.FieldError
 	if body.Content != nil {
 		req.Content = *body.Content
@@ -124,12 +117,12 @@ func decodeMessageCreate(b []byte) (messageCreate, error) {
 		req.Embeds, fields = embeds, append(fields, errs...)
 	}
 	if len(fields) > 0 {
-		return messageCreate{}, protocol.InvalidForm(fields...)
+		return guild.MessageCreate{}, protocol.InvalidForm(fields...)
 	}
 	// Stickers and components are accepted but not stored, so a message
 	// needs content or an embed that shows something.
 	if strings.TrimSpace(req.Content) == "" && !hasVisibleEmbed(req.Embeds) {
-		return messageCreate{}, errEmptyMessage
+		return guild.MessageCreate{}, errEmptyMessage
 	}
 	return req, nil
 }
@@ -167,12 +160,7 @@ func (h *Handler) createMessage(w http.ResponseWriter, r *http.Request, u *chat.
 	if err != nil {
 		return err
 	}
-	// guild.MessageCreate cannot carry embeds yet, so they are validated
-	// but not stored, and a message still needs content until it can.
-	if strings.TrimSpace(req.Content) == "" {
-		return errEmptyMessage
-	}
-	body, err := h.guilds.CreateMessage(r.Context(), channelID, u.ID, req.MessageCreate)
+	body, err := h.guilds.CreateMessage(r.Context(), channelID, u.ID, req)
 	if err != nil {
 		return err
 	}
@@ -246,22 +234,22 @@ func (h *Handler) editMessage(w http.ResponseWriter, r *http.Request, u *chat.Us
 	if err := h.decode(w, r, &body); err != nil {
 		return err
 	}
+	var edit guild.MessageEdit
 	if body.Embeds.Set {
-		// Validated now; guild.MessageEdit cannot carry them yet.
-		if _, errs := body.Embeds.decode(); len(errs) > 0 {
+		embeds, errs := body.Embeds.decode()
+		if len(errs) > 0 {
 			return protocol.InvalidForm(errs...)
 		}
+		edit.Embeds = &embeds
 	}
-	var edit guild.MessageEdit
 	if body.Content.Set {
 		c := body.Content.Value
 		if utf8.RuneCountInString(c) > maxContent {
 			return protocol.InvalidForm(protocol.FieldError{Path: "content", Code: "BASE_TYPE_MAX_LENGTH",
 				Message: fmt.Sprintf("Must be %d or fewer in length.", maxContent)})
 		}
-		if strings.TrimSpace(c) == "" {
-			return errEmptyMessage
-		}
+		// Blank content is refused by the guild actor only if the
+		// message would be left with neither content nor embeds.
 		edit.Content = &c
 	}
 	edit.Flags = body.Flags

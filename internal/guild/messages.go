@@ -3,6 +3,7 @@ package guild
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/accordchat/accord/internal/chat"
@@ -34,14 +35,20 @@ type MessageCreate struct {
 	// AllowedMentions nil means Discord's default: everything in content
 	// may mention, and a reply mentions the replied-to author.
 	AllowedMentions *AllowedMentions
+	// Embeds are stored with the message as the REST layer validated them.
+	Embeds []chat.Embed
 }
 
-// MessageEdit is a validated edit; nil fields are unchanged.
+// MessageEdit is a validated edit; nil fields are unchanged. Embeds, when
+// set, replace the message's embeds whole (an empty list removes them).
 type MessageEdit struct {
 	Content         *string
+	Embeds          *[]chat.Embed
 	Flags           *int
 	AllowedMentions *AllowedMentions
 }
+
+var errEmptyMessage = protocol.NewAPIError(400, protocol.CodeEmptyMessage, "Cannot send an empty message")
 
 // nonceWindow is how long enforce_nonce remembers a nonce ("the past few
 // minutes" in Discord's words).
@@ -135,6 +142,7 @@ func (a *actor) createMessage(ctx context.Context, ch *chat.Channel, authorID ch
 		Nonce:     req.Nonce,
 		Flags:     req.Flags & (1 << 2), // only SUPPRESS_EMBEDS may be set by clients
 		Type:      chat.MessageDefault,
+		Embeds:    req.Embeds,
 	}
 	var replied *chat.Message
 	if ref := req.Reference; ref != nil {
@@ -343,7 +351,7 @@ func (r *Registry) EditMessage(ctx context.Context, channelID, messageID, userID
 		}
 		perms := a.perms(userID, ch)
 		if m.AuthorID != userID {
-			if req.Content != nil {
+			if req.Content != nil || req.Embeds != nil {
 				return protocol.NewAPIError(403, 50005, "Cannot edit a message authored by another user")
 			}
 			if perms&protocol.PermManageMessages == 0 {
@@ -361,6 +369,16 @@ func (r *Registry) EditMessage(ctx context.Context, channelID, messageID, userID
 				}
 			}
 			a.applyMentions(&m, perms, req.AllowedMentions, replied)
+		}
+		if req.Embeds != nil {
+			// Stores replace an edited message's optional columns only
+			// when it is marked edited, so replacing embeds marks it too.
+			m.Embeds = *req.Embeds
+			now := a.r.cfg.Now().UTC()
+			m.EditedAt = &now
+		}
+		if (req.Content != nil || req.Embeds != nil) && strings.TrimSpace(m.Content) == "" && len(m.Embeds) == 0 {
+			return errEmptyMessage
 		}
 		if req.Flags != nil {
 			m.Flags = *req.Flags & (1 << 2)
