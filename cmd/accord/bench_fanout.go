@@ -23,7 +23,7 @@ func (m *Main) benchFanout(ctx context.Context, args []string) error {
 	sessions := fs.Int("sessions", 1000, "gateway sessions (bot members of one guild)")
 	rate := fs.Float64("rate", 5, "messages per second (0: as fast as the server delivers)")
 	duration := fs.Duration("duration", 10*time.Second, "how long to post")
-	window := fs.Int("window", 16, "with --rate 0: messages posted and not yet delivered to the probe sessions")
+	window := fs.Int("window", 64, "with --rate 0: messages posted and not yet delivered to the probe sessions")
 	perProcess := fs.Int("per-process", 0, "sessions per client process (default: the open-files limit less 512)")
 	asJSON := fs.Bool("json", false, "print one JSON line with the figures last")
 	var sw serveSwitches

@@ -32,7 +32,8 @@ type FanoutConfig struct {
 	// Duration is how long the poster posts. Default 10 s.
 	Duration time.Duration
 	// Window bounds, at Rate 0, how many messages may be posted and not yet
-	// delivered to every probe session. Default 16.
+	// delivered to every probe session. Default 64 (at most ~55 KB queued per
+	// session, far below the server's slow-consumer bound).
 	Window int
 	// PerProcess is how many sessions one client process opens (each is
 	// an open file). Default: the open-files limit less 512.
@@ -106,7 +107,7 @@ func Fanout(ctx context.Context, cfg FanoutConfig) (FanoutResult, error) {
 		cfg.Duration = 10 * time.Second
 	}
 	if cfg.Window <= 0 {
-		cfg.Window = 16
+		cfg.Window = 64
 	}
 	if cfg.PerProcess <= 0 {
 		cfg.PerProcess = defaultPerProcess()
