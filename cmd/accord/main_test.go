@@ -177,6 +177,12 @@ func TestEnvAndFlags(t *testing.T) {
 	if err := m.Run(context.Background(), []string{"nope"}); err == nil {
 		t.Fatal("unknown command accepted")
 	}
+	// NATS clustering is not built: asking for it must fail, not run a
+	// single node that the operator believes is clustered.
+	err := m.Run(context.Background(), []string{"serve", "--nats", "nats://127.0.0.1:4222", "--data", t.TempDir()})
+	if err == nil || !strings.Contains(err.Error(), "--nats") {
+		t.Fatalf("serve --nats: err = %v, want a refusal naming --nats", err)
+	}
 	var out bytes.Buffer
 	v := &Main{Stdout: &out, Stderr: io.Discard, Getenv: os.Getenv}
 	if err := v.Run(context.Background(), []string{"version"}); err != nil || !strings.HasPrefix(out.String(), "accord ") {

@@ -183,6 +183,11 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	if err := m.parseWithEnv(fs, args); err != nil {
 		return err
 	}
+	if f.nats != "" {
+		// Refuse rather than silently run a single node the operator
+		// believes is clustered.
+		return fmt.Errorf("--nats %s: clustering over NATS is not built yet; run without --nats for a single node", f.nats)
+	}
 	log, err := m.logger(f.logFormat, f.logLevel)
 	if err != nil {
 		return err
