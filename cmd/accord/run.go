@@ -29,6 +29,8 @@ commands:
   serve          run the server
   bench ingest   measure message ingest over REST
   bench herd     measure C clients reading a channel at once (store reads, latency)
+  bench fanout   measure fan-out to S gateway sessions (deliveries/s, latency, server RSS per session)
+  bench passive  measure gateway bytes and server CPU with passive sessions on and off
   version        print the version
 `
 
