@@ -10,6 +10,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/gobwas/ws"
@@ -70,7 +71,13 @@ type conn struct {
 	endsSession bool               // guarded by mu; the client closed with 1000/1001
 	echo        bool               // guarded by mu; closeCode is the client's, echoed
 
+	rc syscall.RawConn // set at construction; nil: blocking writes only
+
 	// Writer state, used only by the running writer.
+	wfn  func(fd uintptr) bool // c.rawWrite, made once
+	wbuf []byte                // tryWrite's buffer, wn of it written, werr its error
+	wn   int
+	werr error
 	zw   *zlib.Writer
 	zs   *zstd.Encoder
 	zbuf bytes.Buffer
@@ -249,7 +256,9 @@ func (c *conn) kickLocked() {
 	c.work = true
 	if !c.writing {
 		c.writing = true
-		go c.writeLoop()
+		if c.rc == nil || !c.gw.writers.push(c) {
+			go c.writeLoop()
+		}
 	}
 }
 
@@ -323,82 +332,102 @@ func (c *conn) teardown() {
 	}
 }
 
-// writeLoop drains the control queue and the session's unsent dispatches
-// into one buffer per round and writes it with one syscall. It exits when
-// there is nothing left, so idle connections have no writer goroutine.
+// writeLoop runs rounds until there is nothing left to write, for
+// connections that cannot be written without blocking (and after the pool
+// has stopped).
 func (c *conn) writeLoop() {
-	for {
-		c.mu.Lock()
-		if c.closed || !c.work {
-			c.writing = false
-			c.mu.Unlock()
-			return
-		}
-		c.work = false
-		ctrl := c.ctrl
-		c.ctrl = nil
-		sess, code := c.sess, c.closeCode
-		c.mu.Unlock()
+	for c.round(false) {
+	}
+}
 
-		bp := bufPool.Get().(*[]byte)
-		buf := (*bp)[:0]
-		for _, f := range ctrl {
-			if f.pong {
-				buf = appendHeader(buf, wsPong, len(f.b))
-				buf = append(buf, f.b...)
-				continue
-			}
-			buf = c.appendMessage(buf, f.b)
+// round drains the control queue and the session's unsent dispatches (up
+// to maxBatch bytes) into one buffer and writes it with one syscall. It
+// reports whether the caller should run another round; when it reports
+// false the connection's writing flag is cleared or ownership passed on
+// (to finishWrite, or to teardown).
+//
+// With raw true (a pool worker) the write does not block: what a full
+// socket does not take goes to finishWrite on a goroutine of its own, and
+// the socket has no deadline otherwise. With raw false the write blocks
+// under Config.WriteTimeout.
+func (c *conn) round(raw bool) bool {
+	c.mu.Lock()
+	if c.closed || !c.work {
+		c.writing = false
+		c.mu.Unlock()
+		return false
+	}
+	c.work = false
+	ctrl := c.ctrl
+	c.ctrl = nil
+	sess, code := c.sess, c.closeCode
+	c.mu.Unlock()
+
+	bp := bufPool.Get().(*[]byte)
+	buf := (*bp)[:0]
+	for _, f := range ctrl {
+		if f.pong {
+			buf = appendHeader(buf, wsPong, len(f.b))
+			buf = append(buf, f.b...)
+			continue
 		}
-		var last int64
-		if sess != nil && code == 0 {
-			var more bool
-			c.ents, more = sess.take(c, c.ents[:0], maxBatch)
-			if !c.compress {
-				// Grow the buffer once for the whole batch rather than
-				// doubling it frame by frame.
-				need := 0
-				for _, e := range c.ents {
-					need += maxHeader + e.d.FrameLen(e.seq)
-				}
-				buf = slices.Grow(buf, need)
-			}
+		buf = c.appendMessage(buf, f.b)
+	}
+	var last int64
+	if sess != nil && code == 0 {
+		var more bool
+		c.ents, more = sess.take(c, c.ents[:0], maxBatch)
+		if !c.compress {
+			// Grow the buffer once for the whole batch rather than
+			// doubling it frame by frame.
+			need := 0
 			for _, e := range c.ents {
-				buf = c.appendDispatch(buf, e)
-				last = e.seq
+				need += maxHeader + e.d.FrameLen(e.seq)
 			}
-			clear(c.ents)
-			if more {
-				c.mu.Lock()
-				c.work = true
-				c.mu.Unlock()
+			buf = slices.Grow(buf, need)
+		}
+		for _, e := range c.ents {
+			buf = c.appendDispatch(buf, e)
+			last = e.seq
+		}
+		clear(c.ents)
+		if more {
+			c.mu.Lock()
+			c.work = true
+			c.mu.Unlock()
+		}
+	}
+	timeout := c.gw.cfg.WriteTimeout
+	if code != 0 {
+		buf = appendClose(buf, code)
+		timeout = min(timeout, time.Second)
+	}
+	var err error
+	if len(buf) > 0 {
+		if raw {
+			var n int
+			n, err = c.tryWrite(buf)
+			if n < len(buf) && (err == nil || n == 0 && isDeadline(err)) {
+				go c.finishWrite(bp, buf, buf[n:], timeout, code, sess, last)
+				return false
 			}
-		}
-		timeout := c.gw.cfg.WriteTimeout
-		if code != 0 {
-			buf = appendClose(buf, code)
-			timeout = min(timeout, time.Second)
-		}
-		var err error
-		if len(buf) > 0 {
+		} else {
 			_ = c.nc.SetWriteDeadline(time.Now().Add(timeout))
 			_, err = c.nc.Write(buf)
 		}
-		if cap(buf) <= 1<<20 {
-			*bp = buf[:0]
-			bufPool.Put(bp)
-		}
-		if err != nil || code != 0 {
-			c.mu.Lock()
-			c.writing = false
-			c.mu.Unlock()
-			c.teardown()
-			return
-		}
-		if last > 0 {
-			sess.written(c, last)
-		}
 	}
+	releaseBuf(bp, buf)
+	if err != nil || code != 0 {
+		c.mu.Lock()
+		c.writing = false
+		c.mu.Unlock()
+		c.teardown()
+		return false
+	}
+	if last > 0 {
+		sess.written(c, last)
+	}
+	return c.more()
 }
 
 // appendDispatch appends one dispatch frame. Uncompressed, the frame is

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"runtime"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -63,8 +64,12 @@ type Config struct {
 	// (SO_SNDBUF). Smaller buffers find slow consumers sooner and cost less
 	// kernel memory. Default: the kernel's autotuning.
 	SocketWriteBuffer int
-	// WriteTimeout is the socket write deadline. Default 10 s.
+	// WriteTimeout is how long a full socket may take to accept the rest of
+	// a write before the connection is closed. Default 10 s.
 	WriteTimeout time.Duration
+	// Writers is the number of writer goroutines shared by all
+	// connections. Default GOMAXPROCS.
+	Writers int
 	// ReadTimeout bounds reading one frame once its first byte has arrived.
 	// Default 10 s.
 	ReadTimeout time.Duration
@@ -105,6 +110,9 @@ func (c *Config) setDefaults() error {
 	if c.WriteTimeout <= 0 {
 		c.WriteTimeout = 10 * time.Second
 	}
+	if c.Writers <= 0 {
+		c.Writers = runtime.GOMAXPROCS(0)
+	}
 	if c.ReadTimeout <= 0 {
 		c.ReadTimeout = 10 * time.Second
 	}
@@ -124,13 +132,14 @@ func (c *Config) setDefaults() error {
 // /gateway) and keeps their sessions. It implements guild.Directory. All
 // methods are safe for concurrent use.
 type Gateway struct {
-	cfg    Config
-	log    *slog.Logger
-	poll   *poller // nil: one reading goroutine per connection
-	ctx    context.Context
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
-	stats  counters
+	cfg     Config
+	log     *slog.Logger
+	poll    *poller // nil: one reading goroutine per connection
+	writers *writerPool
+	ctx     context.Context
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+	stats   counters
 
 	// Lock order: Session.mu, then conn.mu, then Gateway.mu.
 	mu       sync.RWMutex
@@ -164,6 +173,7 @@ func New(cfg Config) (*Gateway, error) {
 	if p != nil {
 		g.goFunc(p.run)
 	}
+	g.writers = newWriterPool(g, cfg.Writers)
 	g.goFunc(g.sweep)
 	return g, nil
 }
@@ -196,7 +206,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		g.log.Debug("upgrade failed", "err", err, "remote", r.RemoteAddr)
 		return
 	}
-	c := &conn{gw: g, nc: nc, fd: -1}
+	c := &conn{gw: g, nc: nc, fd: -1, rc: rawConn(nc)}
 	c.lastBeat.Store(time.Now().UnixNano())
 	c.resumeURL = g.cfg.ResumeURL
 	if c.resumeURL == "" {
@@ -303,6 +313,7 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 	if g.poll != nil {
 		g.poll.close()
 	}
+	g.writers.stop()
 	g.wg.Wait()
 	if g.poll != nil {
 		g.poll.release()

@@ -27,6 +27,9 @@ type actor struct {
 	channels map[chat.ID]*chat.Channel
 	members  map[chat.ID]*chat.Member
 	presence map[chat.ID]presence
+	// memberIDs caches the members' IDs in ascending order (nil: rebuild);
+	// every IDENTIFY would otherwise sort the whole guild.
+	memberIDs []chat.ID
 
 	// subs are the subscribed sessions, by session ID; each is owned by
 	// one shard (su.home): fan or one of relays.
@@ -198,6 +201,7 @@ func (a *actor) load(ctx context.Context) error {
 	for i := range members {
 		a.members[members[i].UserID] = &members[i]
 	}
+	a.memberIDs = nil
 	a.presence = make(map[chat.ID]presence)
 	a.subs = make(map[string]*sub)
 	a.permDirty = true
@@ -267,7 +271,7 @@ func (a *actor) highest(userID chat.ID) int {
 // invalidateView marks the permissions changed; called whenever roles,
 // overwrites, channels or membership change. Shards get a new snapshot
 // before the next event they are handed.
-func (a *actor) invalidateView() { a.gv, a.permDirty = nil, true }
+func (a *actor) invalidateView() { a.gv, a.permDirty, a.memberIDs = nil, true, nil }
 
 // --- ordered fan-out ---
 

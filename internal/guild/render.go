@@ -3,6 +3,7 @@ package guild
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"sort"
 	"strings"
 
@@ -97,12 +98,19 @@ func (a *actor) sortedChannels() []chat.Channel {
 	return out
 }
 
+// sortedMemberIDs returns the members' IDs in ascending order. The slice is
+// cached until membership changes (invalidateView); callers must not
+// modify it.
 func (a *actor) sortedMemberIDs() []chat.ID {
+	if a.memberIDs != nil && len(a.memberIDs) == len(a.members) {
+		return a.memberIDs
+	}
 	ids := make([]chat.ID, 0, len(a.members))
 	for id := range a.members {
 		ids = append(ids, id)
 	}
-	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	slices.Sort(ids)
+	a.memberIDs = ids
 	return ids
 }
 
@@ -148,6 +156,14 @@ func (a *actor) guildCreate(userID chat.ID, intents protocol.Intents, largeThres
 		body.Channels = append(body.Channels, protocol.ChannelObject(c))
 	}
 	withPresences := intents.Has(protocol.IntentGuildPresences)
+	if !withPresences {
+		// Only the user itself and no presences: no need to walk a large
+		// guild's members for every IDENTIFY.
+		if m := a.members[userID]; m != nil {
+			body.Members = append(body.Members, a.memberObject(m))
+		}
+		return body
+	}
 	for _, id := range a.sortedMemberIDs() {
 		m := a.members[id]
 		_, online := a.presenceOf(id)
