@@ -41,9 +41,9 @@ type control struct {
 }
 
 // conn is one WebSocket connection. A connection has no goroutine while it
-// is idle: the poller starts a reader when bytes arrive, and kick starts a
-// writer when there is something to write. Only the writer writes to the
-// socket.
+// is idle: the poller starts a reader when bytes arrive, and kick hands the
+// connection to the writer pool when there is something to write. Only the
+// one writer holding it (writing) writes to the socket.
 type conn struct {
 	gw        *Gateway
 	nc        net.Conn
@@ -64,7 +64,7 @@ type conn struct {
 	sess        *Session           // guarded by mu
 	ctrl        []control          // guarded by mu; written before dispatches
 	work        bool               // guarded by mu; the writer must look again
-	writing     bool               // guarded by mu; a writer goroutine runs
+	writing     bool               // guarded by mu; a writer holds c (queued, running or finishing a write)
 	closeCode   protocol.CloseCode // guarded by mu; non-zero: closing with it
 	closed      bool               // guarded by mu; torn down
 	fd          int                // guarded by mu (set once); -1 when not polled
