@@ -59,8 +59,9 @@
 // Fan-out (go test -run '^$' -bench Fanout -benchtime 3000x
 // ./internal/gateway: 1,000 sessions, 200-byte messages published back to
 // back, non-allocating clients in the same process on the same 2 cores):
-// about 5,000,000 deliveries/s and 0.01 allocations per delivery, because
-// each writer drains many queued frames per write syscall. That is the
+// about 6,300,000 deliveries/s (5,900,000 with a goroutine per wake-up)
+// and under 0.01 allocations per delivery, because each writer drains many
+// queued frames per write syscall. That is the
 // saturated, deeply batched case; latency at a fixed rate is for the bench.
 //
 // # Writer design
