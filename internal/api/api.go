@@ -39,6 +39,15 @@ type Config struct {
 	MaxBodyBytes int64
 	// GatewayPath is where the WebSocket gateway is served. Default "/gateway".
 	GatewayPath string
+	// Sessions, if set, lets a bot token reset end the bot's live gateway
+	// sessions (Discord disconnects them); without it they stay until
+	// their next IDENTIFY or RESUME fails.
+	Sessions SessionCloser
+}
+
+// SessionCloser ends a user's gateway sessions. The gateway implements it.
+type SessionCloser interface {
+	CloseUserSessions(userID chat.ID, code protocol.CloseCode)
 }
 
 // Handler is the REST API's http.Handler.

@@ -422,6 +422,11 @@ func (h *Handler) resetBotToken(w http.ResponseWriter, r *http.Request, u *chat.
 	if err := h.st.PutApplication(r.Context(), app); err != nil {
 		return err
 	}
+	// Sessions identified with a revoked token end now, as on Discord; the
+	// bot reconnects with its new token.
+	if h.cfg.Sessions != nil {
+		h.cfg.Sessions.CloseUserSessions(app.BotID, protocol.CloseAuthenticationFailed)
+	}
 	writeJSON(w, http.StatusOK, map[string]string{"token": token})
 	return nil
 }

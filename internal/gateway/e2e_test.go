@@ -268,3 +268,36 @@ func TestEndToEndMetrics(t *testing.T) {
 		}
 	}
 }
+
+// TestEndToEndTokenResetEndsBotSessions: resetting a bot's token closes its
+// live session with 4004 (terminal) and the old token cannot resume it or
+// identify again, while the new token works.
+func TestEndToEndTokenResetEndsBotSessions(t *testing.T) {
+	s := accordtest.RunServer(t, server.Config{})
+	alice := s.Register(t, "alice")
+	gd, _ := alice.CreateGuild(t, "reset")
+	b := bot(t, s, alice, gd.ID)
+	g, r := connect(t, s, b, protocol.IntentGuilds)
+
+	var app struct {
+		ID chat.ID `json:"id"`
+	}
+	b.Must(t, 200, "GET", "/oauth2/applications/@me", nil, &app)
+	var tok struct {
+		Token string `json:"token"`
+	}
+	alice.Must(t, 200, "POST", fmt.Sprintf("/applications/%d/bot/reset-token", app.ID), nil, &tok)
+	g.expectClose(int(protocol.CloseAuthenticationFailed))
+
+	old := dial(t, gatewayURL(t, s))
+	hello(t, old)
+	old.send(protocol.OpResume, map[string]any{"token": b.Token, "session_id": r.SessionID, "seq": 1})
+	old.expectClose(int(protocol.CloseAuthenticationFailed))
+
+	renewed := *b
+	renewed.Token = tok.Token
+	_, r2 := connect(t, s, &renewed, protocol.IntentGuilds)
+	if r2.User.ID != b.UserID || r2.SessionID == r.SessionID {
+		t.Fatalf("READY after reset: %+v", r2)
+	}
+}

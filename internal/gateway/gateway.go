@@ -269,6 +269,24 @@ func (g *Gateway) UserSessions(userID chat.ID) []Subscriber {
 	return out
 }
 
+// CloseUserSessions ends every session of userID for good, as when the
+// token they identified with is revoked: each is made unresumable, and a
+// connected one is closed with code.
+func (g *Gateway) CloseUserSessions(userID chat.ID, code protocol.CloseCode) {
+	g.mu.RLock()
+	ss := append([]*Session(nil), g.byUser[userID]...)
+	g.mu.RUnlock()
+	for _, s := range ss {
+		s.mu.Lock()
+		c := s.c
+		s.mu.Unlock()
+		g.invalidate(s)
+		if c != nil {
+			c.close(code)
+		}
+	}
+}
+
 // Shutdown sends op 7 RECONNECT to every connection, closes them once it is
 // written (or ctx ends) and stops the gateway's goroutines.
 func (g *Gateway) Shutdown(ctx context.Context) error {

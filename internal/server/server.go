@@ -160,9 +160,17 @@ func New(cfg Config) (*Server, error) {
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "accord_guild_passive_withheld_total",
 			Help: "Message and typing deliveries withheld from passive sessions."},
 			func() float64 { return float64(guilds.Stats().PassiveHeld) }))
+	// The gateway comes first so the API can end a bot's sessions when its
+	// token is reset.
+	if err := s.mountGateway(); err != nil {
+		s.Guilds.Close()
+		return fail(err)
+	}
 	s.API, err = api.New(api.Config{Store: s.Store, Guilds: s.Guilds, IDs: s.IDs, Logger: cfg.Logger,
-		MaxBodyBytes: cfg.MaxBodyBytes})
+		MaxBodyBytes: cfg.MaxBodyBytes, Sessions: s.Gateway})
 	if err != nil {
+		_ = s.Gateway.Shutdown(context.Background())
+		s.Guilds.Close()
 		return fail(err)
 	}
 	s.mux.Handle("/api/", s.API)
@@ -179,10 +187,6 @@ func New(cfg Config) (*Server, error) {
 	// The web client (package web) answers every path nothing more specific
 	// claims; it talks to the server only through /api and /gateway.
 	s.mux.Handle("/", web.Handler())
-	if err := s.mountGateway(); err != nil {
-		s.Guilds.Close()
-		return fail(err)
-	}
 	s.http = &http.Server{
 		Handler:           s.mux,
 		ReadHeaderTimeout: 10 * time.Second,
