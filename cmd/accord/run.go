@@ -80,6 +80,7 @@ func version() string {
 // in the environment (dashes become underscores), flags winning.
 type serveFlags struct {
 	addr, data, store, cqlHosts, cqlKeyspace, nats, logFormat, logLevel, gatewayURL string
+	debugAddr                                                                       string
 	nodeID                                                                          int
 	coalesce                                                                        bool
 	passive, relays                                                                 bool
@@ -109,6 +110,7 @@ func (m *Main) serveFlagSet(f *serveFlags) *flag.FlagSet {
 	fs.IntVar(&f.sendQueueBytes, "gateway-send-queue", 1<<20, "bytes queued for one gateway connection before it is closed as slow (4000, resumable)")
 	fs.DurationVar(&f.heartbeatInterval, "gateway-heartbeat", 41250*time.Millisecond, "heartbeat interval sent in HELLO")
 	fs.StringVar(&f.gatewayURL, "gateway-url", "", "public gateway URL for resume_gateway_url (default: from the request Host)")
+	fs.StringVar(&f.debugAddr, "debug-addr", "", "serve Go's profiler (/debug/pprof/) on this separate address, e.g. 127.0.0.1:6060 (default: off)")
 	return fs
 }
 
@@ -197,6 +199,14 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	srv, err := server.New(f.serverConfig(log))
 	if err != nil {
 		return err
+	}
+	if f.debugAddr != "" {
+		stop, err := startDebug(f.debugAddr, log)
+		if err != nil {
+			_ = srv.Shutdown(context.Background())
+			return err
+		}
+		defer stop()
 	}
 	if err := srv.Start(ctx); err != nil {
 		_ = srv.Shutdown(context.Background())
