@@ -1,6 +1,6 @@
 // Command pingbot is a discordgo bot that answers "!ping" with "pong". It is
 // an unmodified discordgo v0.29 bot; the only Accord-specific part is
-// pointAt, which replaces Discord's API base URL with the server's.
+// discordgoaccord.PointAt, which replaces Discord's API base URL with the server's.
 //
 // Quick start, with a server running (accord serve):
 //
@@ -23,6 +23,8 @@ import (
 	"syscall"
 
 	"github.com/bwmarrin/discordgo"
+
+	"github.com/accordchat/accord/examples/discordgoaccord"
 )
 
 func main() {
@@ -48,7 +50,7 @@ func run(ctx context.Context, baseURL, token string, logf func(string, ...any)) 
 	if token == "" {
 		return errors.New("pingbot: no token (--token or BOT_TOKEN)")
 	}
-	pointAt(strings.TrimSuffix(baseURL, "/"))
+	discordgoaccord.PointAt(strings.TrimSuffix(baseURL, "/"))
 	dg, err := discordgo.New("Bot " + token)
 	if err != nil {
 		return fmt.Errorf("pingbot: %w", err)
@@ -73,29 +75,4 @@ func run(ctx context.Context, baseURL, token string, logf func(string, ...any)) 
 	}
 	<-ctx.Done()
 	return dg.Close()
-}
-
-// pointAt aims discordgo at an Accord server: API version 10 and every
-// endpoint variable derived from EndpointAPI (the function-valued endpoints
-// read these variables when called, so they follow).
-func pointAt(base string) {
-	discordgo.APIVersion = "10"
-	discordgo.EndpointDiscord = base + "/"
-	discordgo.EndpointAPI = base + "/api/v10/"
-	api := discordgo.EndpointAPI
-	discordgo.EndpointGuilds = api + "guilds/"
-	discordgo.EndpointChannels = api + "channels/"
-	discordgo.EndpointUsers = api + "users/"
-	discordgo.EndpointGateway = api + "gateway"
-	discordgo.EndpointGatewayBot = discordgo.EndpointGateway + "/bot"
-	discordgo.EndpointWebhooks = api + "webhooks/"
-	discordgo.EndpointStickers = api + "stickers/"
-	discordgo.EndpointStageInstances = api + "stage-instances"
-	discordgo.EndpointSKUs = api + "skus"
-	discordgo.EndpointVoice = api + "/voice/"
-	discordgo.EndpointVoiceRegions = discordgo.EndpointVoice + "regions"
-	discordgo.EndpointNitroStickersPacks = api + "/sticker-packs"
-	discordgo.EndpointGuildCreate = api + "guilds"
-	discordgo.EndpointApplications = api + "applications"
-	discordgo.EndpointOAuth2 = api + "oauth2/"
 }

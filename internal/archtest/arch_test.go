@@ -36,6 +36,7 @@ var rank = []struct {
 	{"internal/accordtest", 8},
 	{"internal/bench", 8},
 	{"cmd/", 9},
+	{"examples/discordgoaccord", 8}, // shared by the examples and the gateway's discordgo test
 	{"examples/", 9},
 	{"internal/archtest", 9},
 }

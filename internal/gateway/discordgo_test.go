@@ -8,41 +8,17 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
+	"github.com/accordchat/accord/examples/discordgoaccord"
 	"github.com/accordchat/accord/internal/accordtest"
 	"github.com/accordchat/accord/internal/server"
 )
-
-// pointDiscordgo aims discordgo v0.29 at an Accord server: API version 10
-// and every endpoint variable derived from EndpointAPI (the function
-// endpoints read these variables when called).
-func pointDiscordgo(base string) {
-	discordgo.APIVersion = "10"
-	discordgo.EndpointDiscord = base + "/"
-	discordgo.EndpointAPI = base + "/api/v10/"
-	api := discordgo.EndpointAPI
-	discordgo.EndpointGuilds = api + "guilds/"
-	discordgo.EndpointChannels = api + "channels/"
-	discordgo.EndpointUsers = api + "users/"
-	discordgo.EndpointGateway = api + "gateway"
-	discordgo.EndpointGatewayBot = discordgo.EndpointGateway + "/bot"
-	discordgo.EndpointWebhooks = api + "webhooks/"
-	discordgo.EndpointStickers = api + "stickers/"
-	discordgo.EndpointStageInstances = api + "stage-instances"
-	discordgo.EndpointSKUs = api + "skus"
-	discordgo.EndpointVoice = api + "/voice/"
-	discordgo.EndpointVoiceRegions = discordgo.EndpointVoice + "regions"
-	discordgo.EndpointNitroStickersPacks = api + "/sticker-packs"
-	discordgo.EndpointGuildCreate = api + "guilds"
-	discordgo.EndpointApplications = api + "applications"
-	discordgo.EndpointOAuth2 = api + "oauth2/"
-}
 
 // TestDiscordgo runs the real discordgo library against a test server: it
 // connects, gets READY and GUILD_CREATE, receives a message another user
 // sent over REST, sends one and reads the channel's history.
 func TestDiscordgo(t *testing.T) {
 	s := accordtest.RunServer(t, server.Config{})
-	pointDiscordgo(s.URL())
+	discordgoaccord.PointAt(s.URL())
 	alice := s.Register(t, "alice")
 	gd, general := alice.CreateGuild(t, "discordgo")
 	b := bot(t, s, alice, gd.ID)
