@@ -197,3 +197,20 @@ func intLen(v int64) int {
 	}
 	return n
 }
+
+// Large-threshold bounds of IDENTIFY, as Discord documents them.
+const (
+	LargeThresholdMin     = 50
+	LargeThresholdMax     = 250
+	LargeThresholdDefault = 50
+)
+
+// LargeThreshold normalises IDENTIFY's large_threshold: 0 (absent) means
+// the default, and other values are clamped to Discord's 50-250. Every
+// package that reads a large_threshold passes it through here.
+func LargeThreshold(n int) int {
+	if n == 0 {
+		return LargeThresholdDefault
+	}
+	return min(max(n, LargeThresholdMin), LargeThresholdMax)
+}
