@@ -2,8 +2,10 @@ package web
 
 import (
 	"io"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
+	"path"
 	"strings"
 	"testing"
 )
@@ -22,6 +24,7 @@ func TestHandlerServesClient(t *testing.T) {
 		{"/index.html", 200, "text/html", "<title>Accord</title>"},
 		{"/app.css", 200, "text/css", "prefers-color-scheme"},
 		{"/js/app.js", 200, "text/javascript", "import"},
+		{"/js/views/messages.js", 200, "text/javascript", "export function openChannel"},
 		{"/vendor/fflate.js", 200, "text/javascript", "Unzlib"},
 		{"/missing.js", 404, "", ""},
 		{"/js/../web.go", 404, "", ""},
@@ -72,5 +75,36 @@ func TestHandlerRejectsWrites(t *testing.T) {
 	Handler().ServeHTTP(rec, httptest.NewRequest("POST", "/", nil))
 	if rec.Code != http.StatusMethodNotAllowed {
 		t.Fatalf("POST / = %d, want 405", rec.Code)
+	}
+}
+
+// TestIndexPreloadsEveryModule keeps index.html's modulepreload list in step
+// with the modules: without a link, a module deep in the import graph is only
+// requested once its importer has loaded, one round trip per level.
+func TestIndexPreloadsEveryModule(t *testing.T) {
+	index, err := fs.ReadFile(static, "static/index.html")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub, err := fs.Sub(static, "static")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	err = fs.WalkDir(sub, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || path.Ext(p) != ".js" {
+			return err
+		}
+		n++
+		if link := `<link rel="modulepreload" href="` + p + `">`; !strings.Contains(string(index), link) {
+			t.Errorf("index.html lacks %s", link)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n < 2 {
+		t.Fatalf("found %d modules; is static/js embedded?", n)
 	}
 }

@@ -110,3 +110,23 @@ export function richText(content, nameOf) {
   if (pos < content.length) out.push(content.slice(pos));
   return out;
 }
+
+/** avatar is a user's round initial in their stable colour (decorative). */
+export function avatar(user) {
+  const name = displayName(user);
+  return h('span', { class: 'avatar', 'aria-hidden': 'true', style: `--avatar-color:${colorFor(user && user.id)}` }, initials(name).slice(0, 1).toUpperCase());
+}
+
+/** logo is Accord's speech-bubble mark as an inline SVG (decorative). */
+export function logo() {
+  const ns = 'http://www.w3.org/2000/svg';
+  const svg = document.createElementNS(ns, 'svg');
+  svg.setAttribute('viewBox', '0 0 24 24');
+  svg.setAttribute('aria-hidden', 'true');
+  svg.setAttribute('class', 'logo');
+  const path = document.createElementNS(ns, 'path');
+  path.setAttribute('d', 'M4 5.5C4 4.1 5.1 3 6.5 3h11C18.9 3 20 4.1 20 5.5v8c0 1.4-1.1 2.5-2.5 2.5H11l-4.2 3.6c-.5.4-1.3 0-1.3-.6V16h0C4.7 16 4 15.3 4 14.5v-9z');
+  path.setAttribute('fill', 'currentColor');
+  svg.append(path);
+  return svg;
+}

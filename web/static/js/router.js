@@ -1,0 +1,67 @@
+// Routing: the URL hash names what is on screen, #/ (home) or
+// #/channels/<guild>[/<channel>]; route() loads what that needs over REST and
+// opens it.
+
+import { client, scheduleRender, state, ui } from './context.js';
+import { toast, describe } from './views/feedback.js';
+import { showEmptyGuild, showHome } from './views/home.js';
+import { openChannel } from './views/messages.js';
+
+/** route shows what location.hash names; it runs on every hashchange. */
+export async function route() {
+  const m = /^#\/channels\/(\d+)(?:\/(\d+))?/.exec(location.hash);
+  if (!m || !state.guilds.has(m[1])) {
+    showHome();
+    return;
+  }
+  const [, gid, cid] = m;
+  ui.guildId = gid;
+  scheduleRender('rail', 'sidebar', 'members');
+  await ensureChannels(gid);
+  if (ui.guildId !== gid) return;
+  ensureMembers(gid);
+  const channels = state.textChannels(gid);
+  let channel = cid && state.channels.get(cid);
+  if (!channel) {
+    if (!channels.length) {
+      showEmptyGuild(gid);
+      return;
+    }
+    const remembered = localStorage.getItem(`accord.last.${gid}`);
+    channel = channels.find((c) => c.id === remembered) || channels[0];
+    history.replaceState(null, '', `#/channels/${gid}/${channel.id}`);
+  }
+  openChannel(channel);
+}
+
+// ensureChannels loads a guild's channel list once (READY's guilds may come
+// without channels); concurrent callers share the request.
+function ensureChannels(gid) {
+  const g = state.guilds.get(gid);
+  if (g && g.channelsComplete) return Promise.resolve();
+  if (ui.loadingChannels.has(gid)) return ui.loadingChannels.get(gid);
+  const p = client.api.channels(gid).then((list) => {
+    for (const c of list) state.addChannel({ ...c, guild_id: gid });
+    const cur = state.guilds.get(gid);
+    if (cur) cur.channelsComplete = true;
+  }).catch((err) => toast(describe(err))).finally(() => {
+    ui.loadingChannels.delete(gid);
+    scheduleRender('sidebar', 'rail');
+  });
+  ui.loadingChannels.set(gid, p);
+  scheduleRender('sidebar');
+  return p;
+}
+
+/** ensureMembers loads a guild's member list over REST once per session. */
+export async function ensureMembers(gid) {
+  if (ui.loadedMembers.has(gid)) return;
+  ui.loadedMembers.add(gid);
+  try {
+    const list = await client.api.members(gid);
+    for (const m of list) state.addMember(gid, m);
+    scheduleRender('members');
+  } catch (err) {
+    ui.loadedMembers.delete(gid);
+  }
+}

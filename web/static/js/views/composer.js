@@ -1,0 +1,116 @@
+// The composer under the message list: a textarea that grows with its text,
+// the character counter, Enter to send (Shift+Enter for a new line), ArrowUp
+// to edit the last own message, typing notifications, and the optimistic send
+// (a pending row at once, replaced by the server's message by nonce).
+
+import { client, state, ui } from '../context.js';
+import { h, codePoints } from '../dom.js';
+import { nonce as newNonce } from '../snowflake.js';
+import { describe } from './feedback.js';
+import { startEdit } from './messagerow.js';
+import { applyMessageCreate } from './messages.js';
+
+// MAX_CONTENT is the server's limit on message content, in characters.
+const MAX_CONTENT = 2000;
+const TYPING_SEND_EVERY = 8000;
+
+/**
+ * buildComposer builds the area under the list for channel (error line,
+ * composer, typing line) and puts its parts in ui.els.
+ */
+export function buildComposer(channel) {
+  const els = ui.els;
+  els.typing = h('div', { class: 'typing', 'aria-live': 'polite' });
+  els.composerError = h('p', { class: 'form-error composer-error', role: 'alert' });
+  els.counter = h('span', { class: 'counter', id: 'composer-counter' }, `0/${MAX_CONTENT}`);
+  els.input = h('textarea', {
+    id: 'composer', rows: '1', 'aria-label': `Message #${channel.name}`, placeholder: `Message #${channel.name}`,
+    'aria-describedby': 'composer-counter', enterkeyhint: 'send',
+  });
+  els.input.addEventListener('keydown', onComposerKey);
+  els.input.addEventListener('input', onComposerInput);
+  const composer = h('form', { class: 'composer' }, h('div', { class: 'composer-box' }, els.input, els.counter));
+  composer.addEventListener('submit', (ev) => { ev.preventDefault(); sendMessage(); });
+  return h('div', { class: 'composer-area' }, els.composerError, composer, els.typing);
+}
+
+/** tooLong is the error for content over MAX_CONTENT, or '' if it fits. */
+export function tooLong(content) {
+  const n = codePoints(content);
+  return n > MAX_CONTENT ? `Your message is too long: ${n} of ${MAX_CONTENT} characters.` : '';
+}
+
+/** autosize grows a textarea with its content, up to 40% of the window. */
+export function autosize(el) {
+  el.style.height = 'auto';
+  el.style.height = Math.min(el.scrollHeight + 2, Math.round(window.innerHeight * 0.4)) + 'px';
+}
+
+function onComposerKey(ev) {
+  if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing) {
+    ev.preventDefault();
+    sendMessage();
+    return;
+  }
+  if (ev.key === 'ArrowUp' && !ui.els.input.value) {
+    const log = state.log(ui.channelId);
+    for (let i = log.items.length - 1; i >= 0; i--) {
+      if (log.items[i].author && log.items[i].author.id === state.me.id) {
+        ev.preventDefault();
+        startEdit(log.items[i].id);
+        return;
+      }
+    }
+  }
+}
+
+function onComposerInput() {
+  const input = ui.els.input;
+  autosize(input);
+  updateCounter();
+  ui.els.composerError.textContent = '';
+  const now = Date.now();
+  if (input.value.trim() && now - ui.lastTypingSent > TYPING_SEND_EVERY) {
+    ui.lastTypingSent = now;
+    client.api.typing(ui.channelId).catch(() => {});
+  }
+}
+
+function updateCounter() {
+  const n = codePoints(ui.els.input.value);
+  ui.els.counter.textContent = `${n}/${MAX_CONTENT}`;
+  ui.els.counter.classList.toggle('over', n > MAX_CONTENT);
+  ui.els.counter.classList.toggle('near', n > MAX_CONTENT - 200);
+}
+
+async function sendMessage() {
+  const input = ui.els.input;
+  const channelId = ui.channelId;
+  const content = input.value;
+  if (!content.trim() || !channelId) return;
+  const over = tooLong(content);
+  if (over) {
+    ui.els.composerError.textContent = over;
+    return;
+  }
+  const nonce = newNonce();
+  const log = state.log(channelId);
+  log.addPending({ nonce, pending: true, content, author: state.me, channel_id: channelId, timestamp: new Date().toISOString() });
+  input.value = '';
+  autosize(input);
+  updateCounter();
+  ui.lastTypingSent = 0;
+  ui.list.setItems(log.view(), { stickToBottom: true });
+  try {
+    const msg = await client.api.sendMessage(channelId, content, nonce);
+    log.dropPending(nonce);
+    applyMessageCreate(msg);
+  } catch (err) {
+    log.dropPending(nonce);
+    if (ui.channelId === channelId) {
+      ui.list.setItems(log.view());
+      if (!input.value) { input.value = content; autosize(input); updateCounter(); }
+      ui.els.composerError.textContent = describe(err);
+    }
+  }
+}
