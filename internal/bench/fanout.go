@@ -10,9 +10,6 @@ import (
 	"os"
 	"os/exec"
 	"strings"
-	"sync"
-	"sync/atomic"
-	"syscall"
 	"time"
 )
 
@@ -95,11 +92,47 @@ type FanoutResult struct {
 // Fanout creates a guild with Sessions bot members, opens a gateway
 // session for each (spread over client processes as the open-files cap
 // requires), then has one poster send messages at Rate for Duration and
-// measures each delivery.
+// measures each delivery. On an error it returns the figures so far.
 func Fanout(ctx context.Context, cfg FanoutConfig) (FanoutResult, error) {
 	if cfg.Target == "" {
 		return FanoutResult{}, errors.New("bench: FanoutConfig.Target is required")
 	}
+	r := newFanoutRun(cfg)
+	defer r.close()
+	for _, step := range []func(context.Context) error{r.setup, r.connect, r.measure, r.report} {
+		if err := step(ctx); err != nil {
+			return r.res, err
+		}
+	}
+	return r.res, nil
+}
+
+// fanoutRun is one run of the fan-out scenario, in four steps: setup
+// (the guild, its bots and the server's idle RSS), connect (the sessions),
+// measure (post, then wait for the deliveries) and report (the figures).
+// Each step fills in res and the state the next one needs.
+type fanoutRun struct {
+	cfg    FanoutConfig
+	out    io.Writer // phase lines; never nil
+	target string    // cfg.Target without a trailing slash
+	tr     *http.Transport
+	c      *client
+	res    FanoutResult
+
+	// set up by setup
+	guild   benchGuild
+	tokens  []string
+	gateway string
+	// set up by connect; closed by close
+	groups []sessions
+	local  *group
+	// set up by measure
+	first time.Time // the first post
+	bytes gatewayMeter
+}
+
+// newFanoutRun fills in cfg's defaults.
+func newFanoutRun(cfg FanoutConfig) *fanoutRun {
 	if cfg.Sessions <= 0 {
 		cfg.Sessions = 1000
 	}
@@ -115,79 +148,114 @@ func Fanout(ctx context.Context, cfg FanoutConfig) (FanoutResult, error) {
 	if cfg.LargeThreshold <= 0 {
 		cfg.LargeThreshold = 250
 	}
-	out := cfg.Progress
-	if out == nil {
-		out = io.Discard
+	r := &fanoutRun{cfg: cfg, out: cfg.Progress, target: strings.TrimRight(cfg.Target, "/"),
+		tr:  &http.Transport{MaxConnsPerHost: 64, MaxIdleConnsPerHost: 64},
+		res: FanoutResult{Sessions: cfg.Sessions, Rate: cfg.Rate}}
+	if r.out == nil {
+		r.out = io.Discard
 	}
-	target := strings.TrimRight(cfg.Target, "/")
-	tr := &http.Transport{MaxConnsPerHost: 64, MaxIdleConnsPerHost: 64}
-	defer tr.CloseIdleConnections()
-	c := &client{base: target + "/api/v10", token: cfg.Token, http: &http.Client{Transport: tr, Timeout: time.Minute}}
-	res := FanoutResult{Sessions: cfg.Sessions, Rate: cfg.Rate}
+	r.c = &client{base: r.target + "/api/v10", token: cfg.Token, http: &http.Client{Transport: r.tr, Timeout: time.Minute}}
+	return r
+}
 
-	t0 := time.Now()
-	g, err := c.createGuild(ctx, "fanout")
-	if err != nil {
-		return res, err
+// close closes the sessions and the REST client's connections.
+func (r *fanoutRun) close() {
+	for _, s := range r.groups {
+		s.close()
 	}
-	bar := StartProgress(cfg.Progress, "setup  ", int64(cfg.Sessions))
-	tokens, err := c.addBots(ctx, g, cfg.Sessions, bar)
+	r.tr.CloseIdleConnections()
+}
+
+// setup creates the guild and its bot members, finds the gateway and reads
+// the server's RSS before any session connects.
+func (r *fanoutRun) setup(ctx context.Context) error {
+	t0 := time.Now()
+	var err error
+	if r.guild, err = r.c.createGuild(ctx, "fanout"); err != nil {
+		return err
+	}
+	bar := StartProgress(r.cfg.Progress, "setup  ", int64(r.cfg.Sessions))
+	r.tokens, err = r.c.addBots(ctx, r.guild, r.cfg.Sessions, bar)
 	bar.Stop()
 	if err != nil {
-		return res, err
+		return err
 	}
-	res.SetupSeconds = round(time.Since(t0).Seconds(), 1)
-	gw, err := c.gatewayURL(ctx)
-	if err != nil {
-		return res, err
+	r.res.SetupSeconds = round(time.Since(t0).Seconds(), 1)
+	if r.gateway, err = r.c.gatewayURL(ctx); err != nil {
+		return err
 	}
-	if cfg.ServerPID > 0 {
-		if res.RSSBefore, err = settledRSS(ctx, cfg.ServerPID, 5*time.Second); err != nil {
-			return res, err
+	if r.cfg.ServerPID > 0 {
+		if r.res.RSSBefore, err = settledRSS(ctx, r.cfg.ServerPID, 5*time.Second); err != nil {
+			return err
 		}
 	}
+	return nil
+}
 
-	t0 = time.Now()
-	spec := sessionSpec{Gateway: gw, Intents: intentsFanout, LargeThreshold: cfg.LargeThreshold}
-	groups, local, err := openSessions(ctx, spec, tokens, cfg.PerProcess, cfg.Worker)
-	if err != nil {
-		return res, err
+// connect opens every session, waits until all are ready and reads the
+// server's RSS with them idle.
+func (r *fanoutRun) connect(ctx context.Context) error {
+	t0 := time.Now()
+	spec := sessionSpec{Gateway: r.gateway, Intents: intentsFanout, LargeThreshold: r.cfg.LargeThreshold}
+	var err error
+	if r.groups, r.local, err = openSessions(ctx, spec, r.tokens, r.cfg.PerProcess, r.cfg.Worker); err != nil {
+		return err
 	}
-	defer func() {
-		for _, s := range groups {
-			s.close()
+	r.res.Processes = len(r.groups)
+	if err := waitReady(ctx, r.groups, r.cfg.Sessions, r.cfg.Progress); err != nil {
+		return err
+	}
+	r.res.ConnectSeconds = round(time.Since(t0).Seconds(), 1)
+	if r.cfg.ServerPID > 0 {
+		if r.res.RSSIdle, err = settledRSS(ctx, r.cfg.ServerPID, 10*time.Second); err != nil {
+			return err
 		}
-	}()
-	res.Processes = len(groups)
-	if err := waitReady(ctx, groups, cfg.Sessions, cfg.Progress); err != nil {
-		return res, err
+		r.res.RSSIdlePerSession = (r.res.RSSIdle - r.res.RSSBefore) / int64(r.cfg.Sessions)
 	}
-	res.ConnectSeconds = round(time.Since(t0).Seconds(), 1)
-	if cfg.ServerPID > 0 {
-		if res.RSSIdle, err = settledRSS(ctx, cfg.ServerPID, 10*time.Second); err != nil {
-			return res, err
-		}
-		res.RSSIdlePerSession = (res.RSSIdle - res.RSSBefore) / int64(cfg.Sessions)
-	}
+	return nil
+}
 
-	// Post.
-	metric, bytesBefore, err := gatewayBytes(ctx, c.http, target)
-	if err != nil {
-		return res, err
+// measure posts for Duration, waits for the deliveries to end and takes
+// the CPU both processes spent and the server's peak RSS.
+func (r *fanoutRun) measure(ctx context.Context) error {
+	var err error
+	if r.bytes, err = startGatewayMeter(ctx, r.c.http, r.target, r.groups); err != nil {
+		return err
 	}
-	clientBytesBefore := sumProgress(groups).Bytes
 	var cpuBefore time.Duration
-	if cfg.ServerPID > 0 {
-		if cpuBefore, err = procCPU(cfg.ServerPID); err != nil {
-			return res, err
+	if r.cfg.ServerPID > 0 {
+		if cpuBefore, err = procCPU(r.cfg.ServerPID); err != nil {
+			return err
 		}
 	}
 	selfBefore, _ := procCPU(os.Getpid())
-	fmt.Fprintf(out, "fanout: %d sessions ready in %.1fs over %d process(es); posting for %s at %s\n",
-		cfg.Sessions, res.ConnectSeconds, len(groups), cfg.Duration, rateString(cfg.Rate))
-	p := poster{c: c, channel: g.Channel, local: local, window: int64(cfg.Window)}
-	first := time.Now()
-	bar = StartProgress(cfg.Progress, "post   ", int64(cfg.Duration/(100*time.Millisecond)))
+	fmt.Fprintf(r.out, "fanout: %d sessions ready in %.1fs over %d process(es); posting for %s at %s\n",
+		r.cfg.Sessions, r.res.ConnectSeconds, len(r.groups), r.cfg.Duration, rateString(r.cfg.Rate))
+	r.first = time.Now()
+	r.post(ctx)
+	if err := r.waitDeliveries(ctx); err != nil {
+		return err
+	}
+	if self, err := procCPU(os.Getpid()); err == nil {
+		r.res.ClientCPU = round((self - selfBefore).Seconds(), 2)
+	}
+	if r.cfg.ServerPID > 0 {
+		cpu, err := procCPU(r.cfg.ServerPID)
+		if err != nil {
+			return err
+		}
+		r.res.ServerCPU = round((cpu - cpuBefore).Seconds(), 2)
+		if _, r.res.RSSPeak, err = procStatus(r.cfg.ServerPID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// post runs the poster for Duration under a progress bar.
+func (r *fanoutRun) post(ctx context.Context) {
+	p := poster{c: r.c, channel: r.guild.Channel, local: r.local, window: int64(r.cfg.Window)}
+	bar := StartProgress(r.cfg.Progress, "post   ", int64(r.cfg.Duration/(100*time.Millisecond)))
 	stopBar := make(chan struct{})
 	go func() {
 		t := time.NewTicker(100 * time.Millisecond)
@@ -201,51 +269,46 @@ func Fanout(ctx context.Context, cfg FanoutConfig) (FanoutResult, error) {
 			}
 		}
 	}()
-	if cfg.Rate > 0 {
-		p.atRate(ctx, cfg.Rate, cfg.Duration)
+	if r.cfg.Rate > 0 {
+		p.atRate(ctx, r.cfg.Rate, r.cfg.Duration)
 	} else {
-		p.saturate(ctx, cfg.Duration)
+		p.saturate(ctx, r.cfg.Duration)
 	}
 	close(stopBar)
 	bar.Stop()
-	res.Messages, res.PostErrors = p.sent.Load(), p.failed.Load()
+	r.res.Messages, r.res.PostErrors = p.sent.Load(), p.failed.Load()
+}
 
-	// Wait for the deliveries to end: all there, or none for 5 s.
-	want := res.Messages * int64(cfg.Sessions)
+// waitDeliveries waits for the deliveries to end: all there, or none for 5 s.
+func (r *fanoutRun) waitDeliveries(ctx context.Context) error {
+	want := r.res.Messages * int64(r.cfg.Sessions)
 	last, lastChange := int64(-1), time.Now()
 	for {
-		d := sumProgress(groups).Deliveries
+		d := sumProgress(r.groups).Deliveries
 		if d != last {
 			last, lastChange = d, time.Now()
 		}
 		if d >= want || time.Since(lastChange) > 5*time.Second {
-			break
+			return nil
 		}
 		select {
 		case <-time.After(50 * time.Millisecond):
 		case <-ctx.Done():
-			return res, ctx.Err()
+			return ctx.Err()
 		}
 	}
-	if self, err := procCPU(os.Getpid()); err == nil {
-		res.ClientCPU = round((self - selfBefore).Seconds(), 2)
-	}
-	if cfg.ServerPID > 0 {
-		cpu, err := procCPU(cfg.ServerPID)
-		if err != nil {
-			return res, err
-		}
-		res.ServerCPU = round((cpu - cpuBefore).Seconds(), 2)
-		if _, res.RSSPeak, err = procStatus(cfg.ServerPID); err != nil {
-			return res, err
-		}
-	}
+}
+
+// report collects every group's figures into res: deliveries, latencies
+// and the gateway bytes.
+func (r *fanoutRun) report(ctx context.Context) error {
+	res := &r.res
 	lat := latencies{}
 	var lastDelivery, maxNs, clientBytes int64
-	for _, s := range groups {
+	for _, s := range r.groups {
 		st, err := s.collect(ctx, res.Messages)
 		if err != nil {
-			return res, err
+			return err
 		}
 		res.Deliveries += st.Deliveries
 		res.Missing += st.Missing
@@ -254,196 +317,20 @@ func Fanout(ctx context.Context, cfg FanoutConfig) (FanoutResult, error) {
 		maxNs = max(maxNs, st.MaxNs)
 		lat.add(st.Hist)
 		if st.Failed > 0 {
-			fmt.Fprintf(out, "fanout: %d sessions failed during the run: %s\n", st.Failed, st.FirstErr)
+			fmt.Fprintf(r.out, "fanout: %d sessions failed during the run: %s\n", st.Failed, st.FirstErr)
 		}
 	}
 	if lastDelivery > 0 {
-		res.Seconds = round(float64(lastDelivery-first.UnixNano())/1e9, 3)
-		res.DeliveriesPerSec = round(float64(res.Deliveries)/(float64(lastDelivery-first.UnixNano())/1e9), 0)
+		secs := float64(lastDelivery-r.first.UnixNano()) / 1e9
+		res.Seconds = round(secs, 3)
+		res.DeliveriesPerSec = round(float64(res.Deliveries)/secs, 0)
 	}
 	res.P50ms = round(lat.percentile(0.50), 3)
 	res.P99ms = round(lat.percentile(0.99), 3)
 	res.MaxMs = round(float64(maxNs)/1e6, 3)
-	if metric != "" {
-		_, after, err := gatewayBytes(ctx, c.http, target)
-		if err != nil {
-			return res, err
-		}
-		res.BytesSent, res.BytesSource = int64(after-bytesBefore), "server "+metric
-	} else {
-		res.BytesSent, res.BytesSource = clientBytes-clientBytesBefore, "read by the sessions"
-	}
-	return res, nil
-}
-
-// intentsFanout is GUILDS | GUILD_MESSAGES | MESSAGE_CONTENT.
-const intentsFanout = 1 | 1<<9 | 1<<15
-
-func rateString(r float64) string {
-	if r <= 0 {
-		return "the server's pace"
-	}
-	return fmt.Sprintf("%g msg/s", r)
-}
-
-// defaultPerProcess is how many client sockets one process may hold: its
-// open-files limit less room for everything else.
-func defaultPerProcess() int {
-	var lim syscall.Rlimit
-	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil || lim.Cur < 1024 {
-		return 512
-	}
-	return int(min(lim.Cur, 1<<20)) - 512
-}
-
-// openSessions opens one session per token: up to perProcess in this
-// process (the first, with the probes), the rest in worker processes of
-// perProcess each.
-func openSessions(ctx context.Context, spec sessionSpec, tokens []string, perProcess int, worker func() *exec.Cmd) ([]sessions, *group, error) {
-	n := len(tokens)
-	if n > perProcess && worker == nil {
-		return nil, nil, fmt.Errorf("bench: %d sessions need %d client processes and no worker command was given", n, (n+perProcess-1)/perProcess)
-	}
-	share := func(spec sessionSpec, lo, hi int) sessionSpec {
-		spec.Tokens = tokens[lo:hi]
-		if spec.Subscribe != nil {
-			spec.Subscribe = spec.Subscribe[lo:hi]
-		}
-		return spec
-	}
-	localSpec := share(spec, 0, min(n, perProcess))
-	localSpec.Probes = min(64, len(localSpec.Tokens))
-	local := openGroup(ctx, localSpec)
-	groups := []sessions{local}
-	for lo := perProcess; lo < n; lo += perProcess {
-		r, err := startRemote(worker(), share(spec, lo, min(n, lo+perProcess)))
-		if err != nil {
-			for _, s := range groups {
-				s.close()
-			}
-			return nil, nil, err
-		}
-		groups = append(groups, r)
-	}
-	return groups, local, nil
-}
-
-func sumProgress(groups []sessions) groupProgress {
-	var t groupProgress
-	for _, s := range groups {
-		p := s.progress()
-		t.Opened += p.Opened
-		t.Ready += p.Ready
-		t.Failed += p.Failed
-		t.Deliveries += p.Deliveries
-		t.Bytes += p.Bytes
-		if t.FirstErr == "" {
-			t.FirstErr = p.FirstErr
-		}
-	}
-	return t
-}
-
-// waitReady shows a progress bar until every session is ready, and fails
-// if any failed or no session became ready for 60 s.
-func waitReady(ctx context.Context, groups []sessions, n int, w io.Writer) error {
-	bar := StartProgress(w, "connect", int64(n))
-	defer bar.Stop()
-	last, lastChange := -1, time.Now()
-	for {
-		p := sumProgress(groups)
-		bar.Add(int64(p.Ready) - bar.done.Load())
-		if p.Failed > 0 {
-			return fmt.Errorf("bench: %d of %d sessions failed: %s", p.Failed, n, p.FirstErr)
-		}
-		if p.Ready >= n {
-			return nil
-		}
-		if p.Ready != last {
-			last, lastChange = p.Ready, time.Now()
-		}
-		if time.Since(lastChange) > 60*time.Second {
-			return fmt.Errorf("bench: only %d of %d sessions ready (%d opened) after 60 s without progress", p.Ready, n, p.Opened)
-		}
-		select {
-		case <-time.After(100 * time.Millisecond):
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	}
-}
-
-// poster sends the bench messages.
-type poster struct {
-	c       *client
-	channel string
-	local   *group // whose probes pace saturate
-	window  int64
-
-	started, sent, failed atomic.Int64
-}
-
-func (p *poster) postOne(ctx context.Context) {
-	n := p.started.Add(1)
-	if err := p.c.post(ctx, p.channel, n); err != nil {
-		p.failed.Add(1)
-		return
-	}
-	p.sent.Add(1)
-}
-
-// atRate posts rate messages per second for d, each from its own goroutine
-// so a slow answer does not delay the next.
-func (p *poster) atRate(ctx context.Context, rate float64, d time.Duration) {
-	every := time.Duration(float64(time.Second) / rate)
-	end := time.Now().Add(d)
-	sem := make(chan struct{}, 256)
-	var wg sync.WaitGroup
-	next := time.Now()
-	for next.Before(end) && ctx.Err() == nil {
-		sem <- struct{}{}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			p.postOne(ctx)
-		}()
-		next = next.Add(every)
-		if w := time.Until(next); w > 0 {
-			select {
-			case <-time.After(w):
-			case <-ctx.Done():
-			}
-		}
-	}
-	wg.Wait()
-}
-
-// saturate posts for d from a few goroutines, as fast as the server
-// delivers: a message is posted only while fewer than window posted
-// messages are missing at the slowest probe session, so the server's
-// send queues stay bounded (no slow-consumer disconnects) and full.
-func (p *poster) saturate(ctx context.Context, d time.Duration) {
-	end := time.Now().Add(d)
-	var wg sync.WaitGroup
-	for range 4 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for time.Now().Before(end) && ctx.Err() == nil {
-				if p.started.Load()-p.failed.Load()-p.local.probeMin() >= p.window {
-					select {
-					case <-p.local.notify:
-					case <-time.After(20 * time.Millisecond):
-					case <-ctx.Done():
-					}
-					continue
-				}
-				p.postOne(ctx)
-			}
-		}()
-	}
-	wg.Wait()
+	var err error
+	res.BytesSent, res.BytesSource, err = r.bytes.stop(ctx, clientBytes)
+	return err
 }
 
 // String is the readable summary of a fan-out run.

@@ -146,6 +146,18 @@ loop:
 	return res, nil
 }
 
+// String is the readable summary of an ingest run.
+func (r IngestResult) String() string {
+	return fmt.Sprintf("ingest: %d messages in %.1fs: %.0f msgs/s, p50 %.2f ms, p99 %.2f ms, %d errors",
+		r.Messages, r.Seconds, r.MsgsPerSec, r.P50ms, r.P99ms, r.Errors)
+}
+
+// JSON is the --json line: exactly the contract's keys.
+func (r IngestResult) JSON() []byte {
+	b, _ := json.Marshal(r)
+	return b
+}
+
 func percentile(sorted []time.Duration, q float64) time.Duration {
 	if len(sorted) == 0 {
 		return 0

@@ -145,6 +145,7 @@ type passiveState struct {
 	setupSeconds float64
 }
 
+// run runs the workload against a server with passive sessions on or off.
 func (st *passiveState) run(ctx context.Context, cfg PassiveConfig, passive bool, active int) (passiveRun, error) {
 	out := cfg.Progress
 	if out == nil {
@@ -159,32 +160,10 @@ func (st *passiveState) run(ctx context.Context, cfg PassiveConfig, passive bool
 	tr := &http.Transport{MaxConnsPerHost: 64, MaxIdleConnsPerHost: 64}
 	defer tr.CloseIdleConnections()
 	c := &client{base: target + "/api/v10", token: st.owner, http: &http.Client{Transport: tr, Timeout: time.Minute}}
-	if st.tokens == nil {
-		t0 := time.Now()
-		if st.guild, err = c.createGuild(ctx, "passive"); err != nil {
-			return passiveRun{}, err
-		}
-		st.owner = c.token
-		bar := StartProgress(cfg.Progress, "users  ", int64(cfg.Sessions))
-		st.tokens, err = c.addUsers(ctx, st.guild, cfg.Sessions, bar)
-		bar.Stop()
-		if err != nil {
-			st.tokens = nil
-			return passiveRun{}, err
-		}
-		st.setupSeconds = round(time.Since(t0).Seconds(), 1)
-	}
-	gw, err := c.gatewayURL(ctx)
-	if err != nil {
+	if err := st.setup(ctx, c, cfg); err != nil {
 		return passiveRun{}, err
 	}
-	sub := make([]bool, len(st.tokens))
-	for i := range active {
-		sub[i] = true
-	}
-	spec := sessionSpec{Gateway: gw, Intents: intentsFanout, LargeThreshold: cfg.LargeThreshold,
-		Subscribe: sub, GuildID: st.guild.ID, ChannelID: st.guild.Channel}
-	groups, _, err := openSessions(ctx, spec, st.tokens, cfg.PerProcess, cfg.Worker)
+	groups, err := st.connect(ctx, c, cfg, active)
 	if err != nil {
 		return passiveRun{}, err
 	}
@@ -193,20 +172,11 @@ func (st *passiveState) run(ctx context.Context, cfg PassiveConfig, passive bool
 			s.close()
 		}
 	}()
-	if err := waitReady(ctx, groups, len(st.tokens), cfg.Progress); err != nil {
-		return passiveRun{}, err
-	}
-	// Let the server take in the op 14s (sent as each GUILD_CREATE
-	// arrived) before the workload starts.
-	if err := sleepCtx(ctx, time.Second); err != nil {
-		return passiveRun{}, err
-	}
 
-	metric, bytesBefore, err := gatewayBytes(ctx, c.http, target)
+	meter, err := startGatewayMeter(ctx, c.http, target, groups)
 	if err != nil {
 		return passiveRun{}, err
 	}
-	before := sumProgress(groups)
 	var cpuBefore time.Duration
 	if srv.PID > 0 {
 		if cpuBefore, err = procCPU(srv.PID); err != nil {
@@ -215,26 +185,7 @@ func (st *passiveState) run(ctx context.Context, cfg PassiveConfig, passive bool
 	}
 	fmt.Fprintf(out, "passive=%v: %d sessions ready (%d subscribed with op 14); posting %g msg/s for %s, then listening %s\n",
 		passive, len(st.tokens), active, cfg.Rate, cfg.Duration, cfg.Settle)
-	label := "on     "
-	if !passive {
-		label = "off    "
-	}
-	total := cfg.Duration + cfg.Settle
-	bar := StartProgress(cfg.Progress, label, int64(total/(100*time.Millisecond)))
-	p := poster{c: c, channel: st.guild.Channel}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		p.atRate(ctx, cfg.Rate, cfg.Duration)
-	}()
-	t := time.NewTicker(100 * time.Millisecond)
-	for i := 0; i < int(total/(100*time.Millisecond)) && ctx.Err() == nil; i++ {
-		<-t.C
-		bar.Add(1)
-	}
-	t.Stop()
-	<-done
-	bar.Stop()
+	p := st.post(ctx, c, cfg, passive)
 	if ctx.Err() != nil {
 		return passiveRun{}, ctx.Err()
 	}
@@ -259,19 +210,94 @@ func (st *passiveState) run(ctx context.Context, cfg PassiveConfig, passive bool
 			return passiveRun{}, fmt.Errorf("bench: %d sessions failed during the run: %s", gs.Failed, gs.FirstErr)
 		}
 	}
-	if metric != "" {
-		_, after, err := gatewayBytes(ctx, c.http, target)
-		if err != nil {
-			return passiveRun{}, err
-		}
-		run.bytes, run.source = int64(after-bytesBefore), "server "+metric
-	} else {
-		run.bytes, run.source = clientBytes-before.Bytes, "read by the sessions"
+	if run.bytes, run.source, err = meter.stop(ctx, clientBytes); err != nil {
+		return passiveRun{}, err
 	}
 	if p.failed.Load() > 0 {
 		return passiveRun{}, fmt.Errorf("bench: %d posts failed", p.failed.Load())
 	}
 	return run, nil
+}
+
+// setup creates the guild and registers its users, on the first run only
+// (the second server shares the first one's data).
+func (st *passiveState) setup(ctx context.Context, c *client, cfg PassiveConfig) error {
+	if st.tokens != nil {
+		return nil
+	}
+	t0 := time.Now()
+	var err error
+	if st.guild, err = c.createGuild(ctx, "passive"); err != nil {
+		return err
+	}
+	st.owner = c.token
+	bar := StartProgress(cfg.Progress, "users  ", int64(cfg.Sessions))
+	st.tokens, err = c.addUsers(ctx, st.guild, cfg.Sessions, bar)
+	bar.Stop()
+	if err != nil {
+		st.tokens = nil
+		return err
+	}
+	st.setupSeconds = round(time.Since(t0).Seconds(), 1)
+	return nil
+}
+
+// connect opens every user's session, the first active of them
+// subscribed with op 14, and waits until all are ready.
+func (st *passiveState) connect(ctx context.Context, c *client, cfg PassiveConfig, active int) ([]sessions, error) {
+	gw, err := c.gatewayURL(ctx)
+	if err != nil {
+		return nil, err
+	}
+	sub := make([]bool, len(st.tokens))
+	for i := range active {
+		sub[i] = true
+	}
+	spec := sessionSpec{Gateway: gw, Intents: intentsFanout, LargeThreshold: cfg.LargeThreshold,
+		Subscribe: sub, GuildID: st.guild.ID, ChannelID: st.guild.Channel}
+	groups, _, err := openSessions(ctx, spec, st.tokens, cfg.PerProcess, cfg.Worker)
+	if err != nil {
+		return nil, err
+	}
+	err = waitReady(ctx, groups, len(st.tokens), cfg.Progress)
+	if err == nil {
+		// Let the server take in the op 14s (sent as each GUILD_CREATE
+		// arrived) before the workload starts.
+		err = sleepCtx(ctx, time.Second)
+	}
+	if err != nil {
+		for _, s := range groups {
+			s.close()
+		}
+		return nil, err
+	}
+	return groups, nil
+}
+
+// post posts at Rate for Duration and keeps listening for Settle, under a
+// progress bar.
+func (st *passiveState) post(ctx context.Context, c *client, cfg PassiveConfig, passive bool) *poster {
+	label := "on     "
+	if !passive {
+		label = "off    "
+	}
+	total := cfg.Duration + cfg.Settle
+	bar := StartProgress(cfg.Progress, label, int64(total/(100*time.Millisecond)))
+	p := &poster{c: c, channel: st.guild.Channel}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		p.atRate(ctx, cfg.Rate, cfg.Duration)
+	}()
+	t := time.NewTicker(100 * time.Millisecond)
+	for i := 0; i < int(total/(100*time.Millisecond)) && ctx.Err() == nil; i++ {
+		<-t.C
+		bar.Add(1)
+	}
+	t.Stop()
+	<-done
+	bar.Stop()
+	return p
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) error {
