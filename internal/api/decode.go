@@ -15,8 +15,8 @@ import (
 )
 
 var (
-	errTooLarge    = protocol.NewAPIError(413, protocol.CodeEntityTooLarge, "Request entity too large")
-	errInvalidJSON = protocol.NewAPIError(400, protocol.CodeInvalidJSON, "The request body contains invalid JSON.")
+	errTooLarge    = protocol.NewAPIError(http.StatusRequestEntityTooLarge, protocol.CodeEntityTooLarge, "Request entity too large")
+	errInvalidJSON = protocol.NewAPIError(http.StatusBadRequest, protocol.CodeInvalidJSON, "The request body contains invalid JSON.")
 )
 
 // readBody reads the request body, capped at the configured size. A JSON

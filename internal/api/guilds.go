@@ -472,13 +472,13 @@ func (h *Handler) authorizeBot(w http.ResponseWriter, r *http.Request, u *chat.U
 		return err
 	}
 	if !body.Authorize {
-		writeJSON(w, http.StatusOK, map[string]string{"location": "https://discord.com/oauth2/error?error=access_denied"})
+		writeJSON(w, http.StatusOK, protocol.AuthorizeAnswer{Location: "https://discord.com/oauth2/error?error=access_denied"})
 		return nil
 	}
 	if err := h.guilds.AuthorizeBot(r.Context(), body.GuildID, u.ID, app, perms); err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"location": "https://discord.com/oauth2/authorized"})
+	writeJSON(w, http.StatusOK, protocol.AuthorizeAnswer{Location: "https://discord.com/oauth2/authorized"})
 	return nil
 }
 

@@ -48,7 +48,7 @@ type messageBody struct {
 	AllowedMentions *allowedMentionsBody `json:"allowed_mentions"`
 }
 
-var errEmptyMessage = protocol.NewAPIError(400, protocol.CodeEmptyMessage, "Cannot send an empty message")
+var errEmptyMessage = protocol.NewAPIError(http.StatusBadRequest, protocol.CodeEmptyMessage, "Cannot send an empty message")
 
 // decodeMessageCreate decodes and validates a Create Message body. It is
 // pure, so it is what the fuzz target exercises.
@@ -310,7 +310,7 @@ func (h *Handler) bulkDelete(w http.ResponseWriter, r *http.Request, u *chat.Use
 		}
 		seen[id] = true
 		if snowflake.Time(id).Before(cutoff) {
-			return protocol.NewAPIError(400, protocol.CodeBulkDeleteTooOld, "You can only bulk delete messages that are under 14 days old.")
+			return protocol.NewAPIError(http.StatusBadRequest, protocol.CodeBulkDeleteTooOld, "You can only bulk delete messages that are under 14 days old.")
 		}
 	}
 	if err := h.guilds.BulkDeleteMessages(r.Context(), channelID, u.ID, body.Messages); err != nil {
