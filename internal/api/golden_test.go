@@ -78,6 +78,21 @@ func TestGoldenREST(t *testing.T) {
 	tr.call(t, s.Anonymous(), "GET", "/invites/"+inv.Code+"?with_counts=true", nil, nil)
 
 	tr.call(t, alice, "GET", "/users/@me/guilds", nil, nil)
+
+	var app struct {
+		ID string `json:"id"`
+	}
+	tr.call(t, alice, "POST", "/applications", `{"name":"Golden Helper"}`, &app)
+	var tok struct {
+		Token string `json:"token"`
+	}
+	tr.call(t, alice, "POST", "/applications/"+app.ID+"/bot/reset-token", nil, &tok)
+	tr.call(t, alice, "POST", "/oauth2/authorize?client_id="+app.ID+"&scope=bot&permissions=2048",
+		`{"guild_id":"`+g.ID+`","authorize":true}`, nil)
+	bot := &accordtest.Client{S: s, Token: tok.Token, Prefix: "Bot "}
+	tr.call(t, bot, "GET", "/applications/@me", nil, nil)
+	tr.call(t, bot, "GET", "/guilds/"+g.ID+"/members?limit=10", nil, nil)
+	tr.call(t, bot, "GET", "/guilds/"+g.ID+"/roles", nil, nil)
 	tr.call(t, alice, "GET", "/gateway", nil, nil)
 	tr.call(t, alice, "GET", "/gateway/bot", nil, nil)
 
@@ -88,6 +103,7 @@ func TestGoldenREST(t *testing.T) {
 	tr.call(t, alice, "POST", "/channels/"+ch+"/messages", `{"content":""}`, nil)
 	tr.call(t, alice, "POST", "/channels/"+ch+"/messages", `{"content":`, nil)
 	tr.call(t, alice, "GET", "/no/such/route", nil, nil)
+	tr.call(t, alice, "PUT", "/guilds", nil, nil)
 
 	path := filepath.Join("testdata", "golden", "rest.txt")
 	got := tr.buf.Bytes()
