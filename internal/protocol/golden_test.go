@@ -121,8 +121,14 @@ func goldenInvite(withCounts bool) protocol.Invite {
 	return inv
 }
 
+// goldenRawUser is READY's user as the gateway encodes it today: the user
+// object plus the fields only the current user has.
 func goldenRawUser(t *testing.T) json.RawMessage {
-	b, err := protocol.Marshal(protocol.UserObject(goldenUser))
+	b, err := protocol.Marshal(struct {
+		protocol.User
+		Verified   bool `json:"verified"`
+		MFAEnabled bool `json:"mfa_enabled"`
+	}{User: protocol.UserObject(goldenUser), Verified: true})
 	if err != nil {
 		t.Fatal(err)
 	}
