@@ -4,8 +4,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"os"
 	"path/filepath"
+	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -71,8 +76,19 @@ func goldenTextChannel() chat.Channel {
 		Topic: "talk here", Position: 1, ParentID: goldenCategory, RateLimit: 5, LastMessageID: goldenMessageID}
 }
 
+func goldenEmbeds() []chat.Embed {
+	black := 0
+	return []chat.Embed{{Title: "t", Description: "d", URL: "https://e.com/?a=1&b=2", Timestamp: &goldenTime, Color: &black,
+		Footer:    &chat.EmbedFooter{Text: "f", IconURL: "https://e.com/f.png"},
+		Image:     &chat.EmbedMedia{URL: "https://e.com/i.png"},
+		Thumbnail: &chat.EmbedMedia{URL: "https://e.com/t.png"},
+		Author:    &chat.EmbedAuthor{Name: "a", URL: "https://e.com/a", IconURL: "https://e.com/a.png"},
+		Fields:    []chat.EmbedField{{Name: "n", Value: "v"}, {Name: "n2", Value: "v2", Inline: true}}},
+		{Type: "rich", Description: "second"}}
+}
+
 func goldenFullMessage() protocol.Message {
-	black, edited := 0, goldenTime.Add(time.Hour)
+	edited := goldenTime.Add(time.Hour)
 	m := chat.Message{
 		ID: goldenReplyID, ChannelID: goldenChannelID, GuildID: goldenGuildID, AuthorID: goldenOtherID,
 		Content:  "<@1100000000000000010> <@&1100000000000000003> look & see @everyone",
@@ -80,13 +96,7 @@ func goldenFullMessage() protocol.Message {
 		Mentions: []chat.ID{goldenUserID}, MentionRoles: []chat.ID{goldenRoleID},
 		Nonce: "n-1", Type: chat.MessageReply, Flags: protocol.MessageFlagSuppressEmbeds,
 		Reference: &chat.MessageReference{MessageID: goldenMessageID, ChannelID: goldenChannelID, GuildID: goldenGuildID},
-		Embeds: []chat.Embed{{Title: "t", Description: "d", URL: "https://e.com/?a=1&b=2", Timestamp: &goldenTime, Color: &black,
-			Footer:    &chat.EmbedFooter{Text: "f", IconURL: "https://e.com/f.png"},
-			Image:     &chat.EmbedMedia{URL: "https://e.com/i.png"},
-			Thumbnail: &chat.EmbedMedia{URL: "https://e.com/t.png"},
-			Author:    &chat.EmbedAuthor{Name: "a", URL: "https://e.com/a", IconURL: "https://e.com/a.png"},
-			Fields:    []chat.EmbedField{{Name: "n", Value: "v"}, {Name: "n2", Value: "v2", Inline: true}}},
-			{Type: "rich", Description: "second"}},
+		Embeds:    goldenEmbeds(),
 	}
 	out := protocol.MessageObject(m, goldenFull, []chat.User{goldenUser})
 	partial := protocol.MemberObject(goldenMember(), nil)
@@ -182,6 +192,9 @@ func goldenObjects(t *testing.T) []struct {
 		{"overwrite", goldenOverwrites[1]},
 		{"message", plainMessage},
 		{"message_full", goldenFullMessage()},
+		// Message.Embeds is typed any, so the embeds are also pinned on
+		// their own (and the coverage test below can see their type).
+		{"embeds", protocol.EmbedObjects(goldenEmbeds())},
 		{"guild", protocol.GuildObject(goldenGuild(), roles)},
 		{"partial_guild", protocol.PartialGuildObject(goldenGuild(), goldenUserID, protocol.PermAdministrator)},
 		{"hello", protocol.Hello{HeartbeatInterval: 41250}},
@@ -279,5 +292,66 @@ func checkGolden(t *testing.T, path string, got []byte) {
 	}
 	if !bytes.Equal(got, want) {
 		t.Errorf("%s changed:\n got %s\nwant %s", path, got, want)
+	}
+}
+
+// notEncoded are the exported types of the package that never reach a
+// client as JSON: what clients send, the encoder's own plumbing and the
+// permission algorithm's input.
+var notEncoded = map[string]bool{
+	"Payload": true, "Identify": true, "Resume": true, "RequestGuildMembers": true,
+	"GuildSubscriptions": true, "BulkGuildSubscriptions": true,
+	"Dispatch": true, "FieldError": true, "GuildView": true,
+}
+
+// TestGoldenCoversEveryObject keeps the pins complete: every exported struct
+// type of the package must be reachable from a golden object, so that a new
+// wire object cannot be added without pinning its JSON.
+func TestGoldenCoversEveryObject(t *testing.T) {
+	covered := map[string]bool{}
+	var walk func(reflect.Type)
+	walk = func(typ reflect.Type) {
+		for typ.Kind() == reflect.Pointer || typ.Kind() == reflect.Slice {
+			typ = typ.Elem()
+		}
+		if typ.Kind() != reflect.Struct || covered[typ.Name()] {
+			return
+		}
+		if typ.PkgPath() == reflect.TypeOf(protocol.User{}).PkgPath() {
+			covered[typ.Name()] = true
+		}
+		for i := range typ.NumField() {
+			walk(typ.Field(i).Type)
+		}
+	}
+	for _, c := range goldenObjects(t) {
+		walk(reflect.TypeOf(c.v))
+	}
+	fset := token.NewFileSet()
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, name, nil, parser.SkipObjectResolution)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, decl := range f.Decls {
+			gen, ok := decl.(*ast.GenDecl)
+			if !ok || gen.Tok != token.TYPE {
+				continue
+			}
+			for _, spec := range gen.Specs {
+				ts := spec.(*ast.TypeSpec)
+				if _, isStruct := ts.Type.(*ast.StructType); isStruct && ts.Name.IsExported() &&
+					!covered[ts.Name.Name] && !notEncoded[ts.Name.Name] {
+					t.Errorf("%s: protocol.%s has no golden file; add one to goldenObjects (or it to notEncoded)", name, ts.Name.Name)
+				}
+			}
+		}
 	}
 }
