@@ -141,9 +141,9 @@ func (rw *routeMissWriter) WriteHeader(status int) {
 	var body *protocol.APIError
 	switch status {
 	case http.StatusNotFound:
-		body = protocol.NewAPIError(404, 0, "404: Not Found")
+		body = protocol.NewAPIError(http.StatusNotFound, protocol.CodeGeneral, "404: Not Found")
 	case http.StatusMethodNotAllowed:
-		body = protocol.NewAPIError(405, 0, "405: Method Not Allowed")
+		body = protocol.NewAPIError(http.StatusMethodNotAllowed, protocol.CodeGeneral, "405: Method Not Allowed")
 	default:
 		rw.ResponseWriter.WriteHeader(status)
 		return
@@ -185,7 +185,7 @@ func (h *Handler) authenticate(r *http.Request) (chat.User, error) {
 	return u, err
 }
 
-var errUnauthorized = protocol.NewAPIError(401, 0, "401: Unauthorized")
+var errUnauthorized = protocol.NewAPIError(http.StatusUnauthorized, protocol.CodeGeneral, "401: Unauthorized")
 
 // sentinels maps domain errors to Discord's status, code and message.
 var sentinels = []struct {
@@ -194,16 +194,16 @@ var sentinels = []struct {
 	code    int
 	message string
 }{
-	{chat.ErrUnknownGuild, 404, protocol.CodeUnknownGuild, "Unknown Guild"},
-	{chat.ErrUnknownChannel, 404, protocol.CodeUnknownChannel, "Unknown Channel"},
-	{chat.ErrUnknownMessage, 404, protocol.CodeUnknownMessage, "Unknown Message"},
-	{chat.ErrUnknownUser, 404, protocol.CodeUnknownUser, "Unknown User"},
-	{chat.ErrUnknownRole, 404, protocol.CodeUnknownRole, "Unknown Role"},
-	{chat.ErrUnknownMember, 404, protocol.CodeUnknownMember, "Unknown Member"},
-	{chat.ErrUnknownInvite, 404, protocol.CodeUnknownInvite, "Unknown Invite"},
-	{chat.ErrUnknownApp, 404, protocol.CodeUnknownApplication, "Unknown Application"},
-	{chat.ErrMissingAccess, 403, protocol.CodeMissingAccess, "Missing Access"},
-	{chat.ErrMissingPerms, 403, protocol.CodeMissingPermissions, "Missing Permissions"},
+	{chat.ErrUnknownGuild, http.StatusNotFound, protocol.CodeUnknownGuild, "Unknown Guild"},
+	{chat.ErrUnknownChannel, http.StatusNotFound, protocol.CodeUnknownChannel, "Unknown Channel"},
+	{chat.ErrUnknownMessage, http.StatusNotFound, protocol.CodeUnknownMessage, "Unknown Message"},
+	{chat.ErrUnknownUser, http.StatusNotFound, protocol.CodeUnknownUser, "Unknown User"},
+	{chat.ErrUnknownRole, http.StatusNotFound, protocol.CodeUnknownRole, "Unknown Role"},
+	{chat.ErrUnknownMember, http.StatusNotFound, protocol.CodeUnknownMember, "Unknown Member"},
+	{chat.ErrUnknownInvite, http.StatusNotFound, protocol.CodeUnknownInvite, "Unknown Invite"},
+	{chat.ErrUnknownApp, http.StatusNotFound, protocol.CodeUnknownApplication, "Unknown Application"},
+	{chat.ErrMissingAccess, http.StatusForbidden, protocol.CodeMissingAccess, "Missing Access"},
+	{chat.ErrMissingPerms, http.StatusForbidden, protocol.CodeMissingPermissions, "Missing Permissions"},
 }
 
 // writeError is the one place errors become responses.
@@ -225,17 +225,17 @@ func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 		// way Discord's libraries already handle.
 		w.Header().Set("Retry-After", "1")
 		w.Header().Set("X-RateLimit-Scope", "shared")
-		writeJSON(w, http.StatusTooManyRequests, map[string]any{
-			"message": "The resource is being rate limited.", "retry_after": 0.05, "global": false, "code": 0})
+		writeJSON(w, http.StatusTooManyRequests, protocol.RateLimited{
+			Message: "The resource is being rate limited.", RetryAfter: 0.05, Code: protocol.CodeGeneral})
 		return
 	case errors.Is(err, context.Canceled) && r.Context().Err() != nil:
 		return // the client went away; nobody reads the answer
 	case errors.Is(err, guild.ErrClosed) || errors.Is(err, store.ErrClosed):
-		writeJSON(w, http.StatusServiceUnavailable, protocol.NewAPIError(503, 0, "503: Service Unavailable"))
+		writeJSON(w, http.StatusServiceUnavailable, protocol.NewAPIError(http.StatusServiceUnavailable, protocol.CodeGeneral, "503: Service Unavailable"))
 		return
 	}
 	h.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
-	writeJSON(w, http.StatusInternalServerError, protocol.NewAPIError(500, 0, "500: Internal Server Error"))
+	writeJSON(w, http.StatusInternalServerError, protocol.NewAPIError(http.StatusInternalServerError, protocol.CodeGeneral, "500: Internal Server Error"))
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -95,7 +95,7 @@ func (h *Handler) putOverwrite(w http.ResponseWriter, r *http.Request, u *chat.U
 	body.ID = target
 	ows, err := overwrites("", []overwriteBody{body})
 	if err != nil {
-		return protocol.InvalidForm(protocol.FieldError{Path: "type", Code: "BASE_TYPE_CHOICES", Message: "Value must be one of {0, 1}."})
+		return protocol.InvalidForm(protocol.FieldError{Path: "type", Code: protocol.FieldBaseTypeChoices, Message: "Value must be one of {0, 1}."})
 	}
 	if err := h.guilds.PutOverwrite(r.Context(), id, u.ID, ows[0]); err != nil {
 		return err
@@ -141,10 +141,10 @@ func (h *Handler) createInvite(w http.ResponseWriter, r *http.Request, u *chat.U
 		maxAge = *body.MaxAge
 	}
 	if maxAge < 0 || maxAge > 604800 {
-		return protocol.InvalidForm(protocol.FieldError{Path: "max_age", Code: "NUMBER_TYPE_MAX", Message: "int value should be less than or equal to 604800."})
+		return protocol.InvalidForm(protocol.FieldError{Path: "max_age", Code: protocol.FieldNumberTypeMax, Message: "int value should be less than or equal to 604800."})
 	}
 	if body.MaxUses < 0 || body.MaxUses > 100 {
-		return protocol.InvalidForm(protocol.FieldError{Path: "max_uses", Code: "NUMBER_TYPE_MAX", Message: "int value should be less than or equal to 100."})
+		return protocol.InvalidForm(protocol.FieldError{Path: "max_uses", Code: protocol.FieldNumberTypeMax, Message: "int value should be less than or equal to 100."})
 	}
 	inv, err := h.guilds.CreateInvite(r.Context(), id, u.ID, maxAge, body.MaxUses)
 	if err != nil {

@@ -15,8 +15,8 @@ import (
 )
 
 var (
-	errTooLarge    = protocol.NewAPIError(413, protocol.CodeEntityTooLarge, "Request entity too large")
-	errInvalidJSON = protocol.NewAPIError(400, protocol.CodeInvalidJSON, "The request body contains invalid JSON.")
+	errTooLarge    = protocol.NewAPIError(http.StatusRequestEntityTooLarge, protocol.CodeEntityTooLarge, "Request entity too large")
+	errInvalidJSON = protocol.NewAPIError(http.StatusBadRequest, protocol.CodeInvalidJSON, "The request body contains invalid JSON.")
 )
 
 // readBody reads the request body, capped at the configured size. A JSON
@@ -51,7 +51,7 @@ func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, erro
 		return []byte(r.FormValue("payload_json")), nil
 	}
 	return nil, protocol.InvalidForm(protocol.FieldError{
-		Code:    "CONTENT_TYPE_INVALID",
+		Code:    protocol.FieldContentTypeInvalid,
 		Message: `Expected "Content-Type" header to be one of {'application/json', 'application/x-www-form-urlencoded', 'multipart/form-data'}.`,
 	})
 }
@@ -82,27 +82,27 @@ func decodeJSON(b []byte, v any) error {
 		return errInvalidJSON
 	case errors.As(err, &typ):
 		if typ.Field == "" { // e.g. an array where an object belongs
-			return protocol.InvalidForm(protocol.FieldError{Code: "DICT_TYPE_CONVERT", Message: "Only dictionaries may be used in a DictType"})
+			return protocol.InvalidForm(protocol.FieldError{Code: protocol.FieldDictTypeConvert, Message: "Only dictionaries may be used in a DictType"})
 		}
 		return protocol.InvalidForm(protocol.FieldError{Path: typ.Field, Code: typeCode(typ.Type.Kind().String()),
 			Message: fmt.Sprintf("Could not interpret %q as %s.", typ.Value, typ.Type.Kind())})
 	}
 	// A custom decoder (snowflakes, nonce) rejected a value.
-	return protocol.InvalidForm(protocol.FieldError{Code: "BASE_TYPE_INVALID", Message: "Invalid value."})
+	return protocol.InvalidForm(protocol.FieldError{Code: protocol.FieldBaseTypeInvalid, Message: "Invalid value."})
 }
 
 func typeCode(kind string) string {
 	switch kind {
 	case "string":
-		return "BASE_TYPE_STRING"
+		return protocol.FieldBaseTypeString
 	case "bool":
-		return "BASE_TYPE_BOOLEAN"
+		return protocol.FieldBaseTypeBoolean
 	case "slice", "array":
-		return "BASE_TYPE_ARRAY"
+		return protocol.FieldBaseTypeArray
 	case "map", "struct":
-		return "DICT_TYPE_CONVERT"
+		return protocol.FieldDictTypeConvert
 	}
-	return "NUMBER_TYPE_COERCE"
+	return protocol.FieldNumberTypeCoerce
 }
 
 // pathID parses a snowflake path value; Discord answers 50035 for a
@@ -111,7 +111,7 @@ func pathID(r *http.Request, name string) (chat.ID, error) {
 	s := r.PathValue(name)
 	id, err := chat.ParseID(s)
 	if err != nil {
-		return 0, protocol.InvalidForm(protocol.FieldError{Path: name, Code: "NUMBER_TYPE_COERCE",
+		return 0, protocol.InvalidForm(protocol.FieldError{Path: name, Code: protocol.FieldNumberTypeCoerce,
 			Message: fmt.Sprintf("Value %q is not snowflake.", s)})
 	}
 	return id, nil
@@ -125,15 +125,15 @@ func queryInt(r *http.Request, name string, def, lo, hi int) (int, error) {
 	}
 	v, err := strconv.Atoi(s)
 	if err != nil {
-		return 0, protocol.InvalidForm(protocol.FieldError{Path: name, Code: "NUMBER_TYPE_COERCE",
+		return 0, protocol.InvalidForm(protocol.FieldError{Path: name, Code: protocol.FieldNumberTypeCoerce,
 			Message: fmt.Sprintf("Value %q is not int.", s)})
 	}
 	if v < lo {
-		return 0, protocol.InvalidForm(protocol.FieldError{Path: name, Code: "NUMBER_TYPE_MIN",
+		return 0, protocol.InvalidForm(protocol.FieldError{Path: name, Code: protocol.FieldNumberTypeMin,
 			Message: fmt.Sprintf("int value should be greater than or equal to %d.", lo)})
 	}
 	if v > hi {
-		return 0, protocol.InvalidForm(protocol.FieldError{Path: name, Code: "NUMBER_TYPE_MAX",
+		return 0, protocol.InvalidForm(protocol.FieldError{Path: name, Code: protocol.FieldNumberTypeMax,
 			Message: fmt.Sprintf("int value should be less than or equal to %d.", hi)})
 	}
 	return v, nil
@@ -147,7 +147,7 @@ func queryID(r *http.Request, name string) (chat.ID, error) {
 	}
 	id, err := chat.ParseID(s)
 	if err != nil {
-		return 0, protocol.InvalidForm(protocol.FieldError{Path: name, Code: "NUMBER_TYPE_COERCE",
+		return 0, protocol.InvalidForm(protocol.FieldError{Path: name, Code: protocol.FieldNumberTypeCoerce,
 			Message: fmt.Sprintf("Value %q is not snowflake.", s)})
 	}
 	return id, nil
@@ -231,6 +231,6 @@ func (p *permissionsValue) UnmarshalJSON(b []byte) error {
 }
 
 func lengthError(path string, lo, hi int) protocol.FieldError {
-	return protocol.FieldError{Path: path, Code: "BASE_TYPE_BAD_LENGTH",
+	return protocol.FieldError{Path: path, Code: protocol.FieldBaseTypeBadLength,
 		Message: fmt.Sprintf("Must be between %d and %d in length.", lo, hi)}
 }

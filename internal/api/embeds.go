@@ -56,13 +56,13 @@ func (c *embedCheck) add(path, code, msg string) {
 
 func (c *embedCheck) maxLen(path, s string, limit int) {
 	if utf8.RuneCountInString(s) > limit {
-		c.add(path, "BASE_TYPE_MAX_LENGTH", fmt.Sprintf("Must be %d or fewer in length.", limit))
+		c.add(path, protocol.FieldBaseTypeMaxLength, fmt.Sprintf("Must be %d or fewer in length.", limit))
 	}
 }
 
 func (c *embedCheck) required(path, s string) bool {
 	if strings.TrimSpace(s) == "" {
-		c.add(path, "BASE_TYPE_REQUIRED", "This field is required")
+		c.add(path, protocol.FieldBaseTypeRequired, "This field is required")
 		return false
 	}
 	return true
@@ -75,18 +75,18 @@ func (c *embedCheck) url(path, s string, schemes ...string) {
 	}
 	u, err := url.Parse(s)
 	if err != nil || u.Scheme == "" {
-		c.add(path, "URL_TYPE_INVALID_URL", "Not a well formed URL.")
+		c.add(path, protocol.FieldURLTypeInvalidURL, "Not a well formed URL.")
 		return
 	}
 	for _, ok := range schemes {
 		if strings.EqualFold(u.Scheme, ok) {
 			if ok != "attachment" && u.Host == "" {
-				c.add(path, "URL_TYPE_INVALID_URL", "Not a well formed URL.")
+				c.add(path, protocol.FieldURLTypeInvalidURL, "Not a well formed URL.")
 			}
 			return
 		}
 	}
-	c.add(path, "URL_TYPE_INVALID_SCHEME", fmt.Sprintf("Scheme %q is not supported. Scheme must be one of (%s).",
+	c.add(path, protocol.FieldURLTypeInvalidScheme, fmt.Sprintf("Scheme %q is not supported. Scheme must be one of (%s).",
 		u.Scheme, quoteList(schemes)))
 }
 
@@ -122,7 +122,7 @@ func (c *embedCheck) typeError(path string, err error) {
 		}
 		return
 	}
-	c.add(path, "DICT_TYPE_CONVERT", "Only dictionaries may be used in a DictType")
+	c.add(path, protocol.FieldDictTypeConvert, "Only dictionaries may be used in a DictType")
 }
 
 // decodeEmbeds validates the embeds of a create or edit body as Discord
@@ -132,7 +132,7 @@ func (c *embedCheck) typeError(path string, err error) {
 func decodeEmbeds(raws []json.RawMessage) ([]chat.Embed, []protocol.FieldError) {
 	var c embedCheck
 	if len(raws) > maxEmbeds {
-		c.add("embeds", "BASE_TYPE_MAX_LENGTH", fmt.Sprintf("Must be %d or fewer in length.", maxEmbeds))
+		c.add("embeds", protocol.FieldBaseTypeMaxLength, fmt.Sprintf("Must be %d or fewer in length.", maxEmbeds))
 		return nil, c.fields
 	}
 	out := make([]chat.Embed, 0, len(raws))
@@ -141,14 +141,14 @@ func decodeEmbeds(raws []json.RawMessage) ([]chat.Embed, []protocol.FieldError) 
 		var body embedBody
 		if !c.object(path, raw, &body) {
 			if len(raw) == 0 || string(raw) == "null" {
-				c.add(path, "BASE_TYPE_REQUIRED", "This field is required")
+				c.add(path, protocol.FieldBaseTypeRequired, "This field is required")
 			}
 			continue
 		}
 		out = append(out, c.embed(path, &body))
 	}
 	if c.total > maxEmbedTotal {
-		c.add("embeds", "MAX_EMBED_SIZE_EXCEEDED", fmt.Sprintf("Embed size exceeds maximum size of %d", maxEmbedTotal))
+		c.add("embeds", protocol.FieldMaxEmbedSizeExceeded, fmt.Sprintf("Embed size exceeds maximum size of %d", maxEmbedTotal))
 	}
 	if len(c.fields) > 0 {
 		return nil, c.fields
@@ -176,7 +176,7 @@ func (n nullableEmbeds) decode() ([]chat.Embed, []protocol.FieldError) {
 	}
 	var raws []json.RawMessage
 	if err := json.Unmarshal(n.Raw, &raws); err != nil {
-		return nil, []protocol.FieldError{{Path: "embeds", Code: "BASE_TYPE_ARRAY",
+		return nil, []protocol.FieldError{{Path: "embeds", Code: protocol.FieldBaseTypeArray,
 			Message: fmt.Sprintf("Could not interpret %q as array.", string(n.Raw))}}
 	}
 	return decodeEmbeds(raws)
@@ -192,18 +192,18 @@ func (c *embedCheck) embed(path string, b *embedBody) chat.Embed {
 		if t, ok := parseISO8601(*b.Timestamp); ok {
 			e.Timestamp = &t
 		} else {
-			c.add(path+".timestamp", "DATE_TYPE_PARSE", fmt.Sprintf("Could not parse %s. Should be ISO8601.", *b.Timestamp))
+			c.add(path+".timestamp", protocol.FieldDateTypeParse, fmt.Sprintf("Could not parse %s. Should be ISO8601.", *b.Timestamp))
 		}
 	}
 	if b.Color != nil {
 		v, err := b.Color.Int64()
 		switch {
 		case err != nil:
-			c.add(path+".color", "NUMBER_TYPE_COERCE", fmt.Sprintf("Value %q is not int.", b.Color.String()))
+			c.add(path+".color", protocol.FieldNumberTypeCoerce, fmt.Sprintf("Value %q is not int.", b.Color.String()))
 		case v < 0:
-			c.add(path+".color", "NUMBER_TYPE_MIN", "int value should be greater than or equal to 0.")
+			c.add(path+".color", protocol.FieldNumberTypeMin, "int value should be greater than or equal to 0.")
 		case v > maxEmbedColor:
-			c.add(path+".color", "NUMBER_TYPE_MAX", fmt.Sprintf("int value should be less than or equal to %d.", maxEmbedColor))
+			c.add(path+".color", protocol.FieldNumberTypeMax, fmt.Sprintf("int value should be less than or equal to %d.", maxEmbedColor))
 		default:
 			color := int(v)
 			e.Color = &color
@@ -242,7 +242,7 @@ func (c *embedCheck) embed(path string, b *embedBody) chat.Embed {
 		e.Author = &author
 	}
 	if len(b.Fields) > maxEmbedFields {
-		c.add(path+".fields", "BASE_TYPE_MAX_LENGTH", fmt.Sprintf("Must be %d or fewer in length.", maxEmbedFields))
+		c.add(path+".fields", protocol.FieldBaseTypeMaxLength, fmt.Sprintf("Must be %d or fewer in length.", maxEmbedFields))
 		return e
 	}
 	for j, raw := range b.Fields {
@@ -250,7 +250,7 @@ func (c *embedCheck) embed(path string, b *embedBody) chat.Embed {
 		var f chat.EmbedField
 		if !c.object(fpath, raw, &f) {
 			if len(raw) == 0 || string(raw) == "null" {
-				c.add(fpath, "BASE_TYPE_REQUIRED", "This field is required")
+				c.add(fpath, protocol.FieldBaseTypeRequired, "This field is required")
 			}
 			continue
 		}

@@ -108,7 +108,7 @@ func overwrites(path string, in []overwriteBody) ([]chat.Overwrite, error) {
 	out := make([]chat.Overwrite, 0, len(in))
 	for i, o := range in {
 		if o.ID == 0 || o.Type == nil || (*o.Type != chat.OverwriteRole && *o.Type != chat.OverwriteMember) {
-			return nil, protocol.InvalidForm(protocol.FieldError{Path: path + "." + strconv.Itoa(i), Code: "BASE_TYPE_REQUIRED",
+			return nil, protocol.InvalidForm(protocol.FieldError{Path: path + "." + strconv.Itoa(i), Code: protocol.FieldBaseTypeRequired,
 				Message: "Overwrites need an id and a type of 0 (role) or 1 (member)."})
 		}
 		out = append(out, chat.Overwrite{ID: o.ID, Type: *o.Type, Allow: o.Allow.Value, Deny: o.Deny.Value})
@@ -147,7 +147,7 @@ func (h *Handler) createChannel(w http.ResponseWriter, r *http.Request, u *chat.
 	switch body.Type {
 	case chat.ChannelText, chat.ChannelVoice, chat.ChannelCategory:
 	default:
-		return protocol.InvalidForm(protocol.FieldError{Path: "type", Code: "BASE_TYPE_CHOICES", Message: "Value must be one of {0, 2, 4}."})
+		return protocol.InvalidForm(protocol.FieldError{Path: "type", Code: protocol.FieldBaseTypeChoices, Message: "Value must be one of {0, 2, 4}."})
 	}
 	if utf8.RuneCountInString(body.Topic) > 1024 {
 		return protocol.InvalidForm(lengthError("topic", 0, 1024))
@@ -440,10 +440,10 @@ func (h *Handler) authorizeBot(w http.ResponseWriter, r *http.Request, u *chat.U
 	q := r.URL.Query()
 	appID, err := chat.ParseID(q.Get("client_id"))
 	if err != nil {
-		return protocol.InvalidForm(protocol.FieldError{Path: "client_id", Code: "NUMBER_TYPE_COERCE", Message: "Value is not snowflake."})
+		return protocol.InvalidForm(protocol.FieldError{Path: "client_id", Code: protocol.FieldNumberTypeCoerce, Message: "Value is not snowflake."})
 	}
 	if !hasScope(q.Get("scope"), "bot") {
-		return protocol.InvalidForm(protocol.FieldError{Path: "scope", Code: "OAUTH2_INVALID_SCOPE", Message: "Only the bot scope is supported."})
+		return protocol.InvalidForm(protocol.FieldError{Path: "scope", Code: protocol.FieldOAuth2InvalidScope, Message: "Only the bot scope is supported."})
 	}
 	var body struct {
 		GuildID     chat.ID          `json:"guild_id"`
@@ -454,13 +454,13 @@ func (h *Handler) authorizeBot(w http.ResponseWriter, r *http.Request, u *chat.U
 		return err
 	}
 	if body.GuildID == 0 {
-		return protocol.InvalidForm(protocol.FieldError{Path: "guild_id", Code: "BASE_TYPE_REQUIRED", Message: "This field is required"})
+		return protocol.InvalidForm(protocol.FieldError{Path: "guild_id", Code: protocol.FieldBaseTypeRequired, Message: "This field is required"})
 	}
 	perms := body.Permissions.Value
 	if s := q.Get("permissions"); s != "" {
 		p, err := strconv.ParseUint(s, 10, 64)
 		if err != nil {
-			return protocol.InvalidForm(protocol.FieldError{Path: "permissions", Code: "NUMBER_TYPE_COERCE", Message: "Value is not int."})
+			return protocol.InvalidForm(protocol.FieldError{Path: "permissions", Code: protocol.FieldNumberTypeCoerce, Message: "Value is not int."})
 		}
 		perms = p
 	}
@@ -472,13 +472,13 @@ func (h *Handler) authorizeBot(w http.ResponseWriter, r *http.Request, u *chat.U
 		return err
 	}
 	if !body.Authorize {
-		writeJSON(w, http.StatusOK, map[string]string{"location": "https://discord.com/oauth2/error?error=access_denied"})
+		writeJSON(w, http.StatusOK, protocol.AuthorizeAnswer{Location: "https://discord.com/oauth2/error?error=access_denied"})
 		return nil
 	}
 	if err := h.guilds.AuthorizeBot(r.Context(), body.GuildID, u.ID, app, perms); err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"location": "https://discord.com/oauth2/authorized"})
+	writeJSON(w, http.StatusOK, protocol.AuthorizeAnswer{Location: "https://discord.com/oauth2/authorized"})
 	return nil
 }
 
@@ -506,7 +506,7 @@ func (h *Handler) moveRoles(w http.ResponseWriter, r *http.Request, u *chat.User
 	ps := make([]guild.RolePosition, 0, len(body))
 	for i, p := range body {
 		if p.Position == nil {
-			return protocol.InvalidForm(protocol.FieldError{Path: strconv.Itoa(i) + ".position", Code: "BASE_TYPE_REQUIRED", Message: "This field is required"})
+			return protocol.InvalidForm(protocol.FieldError{Path: strconv.Itoa(i) + ".position", Code: protocol.FieldBaseTypeRequired, Message: "This field is required"})
 		}
 		ps = append(ps, guild.RolePosition{ID: p.ID, Position: *p.Position})
 	}

@@ -48,7 +48,7 @@ type messageBody struct {
 	AllowedMentions *allowedMentionsBody `json:"allowed_mentions"`
 }
 
-var errEmptyMessage = protocol.NewAPIError(400, protocol.CodeEmptyMessage, "Cannot send an empty message")
+var errEmptyMessage = protocol.NewAPIError(http.StatusBadRequest, protocol.CodeEmptyMessage, "Cannot send an empty message")
 
 // decodeMessageCreate decodes and validates a Create Message body. It is
 // pure, so it is what the fuzz target exercises.
@@ -62,14 +62,14 @@ func decodeMessageCreate(b []byte) (guild.MessageCreate, error) {
 	if body.Content != nil {
 		req.Content = *body.Content
 		if utf8.RuneCountInString(req.Content) > maxContent {
-			fields = append(fields, protocol.FieldError{Path: "content", Code: "BASE_TYPE_MAX_LENGTH",
+			fields = append(fields, protocol.FieldError{Path: "content", Code: protocol.FieldBaseTypeMaxLength,
 				Message: fmt.Sprintf("Must be %d or fewer in length.", maxContent)})
 		}
 	}
 	if len(body.Nonce) > 0 && string(body.Nonce) != "null" {
 		nonce, ok := decodeNonce(body.Nonce)
 		if !ok {
-			fields = append(fields, protocol.FieldError{Path: "nonce", Code: "BASE_TYPE_MAX_LENGTH",
+			fields = append(fields, protocol.FieldError{Path: "nonce", Code: protocol.FieldBaseTypeMaxLength,
 				Message: fmt.Sprintf("Must be %d or fewer in length.", maxNonce)})
 		}
 		req.Nonce = nonce
@@ -81,7 +81,7 @@ func decodeMessageCreate(b []byte) (guild.MessageCreate, error) {
 	}
 	if ref := body.MessageReference; ref != nil {
 		if ref.MessageID == 0 {
-			fields = append(fields, protocol.FieldError{Path: "message_reference.message_id", Code: "BASE_TYPE_REQUIRED",
+			fields = append(fields, protocol.FieldError{Path: "message_reference.message_id", Code: protocol.FieldBaseTypeRequired,
 				Message: "This field is required"})
 		}
 		req.Reference = &chat.MessageReference{MessageID: ref.MessageID, ChannelID: ref.ChannelID, GuildID: ref.GuildID}
@@ -95,19 +95,19 @@ func decodeMessageCreate(b []byte) (guild.MessageCreate, error) {
 				parse[p] = true
 			default:
 				fields = append(fields, protocol.FieldError{Path: "allowed_mentions.parse." + strconv.Itoa(i),
-					Code: "BASE_TYPE_CHOICES", Message: "Value must be one of ('roles', 'users', 'everyone')."})
+					Code: protocol.FieldBaseTypeChoices, Message: "Value must be one of ('roles', 'users', 'everyone')."})
 			}
 		}
 		if parse["users"] && len(am.Users) > 0 {
-			fields = append(fields, protocol.FieldError{Path: "allowed_mentions", Code: "MESSAGE_ALLOWED_MENTIONS_PARSE_EXCLUSIVE",
+			fields = append(fields, protocol.FieldError{Path: "allowed_mentions", Code: protocol.FieldMessageAllowedMentionsParseExclusive,
 				Message: "parse:[\"users\"] and users: [ids...] are mutually exclusive."})
 		}
 		if parse["roles"] && len(am.Roles) > 0 {
-			fields = append(fields, protocol.FieldError{Path: "allowed_mentions", Code: "MESSAGE_ALLOWED_MENTIONS_PARSE_EXCLUSIVE",
+			fields = append(fields, protocol.FieldError{Path: "allowed_mentions", Code: protocol.FieldMessageAllowedMentionsParseExclusive,
 				Message: "parse:[\"roles\"] and roles: [ids...] are mutually exclusive."})
 		}
 		if len(am.Users) > 100 || len(am.Roles) > 100 {
-			fields = append(fields, protocol.FieldError{Path: "allowed_mentions", Code: "BASE_TYPE_MAX_LENGTH",
+			fields = append(fields, protocol.FieldError{Path: "allowed_mentions", Code: protocol.FieldBaseTypeMaxLength,
 				Message: "Must be 100 or fewer in length."})
 		}
 		req.AllowedMentions = &guild.AllowedMentions{Parse: am.Parse, Users: am.Users, Roles: am.Roles, RepliedUser: am.RepliedUser}
@@ -245,7 +245,7 @@ func (h *Handler) editMessage(w http.ResponseWriter, r *http.Request, u *chat.Us
 	if body.Content.Set {
 		c := body.Content.Value
 		if utf8.RuneCountInString(c) > maxContent {
-			return protocol.InvalidForm(protocol.FieldError{Path: "content", Code: "BASE_TYPE_MAX_LENGTH",
+			return protocol.InvalidForm(protocol.FieldError{Path: "content", Code: protocol.FieldBaseTypeMaxLength,
 				Message: fmt.Sprintf("Must be %d or fewer in length.", maxContent)})
 		}
 		// Blank content is refused by the guild actor only if the
@@ -296,21 +296,21 @@ func (h *Handler) bulkDelete(w http.ResponseWriter, r *http.Request, u *chat.Use
 	n := len(body.Messages)
 	switch {
 	case body.Messages == nil:
-		return protocol.InvalidForm(protocol.FieldError{Path: "messages", Code: "BASE_TYPE_REQUIRED", Message: "This field is required"})
+		return protocol.InvalidForm(protocol.FieldError{Path: "messages", Code: protocol.FieldBaseTypeRequired, Message: "This field is required"})
 	case n < 2:
-		return protocol.InvalidForm(protocol.FieldError{Path: "messages", Code: "BASE_TYPE_MIN_LENGTH", Message: "Must be 2 or more in length."})
+		return protocol.InvalidForm(protocol.FieldError{Path: "messages", Code: protocol.FieldBaseTypeMinLength, Message: "Must be 2 or more in length."})
 	case n > 100:
-		return protocol.InvalidForm(protocol.FieldError{Path: "messages", Code: "BASE_TYPE_MAX_LENGTH", Message: "Must be 100 or fewer in length."})
+		return protocol.InvalidForm(protocol.FieldError{Path: "messages", Code: protocol.FieldBaseTypeMaxLength, Message: "Must be 100 or fewer in length."})
 	}
 	seen := make(map[chat.ID]bool, n)
 	cutoff := time.Now().Add(-bulkDeleteAge)
 	for i, id := range body.Messages {
 		if seen[id] {
-			return protocol.InvalidForm(protocol.FieldError{Path: "messages." + strconv.Itoa(i), Code: "BASE_TYPE_DUPLICATE", Message: "Duplicate value."})
+			return protocol.InvalidForm(protocol.FieldError{Path: "messages." + strconv.Itoa(i), Code: protocol.FieldBaseTypeDuplicate, Message: "Duplicate value."})
 		}
 		seen[id] = true
 		if snowflake.Time(id).Before(cutoff) {
-			return protocol.NewAPIError(400, protocol.CodeBulkDeleteTooOld, "You can only bulk delete messages that are under 14 days old.")
+			return protocol.NewAPIError(http.StatusBadRequest, protocol.CodeBulkDeleteTooOld, "You can only bulk delete messages that are under 14 days old.")
 		}
 	}
 	if err := h.guilds.BulkDeleteMessages(r.Context(), channelID, u.ID, body.Messages); err != nil {

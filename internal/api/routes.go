@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/accordchat/accord/internal/chat"
+	"github.com/accordchat/accord/internal/protocol"
 )
 
 func (h *Handler) routes() {
@@ -85,17 +86,11 @@ func (h *Handler) gatewayURL(r *http.Request) string {
 }
 
 func (h *Handler) gateway(w http.ResponseWriter, r *http.Request, _ *chat.User) error {
-	writeJSON(w, http.StatusOK, map[string]string{"url": h.gatewayURL(r)})
+	writeJSON(w, http.StatusOK, protocol.Gateway{URL: h.gatewayURL(r)})
 	return nil
 }
 
 func (h *Handler) gatewayBot(w http.ResponseWriter, r *http.Request, _ *chat.User) error {
-	writeJSON(w, http.StatusOK, map[string]any{
-		"url":    h.gatewayURL(r),
-		"shards": 1,
-		"session_start_limit": map[string]int{
-			"total": 1000, "remaining": 999, "reset_after": 14400000, "max_concurrency": 1,
-		},
-	})
+	writeJSON(w, http.StatusOK, protocol.GatewayBotObject(h.gatewayURL(r)))
 	return nil
 }

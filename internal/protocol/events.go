@@ -1,6 +1,10 @@
 package protocol
 
-import "github.com/accordchat/accord/internal/chat"
+import (
+	"encoding/json"
+
+	"github.com/accordchat/accord/internal/chat"
+)
 
 // Dispatch event names (the "t" of an op 0 frame). Every package that
 // builds or recognises a dispatch uses these names, never string literals,
@@ -88,4 +92,72 @@ type PassiveChannel struct {
 type PassiveUpdateEvent struct {
 	GuildID  chat.ID          `json:"guild_id"`
 	Channels []PassiveChannel `json:"channels"`
+}
+
+// MessageDeleteBulkEvent is MESSAGE_DELETE_BULK's data.
+type MessageDeleteBulkEvent struct {
+	ChannelID chat.ID   `json:"channel_id"`
+	GuildID   chat.ID   `json:"guild_id"`
+	IDs       []chat.ID `json:"ids"`
+}
+
+// GuildCreate is GUILD_CREATE's data: the guild object plus the fields
+// Discord adds for the gateway. Slices are never nil where the guild
+// renders them, so they encode as [].
+type GuildCreate struct {
+	Guild
+	JoinedAt             string     `json:"joined_at"`
+	Large                bool       `json:"large"`
+	Unavailable          bool       `json:"unavailable"`
+	MemberCount          int        `json:"member_count"`
+	VoiceStates          []struct{} `json:"voice_states"`
+	Members              []Member   `json:"members"`
+	Channels             []Channel  `json:"channels"`
+	Threads              []struct{} `json:"threads"`
+	Presences            []Presence `json:"presences"`
+	StageInstances       []struct{} `json:"stage_instances"`
+	GuildScheduledEvents []struct{} `json:"guild_scheduled_events"`
+	SoundboardSounds     []struct{} `json:"soundboard_sounds"`
+}
+
+// Presence is a presence as GUILD_CREATE lists it and PRESENCE_UPDATE's
+// data.
+type Presence struct {
+	User         PresenceUser      `json:"user"`
+	GuildID      chat.ID           `json:"guild_id"`
+	Status       string            `json:"status"`
+	Activities   json.RawMessage   `json:"activities"`
+	ClientStatus map[string]string `json:"client_status"`
+}
+
+// PresenceUser is the partial user of a presence.
+type PresenceUser struct {
+	ID chat.ID `json:"id"`
+}
+
+// Presence statuses.
+const (
+	StatusOnline    = "online"
+	StatusIdle      = "idle"
+	StatusDND       = "dnd"
+	StatusInvisible = "invisible"
+	StatusOffline   = "offline"
+)
+
+// PresenceObject builds userID's presence in guildID as others see it:
+// invisible is shown as offline, missing activities as [], and an online
+// user's status as its desktop client status.
+func PresenceObject(guildID, userID chat.ID, status string, activities json.RawMessage) Presence {
+	p := Presence{User: PresenceUser{ID: userID}, GuildID: guildID, Status: status, Activities: activities}
+	if p.Status == StatusInvisible {
+		p.Status = StatusOffline
+	}
+	if len(p.Activities) == 0 || string(p.Activities) == "null" {
+		p.Activities = json.RawMessage("[]")
+	}
+	p.ClientStatus = map[string]string{}
+	if p.Status != StatusOffline {
+		p.ClientStatus["desktop"] = p.Status
+	}
+	return p
 }
