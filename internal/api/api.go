@@ -20,6 +20,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/accordchat/accord/internal/account"
 	"github.com/accordchat/accord/internal/auth"
 	"github.com/accordchat/accord/internal/chat"
 	"github.com/accordchat/accord/internal/guild"
@@ -30,9 +31,10 @@ import (
 
 // Config configures a Handler.
 type Config struct {
-	Store  store.Store          // required: users, tokens, applications, invites
-	Guilds *guild.Registry      // required: every guild-scoped read and change
-	IDs    *snowflake.Generator // required
+	Store    store.Store          // required: applications, invites, a user's guild list
+	Accounts *account.Service     // required: users, tokens, registration, login, profiles
+	Guilds   *guild.Registry      // required: every guild-scoped read and change
+	IDs      *snowflake.Generator // required
 	// Logger defaults to slog.Default().
 	Logger *slog.Logger
 	// MaxBodyBytes caps request bodies (40005 beyond). Default 1 MiB.
@@ -52,12 +54,13 @@ type SessionCloser interface {
 
 // Handler is the REST API's http.Handler.
 type Handler struct {
-	cfg    Config
-	log    *slog.Logger
-	st     store.Store
-	guilds *guild.Registry
-	ids    *snowflake.Generator
-	mux    *http.ServeMux
+	cfg      Config
+	log      *slog.Logger
+	st       store.Store
+	accounts *account.Service
+	guilds   *guild.Registry
+	ids      *snowflake.Generator
+	mux      *http.ServeMux
 
 	// appMu serialises the read-modify-write of applications (flag edits,
 	// token resets), so that two resets cannot both revoke the same old
@@ -73,8 +76,8 @@ var prefixes = []string{"/api/v10", "/api/v9", "/api"}
 
 // New returns a Handler serving every route under each prefix.
 func New(cfg Config) (*Handler, error) {
-	if cfg.Store == nil || cfg.Guilds == nil || cfg.IDs == nil {
-		return nil, errors.New("api: Config.Store, Guilds and IDs are required")
+	if cfg.Store == nil || cfg.Accounts == nil || cfg.Guilds == nil || cfg.IDs == nil {
+		return nil, errors.New("api: Config.Store, Accounts, Guilds and IDs are required")
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -85,7 +88,7 @@ func New(cfg Config) (*Handler, error) {
 	if cfg.GatewayPath == "" {
 		cfg.GatewayPath = "/gateway"
 	}
-	h := &Handler{cfg: cfg, log: cfg.Logger.WithGroup("api"), st: cfg.Store, guilds: cfg.Guilds, ids: cfg.IDs, mux: http.NewServeMux()}
+	h := &Handler{cfg: cfg, log: cfg.Logger.WithGroup("api"), st: cfg.Store, accounts: cfg.Accounts, guilds: cfg.Guilds, ids: cfg.IDs, mux: http.NewServeMux()}
 	h.routes()
 	return h, nil
 }
@@ -167,19 +170,8 @@ func (h *Handler) authenticate(r *http.Request) (chat.User, error) {
 	for _, p := range []string{"Bot ", "Bearer ", "bot ", "bearer "} {
 		v = strings.TrimPrefix(v, p)
 	}
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return chat.User{}, errUnauthorized
-	}
-	id, err := h.st.TokenUser(r.Context(), auth.HashToken(v))
-	if errors.Is(err, store.ErrNotFound) {
-		return chat.User{}, errUnauthorized
-	}
-	if err != nil {
-		return chat.User{}, err
-	}
-	u, err := h.guilds.User(r.Context(), id)
-	if errors.Is(err, chat.ErrUnknownUser) {
+	u, err := h.accounts.Authenticate(r.Context(), strings.TrimSpace(v))
+	if errors.Is(err, auth.ErrBadToken) {
 		return chat.User{}, errUnauthorized
 	}
 	return u, err

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/accordchat/accord/internal/auth"
+	"github.com/accordchat/accord/internal/account"
 	"github.com/accordchat/accord/internal/chat"
 	"github.com/accordchat/accord/internal/protocol"
 	"github.com/accordchat/accord/internal/store"
@@ -23,8 +23,7 @@ func validUsername(name string) *protocol.FieldError {
 		return &f
 	}
 	for _, r := range name {
-		ok := r == '_' || r == '.' || r == '-' || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9')
-		if !ok {
+		if !account.UsernameRune(r) {
 			return &protocol.FieldError{Path: "username", Code: "USERNAME_INVALID_CHARACTERS",
 				Message: "Username can only contain letters, numbers, underscores _ , periods . and dashes -."}
 		}
@@ -52,34 +51,15 @@ func (h *Handler) register(w http.ResponseWriter, r *http.Request, _ *chat.User)
 	if len(fields) > 0 {
 		return protocol.InvalidForm(fields...)
 	}
-	hash, err := auth.HashPassword(body.Password)
-	if err != nil {
-		return err
+	u, token, err := h.accounts.Register(r.Context(), body.Username, body.Password, body.GlobalName)
+	if errors.Is(err, account.ErrUsernameTaken) {
+		return errUsernameTaken
 	}
-	u := chat.User{ID: h.ids.Next(), Username: body.Username, GlobalName: body.GlobalName}
-	if err := h.st.CreateUser(r.Context(), u, chat.Credentials{UserID: u.ID, PasswordHash: hash}); err != nil {
-		if errors.Is(err, store.ErrExists) {
-			return errUsernameTaken
-		}
-		return err
-	}
-	token, err := h.issueToken(r, u.ID)
 	if err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusCreated, map[string]any{"token": token, "user_id": u.ID})
 	return nil
-}
-
-func (h *Handler) issueToken(r *http.Request, userID chat.ID) (string, error) {
-	token, hash, err := auth.NewToken(userID)
-	if err != nil {
-		return "", err
-	}
-	if err := h.st.PutToken(r.Context(), hash, userID); err != nil {
-		return "", err
-	}
-	return token, nil
 }
 
 var errInvalidLogin = protocol.InvalidForm(
@@ -94,21 +74,10 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request, _ *chat.User) er
 	if err := h.decode(w, r, &body); err != nil {
 		return err
 	}
-	u, err := h.st.UserByName(r.Context(), body.Login)
-	if errors.Is(err, store.ErrNotFound) {
+	u, token, err := h.accounts.Login(r.Context(), body.Login, body.Password)
+	if errors.Is(err, account.ErrInvalidLogin) {
 		return errInvalidLogin
 	}
-	if err != nil {
-		return err
-	}
-	cred, err := h.st.Credentials(r.Context(), u.ID)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && (len(cred.PasswordHash) == 0 || !auth.CheckPassword(cred.PasswordHash, body.Password))) {
-		return errInvalidLogin
-	}
-	if err != nil {
-		return err
-	}
-	token, err := h.issueToken(r, u.ID)
 	if err != nil {
 		return err
 	}
@@ -157,8 +126,8 @@ func (h *Handler) editMe(w http.ResponseWriter, r *http.Request, u *chat.User) e
 	if p := body.Avatar.ptr(); p != nil {
 		nu.Avatar = *p
 	}
-	if err := h.st.UpdateUser(r.Context(), nu); err != nil {
-		if errors.Is(err, store.ErrExists) {
+	if err := h.accounts.UpdateProfile(r.Context(), nu); err != nil {
+		if errors.Is(err, account.ErrUsernameTaken) {
 			return errUsernameTaken
 		}
 		return err
@@ -173,7 +142,7 @@ func (h *Handler) getUser(w http.ResponseWriter, r *http.Request, _ *chat.User) 
 	if err != nil {
 		return err
 	}
-	u, err := h.guilds.User(r.Context(), id)
+	u, err := h.accounts.User(r.Context(), id)
 	if err != nil {
 		return err
 	}
@@ -250,11 +219,11 @@ type applicationObject struct {
 }
 
 func (h *Handler) applicationObject(r *http.Request, app chat.Application) (applicationObject, error) {
-	owner, err := h.guilds.User(r.Context(), app.OwnerID)
+	owner, err := h.accounts.User(r.Context(), app.OwnerID)
 	if err != nil {
 		return applicationObject{}, err
 	}
-	bot, err := h.guilds.User(r.Context(), app.BotID)
+	bot, err := h.accounts.User(r.Context(), app.BotID)
 	if err != nil {
 		return applicationObject{}, err
 	}
@@ -286,24 +255,9 @@ func (h *Handler) createApplication(w http.ResponseWriter, r *http.Request, u *c
 		return protocol.InvalidForm(lengthError("name", 2, 32))
 	}
 	app := chat.Application{ID: h.ids.Next(), Name: body.Name, OwnerID: u.ID, Flags: newAppFlags}
-	bot := chat.User{ID: h.ids.Next(), Bot: true, ApplicationID: app.ID}
-	// The bot is named after the application; usernames are unique, so a
-	// taken name gets the bot's ID appended.
-	base := strings.Map(func(r rune) rune {
-		if r == '_' || r == '.' || r == '-' || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9') {
-			return r
-		}
-		return '_'
-	}, body.Name)
-	for _, name := range []string{base, base + "-" + bot.ID.String()} {
-		bot.Username = name
-		err := h.st.CreateUser(r.Context(), bot, chat.Credentials{UserID: bot.ID})
-		if err == nil {
-			break
-		}
-		if !errors.Is(err, store.ErrExists) {
-			return err
-		}
+	bot, err := h.accounts.CreateBot(r.Context(), h.ids.Next(), app.ID, body.Name)
+	if err != nil {
+		return err
 	}
 	app.BotID = bot.ID
 	if err := h.st.PutApplication(r.Context(), app); err != nil {
@@ -400,23 +354,15 @@ func (h *Handler) resetBotToken(w http.ResponseWriter, r *http.Request, u *chat.
 	if err != nil {
 		return err
 	}
-	token, hash, err := auth.NewToken(app.BotID)
-	if err != nil {
-		return err
-	}
 	// The order keeps every token the owner may hold either revoked or
 	// recorded on the application, whatever step fails: the new token is
 	// stored first (if the rest fails, nobody has received it), then the
-	// recorded one is revoked, then the new one recorded. A failure after
-	// the revocation leaves the old hash recorded, which the next reset
-	// deletes again, harmlessly.
-	if err := h.st.PutToken(r.Context(), hash, app.BotID); err != nil {
+	// recorded one is revoked (both in ResetToken), then the new one
+	// recorded. A failure after the revocation leaves the old hash
+	// recorded, which the next reset deletes again, harmlessly.
+	token, hash, err := h.accounts.ResetToken(r.Context(), app.BotID, app.TokenHash)
+	if err != nil {
 		return err
-	}
-	if len(app.TokenHash) > 0 {
-		if err := h.st.DeleteToken(r.Context(), app.TokenHash); err != nil {
-			return err
-		}
 	}
 	app.TokenHash = hash
 	if err := h.st.PutApplication(r.Context(), app); err != nil {

@@ -21,12 +21,12 @@ type GatewayConfig struct {
 }
 
 // mountGateway builds the WebSocket gateway on the guild registry and the
-// store, mounts it at /gateway, makes it the registry's session directory,
-// exports its counters, and registers its Shutdown so sessions get op 7
+// account service, mounts it at /gateway, makes it the registry's session
+// directory, exports its counters, and registers its Shutdown so sessions get op 7
 // RECONNECT before the registry and store close.
 func (s *Server) mountGateway() error {
 	cfg := s.cfg.Gateway.Options
-	cfg.Accounts = s.Store
+	cfg.Accounts = s.Accounts
 	cfg.Guilds = s.Guilds
 	if cfg.Logger == nil {
 		cfg.Logger = s.cfg.Logger

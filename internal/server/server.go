@@ -21,6 +21,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/accordchat/accord/internal/account"
 	"github.com/accordchat/accord/internal/api"
 	"github.com/accordchat/accord/internal/data"
 	"github.com/accordchat/accord/internal/gateway"
@@ -93,6 +94,10 @@ type Server struct {
 	// components register their collectors here, never globally.
 	Metrics *prometheus.Registry
 
+	// Accounts owns users and tokens; the API and the gateway read users
+	// through it.
+	Accounts *account.Service
+
 	mux      *http.ServeMux
 	http     *http.Server
 	ln       net.Listener
@@ -137,7 +142,12 @@ func New(cfg Config) (*Server, error) {
 	if s.Data, err = data.New(data.Config{Store: s.Store, Direct: cfg.DirectReads, Registerer: s.Metrics}); err != nil {
 		return fail(err)
 	}
+	if s.Accounts, err = account.New(account.Config{Store: s.Store, IDs: s.IDs, Registerer: s.Metrics}); err != nil {
+		s.Data.Close()
+		return fail(err)
+	}
 	fail = func(err error) (*Server, error) {
+		s.Accounts.Close()
 		s.Data.Close()
 		_ = s.Store.Close()
 		return nil, err
@@ -166,7 +176,7 @@ func New(cfg Config) (*Server, error) {
 		s.Guilds.Close()
 		return fail(err)
 	}
-	s.API, err = api.New(api.Config{Store: s.Store, Guilds: s.Guilds, IDs: s.IDs, Logger: cfg.Logger,
+	s.API, err = api.New(api.Config{Store: s.Store, Accounts: s.Accounts, Guilds: s.Guilds, IDs: s.IDs, Logger: cfg.Logger,
 		MaxBodyBytes: cfg.MaxBodyBytes, Sessions: s.Gateway})
 	if err != nil {
 		_ = s.Gateway.Shutdown(context.Background())
@@ -310,6 +320,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 			}
 		}
 		s.Guilds.Close()
+		s.Accounts.Close()
 		s.Data.Close()
 		if err := s.Store.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("server: close store: %w", err))

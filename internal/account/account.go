@@ -1,0 +1,111 @@
+// Package account owns Accord's users: registration, login, profile
+// updates, tokens (issue, check, revoke, bot token reset) and a bounded
+// cache of user records. It is the only package that reads or writes user
+// records and tokens in the store; the architecture test (internal/archtest)
+// enforces that, so every change to a user passes through the cache here
+// and no other copy can serve a stale user.
+//
+// Form validation (username charset, password length) stays with the REST
+// API, which owns Discord's error bodies; this package returns sentinel
+// errors the API maps to them.
+//
+// A Service is safe for concurrent use. Returned values belong to the
+// caller (chat.User holds no shared memory).
+package account
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/maypok86/otter/v2"
+	"github.com/maypok86/otter/v2/stats"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/accordchat/accord/internal/chat"
+	"github.com/accordchat/accord/internal/snowflake"
+)
+
+// Sentinel errors.
+var (
+	// ErrUsernameTaken is returned when another user holds the username
+	// (usernames are unique, compared case-insensitively by the store).
+	ErrUsernameTaken = errors.New("account: username taken")
+	// ErrInvalidLogin is returned by Login for an unknown user, a user
+	// without a password (a bot) or a wrong password alike, so that a
+	// caller cannot tell which.
+	ErrInvalidLogin = errors.New("account: invalid login")
+)
+
+// DefaultCacheSize is the number of users the cache holds by default.
+const DefaultCacheSize = 100_000
+
+// Store is what the service needs of the store; store.Store satisfies it.
+// Reads of a missing record return store.ErrNotFound (wrapped), a taken
+// username store.ErrExists.
+type Store interface {
+	CreateUser(ctx context.Context, u chat.User, c chat.Credentials) error
+	User(ctx context.Context, id chat.ID) (chat.User, error)
+	UserByName(ctx context.Context, username string) (chat.User, error)
+	UpdateUser(ctx context.Context, u chat.User) error
+	Credentials(ctx context.Context, userID chat.ID) (chat.Credentials, error)
+	PutToken(ctx context.Context, tokenHash []byte, userID chat.ID) error
+	TokenUser(ctx context.Context, tokenHash []byte) (chat.ID, error)
+	DeleteToken(ctx context.Context, tokenHash []byte) error
+	ApplicationByBot(ctx context.Context, botID chat.ID) (chat.Application, error)
+	UserGuilds(ctx context.Context, userID chat.ID) ([]chat.ID, error)
+}
+
+// Config configures a Service. The zero value of each field means its
+// default.
+type Config struct {
+	// Store holds users, credentials and token hashes. Required.
+	Store Store
+	// IDs makes the IDs of new users. Required (IDs must come from the
+	// node's one generator, or two could collide).
+	IDs *snowflake.Generator
+	// CacheSize bounds how many users the cache holds (otter's W-TinyLFU
+	// keeps the most used). Default DefaultCacheSize (100,000).
+	CacheSize int
+	// Registerer receives the service's metrics (accord_account_*); nil
+	// registers none.
+	Registerer prometheus.Registerer
+}
+
+// Service registers, authenticates and serves users.
+type Service struct {
+	st    Store
+	ids   *snowflake.Generator
+	users *otter.Cache[chat.ID, chat.User]
+	stats *stats.Counter // the cache's hits, misses and evictions
+}
+
+// New returns a Service over cfg.Store.
+func New(cfg Config) (*Service, error) {
+	if cfg.Store == nil || cfg.IDs == nil {
+		return nil, errors.New("account: Config.Store and IDs are required")
+	}
+	if cfg.CacheSize < 0 {
+		return nil, fmt.Errorf("account: Config.CacheSize %d is negative", cfg.CacheSize)
+	}
+	if cfg.CacheSize == 0 {
+		cfg.CacheSize = DefaultCacheSize
+	}
+	s := &Service{st: cfg.Store, ids: cfg.IDs, stats: stats.NewCounter()}
+	c, err := otter.New(&otter.Options[chat.ID, chat.User]{MaximumSize: cfg.CacheSize, StatsRecorder: s.stats})
+	if err != nil {
+		return nil, fmt.Errorf("account: cache: %w", err)
+	}
+	s.users = c
+	if cfg.Registerer != nil {
+		if err := s.register(cfg.Registerer); err != nil {
+			s.Close()
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// Close stops the cache's background work. The Service must not be used
+// afterwards.
+func (s *Service) Close() { s.users.StopAllGoroutines() }

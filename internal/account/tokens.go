@@ -1,0 +1,87 @@
+package account
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/accordchat/accord/internal/auth"
+	"github.com/accordchat/accord/internal/chat"
+	"github.com/accordchat/accord/internal/store"
+)
+
+// IssueToken makes a new token for userID and stores its hash. The token
+// itself is returned once and never stored.
+func (s *Service) IssueToken(ctx context.Context, userID chat.ID) (string, error) {
+	token, _, err := s.newToken(ctx, userID)
+	return token, err
+}
+
+// newToken makes and stores a token for userID.
+func (s *Service) newToken(ctx context.Context, userID chat.ID) (token string, hash []byte, err error) {
+	token, hash, err = auth.NewToken(userID)
+	if err != nil {
+		return "", nil, err
+	}
+	if err := s.st.PutToken(ctx, hash, userID); err != nil {
+		return "", nil, fmt.Errorf("account: put token of %d: %w", userID, err)
+	}
+	return token, hash, nil
+}
+
+// Authenticate returns the user a token belongs to. An empty, unknown or
+// revoked token, or one whose user no longer exists, is auth.ErrBadToken.
+func (s *Service) Authenticate(ctx context.Context, token string) (chat.User, error) {
+	if token == "" {
+		return chat.User{}, auth.ErrBadToken
+	}
+	id, err := s.TokenUser(ctx, auth.HashToken(token))
+	if errors.Is(err, store.ErrNotFound) {
+		return chat.User{}, auth.ErrBadToken
+	}
+	if err != nil {
+		return chat.User{}, err
+	}
+	u, err := s.User(ctx, id)
+	if errors.Is(err, chat.ErrUnknownUser) {
+		return chat.User{}, auth.ErrBadToken
+	}
+	return u, err
+}
+
+// TokenUser returns the ID of the user whose token hashes to tokenHash;
+// an unknown hash is store.ErrNotFound (wrapped), as the gateway expects.
+func (s *Service) TokenUser(ctx context.Context, tokenHash []byte) (chat.ID, error) {
+	id, err := s.st.TokenUser(ctx, tokenHash)
+	if err != nil {
+		return 0, fmt.Errorf("account: token lookup: %w", err)
+	}
+	return id, nil
+}
+
+// RevokeToken deletes a token by its hash; revoking an unknown token is
+// not an error.
+func (s *Service) RevokeToken(ctx context.Context, tokenHash []byte) error {
+	if err := s.st.DeleteToken(ctx, tokenHash); err != nil {
+		return fmt.Errorf("account: revoke token: %w", err)
+	}
+	return nil
+}
+
+// ResetToken gives userID (a bot) a new token and revokes old (its
+// previous token's hash, if any), returning the new token and its hash
+// for the caller to record. The new token is stored first: if revoking
+// fails, nobody has received the new one, and the old stays recorded for
+// the next reset to delete again, harmlessly.
+func (s *Service) ResetToken(ctx context.Context, userID chat.ID, old []byte) (token string, hash []byte, err error) {
+	token, hash, err = s.newToken(ctx, userID)
+	if err != nil {
+		return "", nil, err
+	}
+	if len(old) > 0 {
+		if err := s.RevokeToken(ctx, old); err != nil {
+			return "", nil, err
+		}
+	}
+	return token, hash, nil
+}
