@@ -70,7 +70,7 @@ type event struct {
 	user    chat.ID
 	roles   []chat.ID
 	perms   *permState
-	passive []passiveChannel
+	passive []protocol.PassiveChannel
 	done    chan struct{}
 	reply   chan map[string]*sub
 }
@@ -99,21 +99,11 @@ func (m *msgEvent) reaches(s *sub) bool {
 	return false
 }
 
-type passiveChannel struct {
-	ID            chat.ID `json:"id"`
-	LastMessageID chat.ID `json:"last_message_id"`
-}
-
-type passiveUpdate struct {
-	GuildID  chat.ID          `json:"guild_id"`
-	Channels []passiveChannel `json:"channels"`
-}
-
 // passiveGated are the events passive sessions do not get (messages reach
 // them only when they mention the session's user; see msgEvent.reaches).
 var passiveGated = map[string]bool{
-	"MESSAGE_CREATE": true, "MESSAGE_UPDATE": true, "MESSAGE_DELETE": true,
-	"MESSAGE_DELETE_BULK": true, "TYPING_START": true,
+	protocol.EventMessageCreate: true, protocol.EventMessageUpdate: true, protocol.EventMessageDelete: true,
+	protocol.EventMessageDeleteBulk: true, protocol.EventTypingStart: true,
 }
 
 // sub is one subscribed session. s, user, intents, bot and lt never change;
@@ -326,13 +316,13 @@ func (sh *shard) sendPassive(ev *event) {
 		}
 		d := variants[string(key)]
 		if d == nil {
-			body := passiveUpdate{GuildID: sh.guildID, Channels: make([]passiveChannel, 0, n)}
+			body := protocol.PassiveUpdateEvent{GuildID: sh.guildID, Channels: make([]protocol.PassiveChannel, 0, n)}
 			for i, c := range ev.passive {
 				if mask[i/64]&(1<<(i%64)) != 0 {
 					body.Channels = append(body.Channels, c)
 				}
 			}
-			d = &protocol.Dispatch{Name: "PASSIVE_UPDATE_V1", Data: mustJSON(body)}
+			d = &protocol.Dispatch{Name: protocol.EventPassiveUpdateV1, Data: mustJSON(body)}
 			variants[string(key)] = d
 		}
 		s.s.Send(d)
@@ -537,12 +527,12 @@ func (a *actor) passiveTick() {
 	if len(a.lastChanged) == 0 {
 		return
 	}
-	list := make([]passiveChannel, 0, len(a.lastChanged))
+	list := make([]protocol.PassiveChannel, 0, len(a.lastChanged))
 	for id, last := range a.lastChanged {
-		list = append(list, passiveChannel{ID: id, LastMessageID: last})
+		list = append(list, protocol.PassiveChannel{ID: id, LastMessageID: last})
 	}
 	clear(a.lastChanged)
-	slices.SortFunc(list, func(x, y passiveChannel) int {
+	slices.SortFunc(list, func(x, y protocol.PassiveChannel) int {
 		switch {
 		case x.ID < y.ID:
 			return -1

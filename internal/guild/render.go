@@ -121,8 +121,12 @@ func (a *actor) memberObject(m *chat.Member) protocol.Member {
 	return protocol.MemberObject(*m, &u)
 }
 
-func (a *actor) userOf(id chat.ID) chat.User {
-	u, err := a.r.users.get(context.Background(), id)
+func (a *actor) userOf(id chat.ID) chat.User { return a.r.userOrDeleted(context.Background(), id) }
+
+// userOrDeleted returns a user for rendering: one that cannot be read is
+// rendered with its ID only.
+func (r *Registry) userOrDeleted(ctx context.Context, id chat.ID) chat.User {
+	u, err := r.User(ctx, id)
 	if err != nil {
 		return chat.User{ID: id, Username: "deleted-user"}
 	}
@@ -133,9 +137,7 @@ func (a *actor) userOf(id chat.ID) chat.User {
 // trimmed as Discord does: without GUILD_PRESENCES only the user itself;
 // above largeThreshold only members online or with a role or nickname.
 func (a *actor) guildCreate(userID chat.ID, intents protocol.Intents, largeThreshold int) guildCreateBody {
-	if largeThreshold < 50 || largeThreshold > 250 {
-		largeThreshold = 50
-	}
+	largeThreshold = protocol.LargeThreshold(largeThreshold)
 	body := guildCreateBody{
 		Guild:                a.guildObject(),
 		Large:                len(a.members) > largeThreshold,
@@ -216,15 +218,6 @@ func mentionTokens(content string) (users, roles []chat.ID) {
 		i = k
 	}
 	return users, roles
-}
-
-func appendUnique(ids []chat.ID, id chat.ID) []chat.ID {
-	for _, x := range ids {
-		if x == id {
-			return ids
-		}
-	}
-	return append(ids, id)
 }
 
 func mentionsEveryone(content string) bool {
