@@ -79,6 +79,13 @@ type env struct {
 
 func newEnv(t testing.TB, cfg Config) *env {
 	t.Helper()
+	return newEnvWrapped(t, cfg, nil)
+}
+
+// newEnvWrapped is newEnv whose registry reaches the store through
+// wrap(store) (nil: directly); env.st stays the store itself.
+func newEnvWrapped(t testing.TB, cfg Config, wrap func(store.Store) store.Store) *env {
+	t.Helper()
 	st, err := pebble.New(pebble.Config{Dir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
@@ -86,6 +93,9 @@ func newEnv(t testing.TB, cfg Config) *env {
 	ids, _ := snowflake.New(1, 1)
 	ds, _ := data.New(data.Config{Store: st})
 	cfg.Store, cfg.Data, cfg.IDs, cfg.Users = st, ds, ids, st
+	if wrap != nil {
+		cfg.Store = wrap(st)
+	}
 	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	r, err := New(cfg)
 	if err != nil {
