@@ -19,7 +19,7 @@ func TestTypedPayloadsMatchMapEncoding(t *testing.T) {
 	member := protocol.MemberObject(chat.Member{GuildID: guildID, UserID: userID, Nick: nick, Roles: []chat.ID{roleID},
 		JoinedAt: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}, &chat.User{ID: userID, Username: "ann"})
 	cases := []struct {
-		name      string
+		name       string
 		old, typed any
 	}{
 		{protocol.EventGuildDelete, map[string]any{"id": guildID}, protocol.GuildDeleteEvent{ID: guildID}},
