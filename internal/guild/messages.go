@@ -12,14 +12,6 @@ import (
 	"github.com/accordchat/accord/internal/store"
 )
 
-// AllowedMentions is Discord's allowed_mentions object.
-type AllowedMentions struct {
-	Parse       []string  // any of "users", "roles", "everyone"
-	Users       []chat.ID // explicitly allowed users
-	Roles       []chat.ID // explicitly allowed roles
-	RepliedUser bool      // mention the author of the replied-to message
-}
-
 // MessageCreate is a validated create-message request. The REST layer has
 // already checked lengths and emptiness.
 type MessageCreate struct {
@@ -230,41 +222,6 @@ func (a *actor) createMessage(ctx context.Context, ch *chat.Channel, authorID ch
 			a.flush()
 		}
 	}()
-}
-
-// applyMentions fills the message's mentions from its content, filtered by
-// allowed_mentions and by what the author may mention.
-func (a *actor) applyMentions(m *chat.Message, perms protocol.Permission, am *AllowedMentions, replied *chat.Message) {
-	users, roles := mentionTokens(m.Content)
-	parse := map[string]bool{"users": true, "roles": true, "everyone": true}
-	repliedUser := true
-	var allowUsers, allowRoles []chat.ID
-	if am != nil {
-		parse = map[string]bool{}
-		for _, p := range am.Parse {
-			parse[p] = true
-		}
-		allowUsers, allowRoles, repliedUser = am.Users, am.Roles, am.RepliedUser
-	}
-	m.Mentions, m.MentionRoles, m.MentionEveryone = nil, nil, false
-	for _, id := range users {
-		if a.members[id] != nil && (parse["users"] || hasID(allowUsers, id)) {
-			m.Mentions = append(m.Mentions, id)
-		}
-	}
-	if replied != nil && repliedUser && a.members[replied.AuthorID] != nil {
-		m.Mentions = appendUnique(m.Mentions, replied.AuthorID)
-	}
-	for _, id := range roles {
-		r := a.roles[id]
-		if r == nil || id == a.id {
-			continue
-		}
-		if (parse["roles"] || hasID(allowRoles, id)) && (r.Mentionable || perms&protocol.PermMentionEveryone != 0) {
-			m.MentionRoles = append(m.MentionRoles, id)
-		}
-	}
-	m.MentionEveryone = parse["everyone"] && perms&protocol.PermMentionEveryone != 0 && mentionsEveryone(m.Content)
 }
 
 // renderMessage builds the message object as the gateway and the REST reply

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"slices"
 	"sort"
-	"strings"
 
 	"github.com/accordchat/accord/internal/chat"
 	"github.com/accordchat/accord/internal/protocol"
@@ -182,44 +181,4 @@ func (a *actor) guildCreate(userID chat.ID, intents protocol.Intents, largeThres
 		}
 	}
 	return body
-}
-
-// mentionTokens parses <@id>, <@!id> and <@&id> out of content.
-func mentionTokens(content string) (users, roles []chat.ID) {
-	for i := 0; i < len(content); i++ {
-		if content[i] != '<' || i+2 >= len(content) || content[i+1] != '@' {
-			continue
-		}
-		j := i + 2
-		isRole := false
-		switch content[j] {
-		case '!':
-			j++
-		case '&':
-			isRole = true
-			j++
-		}
-		k := j
-		for k < len(content) && content[k] >= '0' && content[k] <= '9' {
-			k++
-		}
-		if k == j || k >= len(content) || content[k] != '>' || k-j > 20 {
-			continue
-		}
-		id, err := chat.ParseID(content[j:k])
-		if err != nil {
-			continue
-		}
-		if isRole {
-			roles = appendUnique(roles, id)
-		} else {
-			users = appendUnique(users, id)
-		}
-		i = k
-	}
-	return users, roles
-}
-
-func mentionsEveryone(content string) bool {
-	return strings.Contains(content, "@everyone") || strings.Contains(content, "@here")
 }
