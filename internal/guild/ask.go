@@ -23,34 +23,17 @@ func (r *Registry) workContext(ctx context.Context) (context.Context, context.Ca
 	return context.WithTimeout(context.WithoutCancel(ctx), r.cfg.WorkTimeout)
 }
 
-// ask runs fn on guildID's actor and waits for its result. fn runs only if
-// the guild exists, and gets a work context (see workContext) rather than
-// ctx: once the actor has taken the operation from its inbox it runs to
-// completion, whether or not the caller still waits. ctx bounds only the
-// wait. Values fn returns belong to the caller.
-func ask[T any](ctx context.Context, r *Registry, guildID chat.ID, fn func(ctx context.Context, a *actor) (T, error)) (T, error) {
+// await pushes op to guildID's actor and waits for the one answer op
+// gives through reply, which it may give later (after a write in flight).
+// ctx bounds only the wait.
+func await[T any](ctx context.Context, r *Registry, guildID chat.ID, op func(a *actor, reply func(T, error))) (T, error) {
 	type result struct {
 		v   T
 		err error
 	}
 	done := make(chan result, 1)
 	err := r.push(guildID, func(a *actor) {
-		if a.gone {
-			done <- result{err: chat.ErrUnknownGuild}
-			return
-		}
-		wctx, cancel := r.workContext(ctx)
-		defer cancel()
-		// A bug in one operation must not take down the actor, the
-		// guild's other callers or the process: answer with an error.
-		defer func() {
-			if p := recover(); p != nil {
-				r.log.Error("guild operation panicked", "guild", guildID, "panic", p, "stack", string(debug.Stack()))
-				done <- result{err: fmt.Errorf("guild %d: operation panicked: %v", guildID, p)}
-			}
-		}()
-		v, err := fn(wctx, a)
-		done <- result{v, err}
+		op(a, func(v T, err error) { done <- result{v, err} })
 	})
 	if err != nil {
 		var zero T
@@ -63,6 +46,33 @@ func ask[T any](ctx context.Context, r *Registry, guildID chat.ID, fn func(ctx c
 		var zero T
 		return zero, ctx.Err()
 	}
+}
+
+// ask runs fn on guildID's actor and waits for its result. fn runs only if
+// the guild exists, and gets a work context (see workContext) rather than
+// ctx: once the actor has taken the operation from its inbox it runs to
+// completion, whether or not the caller still waits. ctx bounds only the
+// wait. Values fn returns belong to the caller.
+func ask[T any](ctx context.Context, r *Registry, guildID chat.ID, fn func(ctx context.Context, a *actor) (T, error)) (T, error) {
+	return await(ctx, r, guildID, func(a *actor, reply func(T, error)) {
+		if a.gone {
+			var zero T
+			reply(zero, chat.ErrUnknownGuild)
+			return
+		}
+		wctx, cancel := r.workContext(ctx)
+		defer cancel()
+		// A bug in one operation must not take down the actor, the
+		// guild's other callers or the process: answer with an error.
+		defer func() {
+			if p := recover(); p != nil {
+				r.log.Error("guild operation panicked", "guild", guildID, "panic", p, "stack", string(debug.Stack()))
+				var zero T
+				reply(zero, fmt.Errorf("guild %d: operation panicked: %v", guildID, p))
+			}
+		}()
+		reply(fn(wctx, a))
+	})
 }
 
 // askChannel is ask routed to the actor of the guild that owns channelID;

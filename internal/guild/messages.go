@@ -69,38 +69,24 @@ func (a *actor) pruneNonces() {
 // CreateMessage posts a message as authorID and returns its JSON (the same
 // bytes MESSAGE_CREATE carries). It returns once the message is durable.
 func (r *Registry) CreateMessage(ctx context.Context, channelID, authorID chat.ID, req MessageCreate) ([]byte, error) {
-	type result struct {
-		body []byte
-		err  error
-	}
 	guildID, err := r.guildOf(ctx, channelID)
 	if err != nil {
 		return nil, err
 	}
-	done := make(chan result, 1)
-	err = r.push(guildID, func(a *actor) {
+	return await(ctx, r, guildID, func(a *actor, reply func([]byte, error)) {
 		ch := a.channels[channelID]
 		if a.gone || ch == nil {
-			done <- result{nil, chat.ErrUnknownChannel}
+			reply(nil, chat.ErrUnknownChannel)
 			return
 		}
 		// The write goes on when the caller stops waiting (see ask); its
-		// context ends when the one reply is given.
+		// context ends with the one reply.
 		wctx, cancel := r.workContext(ctx)
 		a.createMessage(wctx, ch, authorID, req, func(b []byte, err error) {
 			cancel()
-			done <- result{b, err}
+			reply(b, err)
 		})
 	})
-	if err != nil {
-		return nil, err
-	}
-	select {
-	case res := <-done:
-		return res.body, res.err
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
 }
 
 func (a *actor) createMessage(ctx context.Context, ch *chat.Channel, authorID chat.ID, req MessageCreate, reply func([]byte, error)) {
