@@ -50,9 +50,9 @@ func await[T any](ctx context.Context, r *Registry, guildID chat.ID, op func(a *
 
 // ask runs fn on guildID's actor and waits for its result. fn runs only if
 // the guild exists, and gets a work context (see workContext) rather than
-// ctx: once the actor has taken the operation from its inbox it runs to
-// completion, whether or not the caller still waits. ctx bounds only the
-// wait. Values fn returns belong to the caller.
+// ctx: once pushed, the operation runs to completion whether or not the
+// caller still waits. ctx bounds only the wait. Values fn returns belong
+// to the caller.
 func ask[T any](ctx context.Context, r *Registry, guildID chat.ID, fn func(ctx context.Context, a *actor) (T, error)) (T, error) {
 	return await(ctx, r, guildID, func(a *actor, reply func(T, error)) {
 		if a.gone {

@@ -64,10 +64,11 @@ type Config struct {
 // Registry finds, starts and stops guild actors. It is safe for concurrent
 // use.
 //
-// A method's ctx bounds how long the caller waits. An operation the actor
-// has started runs to completion under its own context (the caller's
-// values, no cancellation, Config.WorkTimeout), so a client that hangs up
-// in the middle of a guild delete leaves no half-deleted guild.
+// A method's ctx bounds how long the caller waits. An operation handed to
+// an actor runs to completion under its own context (the caller's values,
+// no cancellation, Config.WorkTimeout), even if its caller has stopped
+// waiting by the time the actor takes it from the inbox: a client that
+// hangs up in the middle of a guild delete leaves no half-deleted guild.
 //
 // Actors never hold Registry.mu while running an operation.
 type Registry struct {
