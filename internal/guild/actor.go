@@ -210,69 +210,6 @@ func (a *actor) load(ctx context.Context) error {
 	return nil
 }
 
-// --- permissions ---
-
-func (a *actor) guildView() protocol.GuildView {
-	if a.gv != nil {
-		return *a.gv
-	}
-	v := protocol.GuildView{GuildID: a.id, OwnerID: a.guild.OwnerID, Roles: make(map[chat.ID]protocol.Permission, len(a.roles))}
-	for id, r := range a.roles {
-		v.Roles[id] = r.Permissions
-	}
-	a.gv = &v
-	return v
-}
-
-// perms returns userID's permissions in the guild (ch nil) or in ch. A
-// non-member has none.
-func (a *actor) perms(userID chat.ID, ch *chat.Channel) protocol.Permission {
-	m := a.members[userID]
-	if m == nil {
-		return 0
-	}
-	return protocol.Compute(a.guildView(), userID, m.Roles, ch)
-}
-
-// require checks that userID is a member who has need in ch (or in the
-// guild when ch is nil). A non-member, or a member who cannot see ch, gets
-// chat.ErrMissingAccess; one who sees it but lacks need, ErrMissingPerms.
-func (a *actor) require(userID chat.ID, ch *chat.Channel, need protocol.Permission) error {
-	if a.members[userID] == nil {
-		return chat.ErrMissingAccess
-	}
-	p := a.perms(userID, ch)
-	if ch != nil && p&protocol.PermViewChannel == 0 {
-		return chat.ErrMissingAccess
-	}
-	if p&need != need {
-		return chat.ErrMissingPerms
-	}
-	return nil
-}
-
-// highest is the position of userID's highest role (@everyone is 0); the
-// owner outranks everyone.
-func (a *actor) highest(userID chat.ID) int {
-	if userID == a.guild.OwnerID {
-		return 1 << 30
-	}
-	best := 0
-	if m := a.members[userID]; m != nil {
-		for _, id := range m.Roles {
-			if r := a.roles[id]; r != nil && r.Position > best {
-				best = r.Position
-			}
-		}
-	}
-	return best
-}
-
-// invalidateView marks the permissions changed; called whenever roles,
-// overwrites, channels or membership change. Shards get a new snapshot
-// before the next event they are handed.
-func (a *actor) invalidateView() { a.gv, a.permDirty, a.memberIDs = nil, true, nil }
-
 // --- ordered fan-out ---
 
 // enqueue runs fire now if nothing is waiting ahead of it, else after the
@@ -354,19 +291,10 @@ func (a *actor) subscribeLive(userID chat.ID) {
 	}
 }
 
-// normThreshold maps an IDENTIFY large_threshold to Discord's range
-// (50-250, default 50).
-func normThreshold(lt int) int {
-	if lt < 50 || lt > 250 {
-		return 50
-	}
-	return lt
-}
-
 // subscribe adds s (in event order) and sends it GUILD_CREATE built now.
 func (a *actor) subscribe(s Session, largeThreshold int) {
-	d := a.dispatch("GUILD_CREATE", a.guildCreate(s.UserID(), s.Intents(), largeThreshold))
-	su := &sub{s: s, user: s.UserID(), intents: s.Intents(), bot: s.Bot(), lt: normThreshold(largeThreshold)}
+	d := a.dispatch(protocol.EventGuildCreate, a.guildCreate(s.UserID(), s.Intents(), largeThreshold))
+	su := &sub{s: s, user: s.UserID(), intents: s.Intents(), bot: s.Bot(), lt: protocol.LargeThreshold(largeThreshold)}
 	if m := a.members[su.user]; m != nil {
 		su.roles = m.Roles
 	}
@@ -375,7 +303,7 @@ func (a *actor) subscribe(s Session, largeThreshold int) {
 
 // unsubscribeUser sends GUILD_DELETE to userID's sessions and drops them.
 func (a *actor) unsubscribeUser(userID chat.ID) {
-	d := a.dispatch("GUILD_DELETE", map[string]any{"id": a.id})
+	d := a.dispatch(protocol.EventGuildDelete, protocol.GuildDeleteEvent{ID: a.id})
 	a.enqueue(func() {
 		a.deliver(&event{kind: evRemoveUser, d: d, user: userID})
 		a.forgetSubs(func(su *sub) bool { return su.user == userID })

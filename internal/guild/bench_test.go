@@ -232,7 +232,7 @@ func BenchmarkPassive(b *testing.B) {
 							return
 						}
 						if i%100 == 0 {
-							_ = e.r.call(ctx, g.ID, func(a *actor) error { a.passiveTick(); return nil })
+							_ = e.r.call(ctx, g.ID, func(_ context.Context, a *actor) error { a.passiveTick(); return nil })
 						}
 					}
 				}()

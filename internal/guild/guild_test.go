@@ -79,13 +79,23 @@ type env struct {
 
 func newEnv(t testing.TB, cfg Config) *env {
 	t.Helper()
+	return newEnvWrapped(t, cfg, nil)
+}
+
+// newEnvWrapped is newEnv whose registry reaches the store through
+// wrap(store) (nil: directly); env.st stays the store itself.
+func newEnvWrapped(t testing.TB, cfg Config, wrap func(store.Store) store.Store) *env {
+	t.Helper()
 	st, err := pebble.New(pebble.Config{Dir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ids, _ := snowflake.New(1, 1)
 	ds, _ := data.New(data.Config{Store: st})
-	cfg.Store, cfg.Data, cfg.IDs = st, ds, ids
+	cfg.Store, cfg.Data, cfg.IDs, cfg.Users = st, ds, ids, st
+	if wrap != nil {
+		cfg.Store = wrap(st)
+	}
 	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	r, err := New(cfg)
 	if err != nil {
@@ -135,7 +145,7 @@ func waitFor(t *testing.T, what string, f func() bool) {
 // relays to hand out what they were sent.
 func (e *env) sync(guildID chat.ID) {
 	e.t.Helper()
-	if err := e.r.call(context.Background(), guildID, func(a *actor) error { a.barrier(); return nil }); err != nil {
+	if err := e.r.call(context.Background(), guildID, func(_ context.Context, a *actor) error { a.barrier(); return nil }); err != nil {
 		e.t.Fatal(err)
 	}
 }
@@ -596,7 +606,13 @@ func TestUserChangedSendsUserUpdate(t *testing.T) {
 	e := newEnv(t, Config{})
 	id := e.user("old", false)
 	s := e.session(id, 0, false)
-	e.r.UserChanged(chat.User{ID: id, Username: "new"})
+	// The caller (PATCH /users/@me) updates the store, which here is
+	// Config.Users, before telling the registry.
+	nu := chat.User{ID: id, Username: "new"}
+	if err := e.st.UpdateUser(context.Background(), nu); err != nil {
+		t.Fatal(err)
+	}
+	e.r.UserChanged(nu)
 	evs := s.named("USER_UPDATE")
 	if len(evs) != 1 || !strings.Contains(string(evs[0].Data), `"username":"new"`) {
 		t.Fatalf("USER_UPDATE %v", evs)

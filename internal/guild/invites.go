@@ -62,24 +62,21 @@ func newInviteCode() (string, error) {
 // CreateInvite makes an invite to a channel; it needs CREATE_INSTANT_INVITE.
 // maxAge is in seconds (0 = never expires), maxUses 0 = unlimited.
 func (r *Registry) CreateInvite(ctx context.Context, channelID, userID chat.ID, maxAge, maxUses int) (Invite, error) {
-	var out Invite
-	err := r.channelCall(ctx, channelID, func(a *actor, ch *chat.Channel) error {
+	return askChannel(ctx, r, channelID, func(ctx context.Context, a *actor, ch *chat.Channel) (Invite, error) {
 		if err := a.require(userID, ch, protocol.PermCreateInstantInvite); err != nil {
-			return err
+			return Invite{}, err
 		}
 		code, err := newInviteCode()
 		if err != nil {
-			return err
+			return Invite{}, err
 		}
 		inv := chat.Invite{Code: code, GuildID: a.id, ChannelID: ch.ID, InviterID: userID,
 			MaxUses: maxUses, MaxAge: maxAge, CreatedAt: a.r.cfg.Now().UTC()}
 		if err := r.st.PutInvite(ctx, inv); err != nil {
-			return fmt.Errorf("guild %d: create invite: %w", a.id, err)
+			return Invite{}, fmt.Errorf("guild %d: create invite: %w", a.id, err)
 		}
-		out = a.inviteObject(inv, false)
-		return nil
+		return a.inviteObject(inv, false), nil
 	})
-	return out, err
 }
 
 func (a *actor) inviteObject(inv chat.Invite, withCounts bool) Invite {
@@ -110,12 +107,7 @@ func (a *actor) inviteObject(inv chat.Invite, withCounts bool) Invite {
 		out.ExpiresAt = &s
 	}
 	if withCounts {
-		n, online := len(a.members), 0
-		for id := range a.members {
-			if _, ok := a.presenceOf(id); ok {
-				online++
-			}
-		}
+		n, online := a.counts()
 		out.ApproximateMemberCount, out.ApproximatePresenceCount = &n, &online
 	}
 	return out
@@ -142,19 +134,16 @@ func (a *actor) inviteValid(inv chat.Invite) bool {
 	return a.channels[inv.ChannelID] != nil
 }
 
-// InviteInfo returns an invite without using it.
-func (r *Registry) InviteInfo(ctx context.Context, code string, withCounts bool) (Invite, error) {
+// askInvite is ask routed to the actor of the guild of the invite code;
+// fn gets the invite as read before the call. It fails with
+// chat.ErrUnknownInvite when the invite or its guild does not exist.
+func (r *Registry) askInvite(ctx context.Context, code string, fn func(ctx context.Context, a *actor, inv chat.Invite) (Invite, error)) (Invite, error) {
 	inv, err := r.invite(ctx, code)
 	if err != nil {
 		return Invite{}, err
 	}
-	var out Invite
-	err = r.call(ctx, inv.GuildID, func(a *actor) error {
-		if !a.inviteValid(inv) {
-			return chat.ErrUnknownInvite
-		}
-		out = a.inviteObject(inv, withCounts)
-		return nil
+	out, err := ask(ctx, r, inv.GuildID, func(ctx context.Context, a *actor) (Invite, error) {
+		return fn(ctx, a, inv)
 	})
 	if errors.Is(err, chat.ErrUnknownGuild) {
 		err = chat.ErrUnknownInvite
@@ -162,47 +151,47 @@ func (r *Registry) InviteInfo(ctx context.Context, code string, withCounts bool)
 	return out, err
 }
 
+// InviteInfo returns an invite without using it.
+func (r *Registry) InviteInfo(ctx context.Context, code string, withCounts bool) (Invite, error) {
+	return r.askInvite(ctx, code, func(_ context.Context, a *actor, inv chat.Invite) (Invite, error) {
+		if !a.inviteValid(inv) {
+			return Invite{}, chat.ErrUnknownInvite
+		}
+		return a.inviteObject(inv, withCounts), nil
+	})
+}
+
 // AcceptInvite makes userID a member of the invite's guild and counts the
 // use (only when the user was not a member yet).
 func (r *Registry) AcceptInvite(ctx context.Context, code string, userID chat.ID) (Invite, error) {
-	inv, err := r.invite(ctx, code)
-	if err != nil {
-		return Invite{}, err
-	}
-	var out Invite
-	err = r.call(ctx, inv.GuildID, func(a *actor) error {
+	return r.askInvite(ctx, code, func(ctx context.Context, a *actor, _ chat.Invite) (Invite, error) {
 		// Re-read inside the actor so concurrent joins count uses exactly.
 		inv, err := r.invite(ctx, code)
 		if err != nil {
-			return err
+			return Invite{}, err
 		}
 		if !a.inviteValid(inv) {
-			return chat.ErrUnknownInvite
+			return Invite{}, chat.ErrUnknownInvite
 		}
 		added, err := a.addMember(ctx, userID, nil)
 		if err != nil {
-			return err
+			return Invite{}, err
 		}
 		if added {
 			inv.Uses++
 			if err := r.st.PutInvite(ctx, inv); err != nil {
-				return fmt.Errorf("guild %d: count invite use: %w", a.id, err)
+				return Invite{}, fmt.Errorf("guild %d: count invite use: %w", a.id, err)
 			}
 		}
-		out = a.inviteObject(inv, false)
-		return nil
+		return a.inviteObject(inv, false), nil
 	})
-	if errors.Is(err, chat.ErrUnknownGuild) {
-		err = chat.ErrUnknownInvite
-	}
-	return out, err
 }
 
 // AuthorizeBot adds an application's bot to a guild (OAuth2 "bot" scope).
 // userID needs MANAGE_GUILD, and may grant only permissions it has; when
 // perms is non-zero the bot gets a managed role named after the app.
 func (r *Registry) AuthorizeBot(ctx context.Context, guildID, userID chat.ID, app chat.Application, perms uint64) error {
-	return r.call(ctx, guildID, func(a *actor) error {
+	return r.call(ctx, guildID, func(ctx context.Context, a *actor) error {
 		if err := a.require(userID, nil, protocol.PermManageGuild); err != nil {
 			return err
 		}
@@ -226,7 +215,7 @@ func (r *Registry) AuthorizeBot(ctx context.Context, guildID, userID chat.ID, ap
 			}
 			a.roles[ro.ID] = &ro
 			a.invalidateView()
-			a.broadcast("GUILD_ROLE_CREATE", map[string]any{"guild_id": a.id, "role": protocol.RoleObject(ro)}, protocol.IntentGuilds, 0)
+			a.broadcastRole(protocol.EventGuildRoleCreate, ro)
 			roles = []chat.ID{ro.ID}
 		}
 		_, err := a.addMember(ctx, app.BotID, roles)
@@ -236,30 +225,22 @@ func (r *Registry) AuthorizeBot(ctx context.Context, guildID, userID chat.ID, ap
 
 // ChannelInvites lists a channel's invites; it needs MANAGE_CHANNELS there.
 func (r *Registry) ChannelInvites(ctx context.Context, channelID, userID chat.ID) ([]Invite, error) {
-	var out []Invite
-	err := r.channelCall(ctx, channelID, func(a *actor, ch *chat.Channel) error {
+	return askChannel(ctx, r, channelID, func(ctx context.Context, a *actor, ch *chat.Channel) ([]Invite, error) {
 		if err := a.require(userID, ch, protocol.PermManageChannels); err != nil {
-			return err
+			return nil, err
 		}
-		var err error
-		out, err = a.listInvites(ctx, ch.ID)
-		return err
+		return a.listInvites(ctx, ch.ID)
 	})
-	return out, err
 }
 
 // GuildInvites lists a guild's invites; it needs MANAGE_GUILD.
 func (r *Registry) GuildInvites(ctx context.Context, guildID, userID chat.ID) ([]Invite, error) {
-	var out []Invite
-	err := r.call(ctx, guildID, func(a *actor) error {
+	return ask(ctx, r, guildID, func(ctx context.Context, a *actor) ([]Invite, error) {
 		if err := a.require(userID, nil, protocol.PermManageGuild); err != nil {
-			return err
+			return nil, err
 		}
-		var err error
-		out, err = a.listInvites(ctx, 0)
-		return err
+		return a.listInvites(ctx, 0)
 	})
-	return out, err
 }
 
 // listInvites returns the guild's live invites, of one channel if
@@ -281,27 +262,17 @@ func (a *actor) listInvites(ctx context.Context, channelID chat.ID) ([]Invite, e
 // DeleteInvite revokes an invite; it needs MANAGE_CHANNELS on its channel
 // or MANAGE_GUILD.
 func (r *Registry) DeleteInvite(ctx context.Context, code string, userID chat.ID) (Invite, error) {
-	inv, err := r.invite(ctx, code)
-	if err != nil {
-		return Invite{}, err
-	}
-	var out Invite
-	err = r.call(ctx, inv.GuildID, func(a *actor) error {
-		if a.members[userID] == nil {
-			return chat.ErrMissingAccess
+	return r.askInvite(ctx, code, func(ctx context.Context, a *actor, inv chat.Invite) (Invite, error) {
+		if err := a.requireMember(userID); err != nil {
+			return Invite{}, err
 		}
 		ch := a.channels[inv.ChannelID]
-		if a.perms(userID, nil)&protocol.PermManageGuild == 0 && (ch == nil || a.perms(userID, ch)&protocol.PermManageChannels == 0) {
-			return chat.ErrMissingPerms
+		if !a.has(userID, nil, protocol.PermManageGuild) && (ch == nil || !a.has(userID, ch, protocol.PermManageChannels)) {
+			return Invite{}, chat.ErrMissingPerms
 		}
 		if err := r.st.DeleteInvite(ctx, code); err != nil {
-			return fmt.Errorf("guild %d: delete invite: %w", a.id, err)
+			return Invite{}, fmt.Errorf("guild %d: delete invite: %w", a.id, err)
 		}
-		out = a.inviteObject(inv, false)
-		return nil
+		return a.inviteObject(inv, false), nil
 	})
-	if errors.Is(err, chat.ErrUnknownGuild) {
-		err = chat.ErrUnknownInvite
-	}
-	return out, err
 }

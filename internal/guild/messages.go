@@ -12,14 +12,6 @@ import (
 	"github.com/accordchat/accord/internal/store"
 )
 
-// AllowedMentions is Discord's allowed_mentions object.
-type AllowedMentions struct {
-	Parse       []string  // any of "users", "roles", "everyone"
-	Users       []chat.ID // explicitly allowed users
-	Roles       []chat.ID // explicitly allowed roles
-	RepliedUser bool      // mention the author of the replied-to message
-}
-
 // MessageCreate is a validated create-message request. The REST layer has
 // already checked lengths and emptiness.
 type MessageCreate struct {
@@ -77,34 +69,24 @@ func (a *actor) pruneNonces() {
 // CreateMessage posts a message as authorID and returns its JSON (the same
 // bytes MESSAGE_CREATE carries). It returns once the message is durable.
 func (r *Registry) CreateMessage(ctx context.Context, channelID, authorID chat.ID, req MessageCreate) ([]byte, error) {
-	type result struct {
-		body []byte
-		err  error
-	}
 	guildID, err := r.guildOf(ctx, channelID)
 	if err != nil {
 		return nil, err
 	}
-	done := make(chan result, 1)
-	reply := func(b []byte, err error) { done <- result{b, err} }
-	wctx := context.WithoutCancel(ctx)
-	err = r.push(guildID, func(a *actor) {
+	return await(ctx, r, guildID, func(a *actor, reply func([]byte, error)) {
 		ch := a.channels[channelID]
 		if a.gone || ch == nil {
 			reply(nil, chat.ErrUnknownChannel)
 			return
 		}
-		a.createMessage(wctx, ch, authorID, req, reply)
+		// The write goes on when the caller stops waiting (see ask); its
+		// context ends with the one reply.
+		wctx, cancel := r.workContext(ctx)
+		a.createMessage(wctx, ch, authorID, req, func(b []byte, err error) {
+			cancel()
+			reply(b, err)
+		})
 	})
-	if err != nil {
-		return nil, err
-	}
-	select {
-	case res := <-done:
-		return res.body, res.err
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
 }
 
 func (a *actor) createMessage(ctx context.Context, ch *chat.Channel, authorID chat.ID, req MessageCreate, reply func([]byte, error)) {
@@ -219,57 +201,13 @@ func (a *actor) createMessage(ctx context.Context, ch *chat.Channel, authorID ch
 				}
 				nonce.waiters = nil
 			}
-			d := &protocol.Dispatch{Name: "MESSAGE_CREATE", Data: b}
+			d := &protocol.Dispatch{Name: protocol.EventMessageCreate, Data: b}
 			ev := messageEvent(d, body, m)
 			s.fire = func() { a.deliver(ev) }
 			reply(b, nil)
 			a.flush()
 		}
 	}()
-}
-
-// applyMentions fills the message's mentions from its content, filtered by
-// allowed_mentions and by what the author may mention.
-func (a *actor) applyMentions(m *chat.Message, perms protocol.Permission, am *AllowedMentions, replied *chat.Message) {
-	users, roles := mentionTokens(m.Content)
-	parse := map[string]bool{"users": true, "roles": true, "everyone": true}
-	repliedUser := true
-	var allowUsers, allowRoles []chat.ID
-	if am != nil {
-		parse = map[string]bool{}
-		for _, p := range am.Parse {
-			parse[p] = true
-		}
-		allowUsers, allowRoles, repliedUser = am.Users, am.Roles, am.RepliedUser
-	}
-	m.Mentions, m.MentionRoles, m.MentionEveryone = nil, nil, false
-	for _, id := range users {
-		if a.members[id] != nil && (parse["users"] || hasID(allowUsers, id)) {
-			m.Mentions = append(m.Mentions, id)
-		}
-	}
-	if replied != nil && repliedUser && a.members[replied.AuthorID] != nil {
-		m.Mentions = appendUnique(m.Mentions, replied.AuthorID)
-	}
-	for _, id := range roles {
-		r := a.roles[id]
-		if r == nil || id == a.id {
-			continue
-		}
-		if (parse["roles"] || hasID(allowRoles, id)) && (r.Mentionable || perms&protocol.PermMentionEveryone != 0) {
-			m.MentionRoles = append(m.MentionRoles, id)
-		}
-	}
-	m.MentionEveryone = parse["everyone"] && perms&protocol.PermMentionEveryone != 0 && mentionsEveryone(m.Content)
-}
-
-func hasID(ids []chat.ID, id chat.ID) bool {
-	for _, x := range ids {
-		if x == id {
-			return true
-		}
-	}
-	return false
 }
 
 // renderMessage builds the message object as the gateway and the REST reply
@@ -340,22 +278,21 @@ func mustJSON(v any) []byte {
 // EditMessage edits a message and returns its new JSON (MESSAGE_UPDATE
 // carries the same bytes).
 func (r *Registry) EditMessage(ctx context.Context, channelID, messageID, userID chat.ID, req MessageEdit) ([]byte, error) {
-	var out []byte
-	err := r.channelCall(ctx, channelID, func(a *actor, ch *chat.Channel) error {
+	return askChannel(ctx, r, channelID, func(ctx context.Context, a *actor, ch *chat.Channel) ([]byte, error) {
 		if err := a.require(userID, ch, protocol.PermViewChannel); err != nil {
-			return err
+			return nil, err
 		}
 		m, err := a.r.data.Message(ctx, ch.ID, messageID)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		perms := a.perms(userID, ch)
 		if m.AuthorID != userID {
 			if req.Content != nil || req.Embeds != nil {
-				return protocol.NewAPIError(403, 50005, "Cannot edit a message authored by another user")
+				return nil, protocol.NewAPIError(403, 50005, "Cannot edit a message authored by another user")
 			}
 			if perms&protocol.PermManageMessages == 0 {
-				return chat.ErrMissingPerms
+				return nil, chat.ErrMissingPerms
 			}
 		}
 		if req.Content != nil {
@@ -378,13 +315,13 @@ func (r *Registry) EditMessage(ctx context.Context, channelID, messageID, userID
 			m.EditedAt = &now
 		}
 		if (req.Content != nil || req.Embeds != nil) && strings.TrimSpace(m.Content) == "" && len(m.Embeds) == 0 {
-			return errEmptyMessage
+			return nil, errEmptyMessage
 		}
 		if req.Flags != nil {
 			m.Flags = *req.Flags & (1 << 2)
 		}
 		if err := a.r.data.UpdateMessage(ctx, m); err != nil {
-			return err
+			return nil, err
 		}
 		var replied *chat.Message
 		if m.Reference != nil {
@@ -393,19 +330,18 @@ func (r *Registry) EditMessage(ctx context.Context, channelID, messageID, userID
 			}
 		}
 		body := a.renderMessage(m, replied)
-		out = mustJSON(body)
-		d := &protocol.Dispatch{Name: "MESSAGE_UPDATE", Data: out}
+		out := mustJSON(body)
+		d := &protocol.Dispatch{Name: protocol.EventMessageUpdate, Data: out}
 		ev := messageEvent(d, body, m)
 		a.enqueue(func() { a.deliver(ev) })
-		return nil
+		return out, nil
 	})
-	return out, err
 }
 
 // DeleteMessage deletes one message: its author may, others need
 // MANAGE_MESSAGES.
 func (r *Registry) DeleteMessage(ctx context.Context, channelID, messageID, userID chat.ID) error {
-	return r.channelCall(ctx, channelID, func(a *actor, ch *chat.Channel) error {
+	return r.channelCall(ctx, channelID, func(ctx context.Context, a *actor, ch *chat.Channel) error {
 		if err := a.require(userID, ch, protocol.PermViewChannel); err != nil {
 			return err
 		}
@@ -413,13 +349,13 @@ func (r *Registry) DeleteMessage(ctx context.Context, channelID, messageID, user
 		if err != nil {
 			return err
 		}
-		if m.AuthorID != userID && a.perms(userID, ch)&protocol.PermManageMessages == 0 {
+		if m.AuthorID != userID && !a.has(userID, ch, protocol.PermManageMessages) {
 			return chat.ErrMissingPerms
 		}
 		if err := a.r.data.DeleteMessages(ctx, ch.ID, messageID); err != nil {
 			return err
 		}
-		a.broadcast("MESSAGE_DELETE", map[string]chat.ID{"id": messageID, "channel_id": ch.ID, "guild_id": a.id},
+		a.broadcast(protocol.EventMessageDelete, protocol.MessageDeleteEvent{ChannelID: ch.ID, GuildID: a.id, ID: messageID},
 			protocol.IntentGuildMessages, ch.ID)
 		return nil
 	})
@@ -428,14 +364,14 @@ func (r *Registry) DeleteMessage(ctx context.Context, channelID, messageID, user
 // BulkDeleteMessages deletes 2–100 messages younger than two weeks; the
 // REST layer has checked count, duplicates and age.
 func (r *Registry) BulkDeleteMessages(ctx context.Context, channelID, userID chat.ID, ids []chat.ID) error {
-	return r.channelCall(ctx, channelID, func(a *actor, ch *chat.Channel) error {
+	return r.channelCall(ctx, channelID, func(ctx context.Context, a *actor, ch *chat.Channel) error {
 		if err := a.require(userID, ch, protocol.PermViewChannel|protocol.PermManageMessages); err != nil {
 			return err
 		}
 		if err := a.r.data.DeleteMessages(ctx, ch.ID, ids...); err != nil {
 			return err
 		}
-		a.broadcast("MESSAGE_DELETE_BULK", map[string]any{"ids": ids, "channel_id": ch.ID, "guild_id": a.id},
+		a.broadcast(protocol.EventMessageDeleteBulk, map[string]any{"ids": ids, "channel_id": ch.ID, "guild_id": a.id},
 			protocol.IntentGuildMessages, ch.ID)
 		return nil
 	})
@@ -443,14 +379,14 @@ func (r *Registry) BulkDeleteMessages(ctx context.Context, channelID, userID cha
 
 // Typing fires TYPING_START for userID in a channel.
 func (r *Registry) Typing(ctx context.Context, channelID, userID chat.ID) error {
-	return r.channelCall(ctx, channelID, func(a *actor, ch *chat.Channel) error {
+	return r.channelCall(ctx, channelID, func(ctx context.Context, a *actor, ch *chat.Channel) error {
 		if err := a.require(userID, ch, protocol.PermViewChannel|protocol.PermSendMessages); err != nil {
 			return err
 		}
 		mem := a.memberObject(a.members[userID])
-		a.broadcast("TYPING_START", map[string]any{
-			"channel_id": ch.ID, "guild_id": a.id, "user_id": userID,
-			"timestamp": a.r.cfg.Now().Unix(), "member": mem,
+		a.broadcast(protocol.EventTypingStart, protocol.TypingStartEvent{
+			ChannelID: ch.ID, GuildID: a.id, UserID: userID,
+			Timestamp: a.r.cfg.Now().Unix(), Member: mem,
 		}, protocol.IntentGuildMessageTyping, ch.ID)
 		return nil
 	})
@@ -494,27 +430,21 @@ func (r *Registry) Message(ctx context.Context, channelID, messageID, userID cha
 	return r.renderStored(ctx, m), nil
 }
 
+// readAccess checks that userID may see the channel and reports whether
+// it may read its history.
 func (r *Registry) readAccess(ctx context.Context, channelID, userID chat.ID) (history bool, err error) {
-	err = r.channelCall(ctx, channelID, func(a *actor, ch *chat.Channel) error {
+	return askChannel(ctx, r, channelID, func(_ context.Context, a *actor, ch *chat.Channel) (bool, error) {
 		if err := a.require(userID, ch, protocol.PermViewChannel); err != nil {
-			return err
+			return false, err
 		}
-		history = a.perms(userID, ch)&protocol.PermReadMessageHistory != 0
-		return nil
+		return a.has(userID, ch, protocol.PermReadMessageHistory), nil
 	})
-	return history, err
 }
 
 // renderStored renders a message read from history, as GET returns it
 // (guild_id set, no member).
 func (r *Registry) renderStored(ctx context.Context, m chat.Message) protocol.Message {
-	user := func(id chat.ID) chat.User {
-		u, err := r.users.get(ctx, id)
-		if err != nil {
-			return chat.User{ID: id, Username: "deleted-user"}
-		}
-		return u
-	}
+	user := func(id chat.ID) chat.User { return r.userOrDeleted(ctx, id) }
 	users := func(ids []chat.ID) []chat.User {
 		out := make([]chat.User, 0, len(ids))
 		for _, id := range ids {

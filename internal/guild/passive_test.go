@@ -35,7 +35,7 @@ func bigGuild(t *testing.T, e *env, extra int) (protocol.Guild, chat.ID, []chat.
 // until it has been handed out.
 func (e *env) tick(guildID chat.ID) {
 	e.t.Helper()
-	if err := e.r.call(context.Background(), guildID, func(a *actor) error { a.passiveTick(); return nil }); err != nil {
+	if err := e.r.call(context.Background(), guildID, func(_ context.Context, a *actor) error { a.passiveTick(); return nil }); err != nil {
 		e.t.Fatal(err)
 	}
 	e.sync(guildID)
@@ -59,9 +59,9 @@ func messageID(t *testing.T, body []byte) chat.ID {
 	return m.ID
 }
 
-func decodePassive(t *testing.T, d *protocol.Dispatch) passiveUpdate {
+func decodePassive(t *testing.T, d *protocol.Dispatch) protocol.PassiveUpdateEvent {
 	t.Helper()
-	var p passiveUpdate
+	var p protocol.PassiveUpdateEvent
 	if err := json.Unmarshal(d.Data, &p); err != nil {
 		t.Fatal(err)
 	}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -20,9 +19,10 @@ import (
 // Config configures a Registry. The zero value of each optional field means
 // its default.
 type Config struct {
-	Store store.Store          // required: guilds, channels, roles, members, users
+	Store store.Store          // required: guilds, channels, roles, members, invites
 	Data  *data.Service        // required: messages
 	IDs   *snowflake.Generator // required: new IDs
+	Users Users                // required: users, read through the server's cache
 	// Logger defaults to slog.Default().
 	Logger *slog.Logger
 	// InboxSize bounds each actor's inbox; a push beyond it fails with
@@ -34,6 +34,10 @@ type Config struct {
 	// IdleTimeout is how long an actor with no sessions and no work lives
 	// on. Default 5 minutes.
 	IdleTimeout time.Duration
+	// WorkTimeout bounds the store and data writes of one actor
+	// operation, which run to completion even if the caller stops
+	// waiting (see Registry doc). Default DefaultWorkTimeout (30 s).
+	WorkTimeout time.Duration
 	// Now is the clock; default time.Now. Tests inject it.
 	Now func() time.Time
 
@@ -60,15 +64,20 @@ type Config struct {
 // Registry finds, starts and stops guild actors. It is safe for concurrent
 // use.
 //
-// Lock order: Registry.mu before userCache.mu; actors never hold a registry
-// lock while running an operation.
+// A method's ctx bounds how long the caller waits. An operation handed to
+// an actor runs to completion under its own context (the caller's values,
+// no cancellation, Config.WorkTimeout), even if its caller has stopped
+// waiting by the time the actor takes it from the inbox: a client that
+// hangs up in the middle of a guild delete leaves no half-deleted guild.
+//
+// Actors never hold Registry.mu while running an operation.
 type Registry struct {
 	cfg   Config
 	log   *slog.Logger
 	st    store.Store
 	data  *data.Service
 	ids   *snowflake.Generator
-	users userCache
+	users Users
 
 	dir atomic.Pointer[dirHolder]
 
@@ -91,8 +100,8 @@ type dirHolder struct{ d Directory }
 
 // New returns a Registry.
 func New(cfg Config) (*Registry, error) {
-	if cfg.Store == nil || cfg.Data == nil || cfg.IDs == nil {
-		return nil, errors.New("guild: Config.Store, Data and IDs are required")
+	if cfg.Store == nil || cfg.Data == nil || cfg.IDs == nil || cfg.Users == nil {
+		return nil, errors.New("guild: Config.Store, Data, IDs and Users are required")
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -105,6 +114,9 @@ func New(cfg Config) (*Registry, error) {
 	}
 	if cfg.IdleTimeout <= 0 {
 		cfg.IdleTimeout = 5 * time.Minute
+	}
+	if cfg.WorkTimeout <= 0 {
+		cfg.WorkTimeout = DefaultWorkTimeout
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -124,10 +136,10 @@ func New(cfg Config) (*Registry, error) {
 		st:     cfg.Store,
 		data:   cfg.Data,
 		ids:    cfg.IDs,
+		users:  cfg.Users,
 		actors: make(map[chat.ID]*actor),
 		quit:   make(chan struct{}),
 	}
-	r.users.st = cfg.Store
 	return r, nil
 }
 
@@ -225,57 +237,6 @@ func (r *Registry) exitIfIdle(a *actor) bool {
 	return true
 }
 
-// call runs f on guildID's actor and waits for its result. f runs only if
-// the guild exists.
-func (r *Registry) call(ctx context.Context, guildID chat.ID, f func(a *actor) error) error {
-	done := make(chan error, 1)
-	err := r.push(guildID, func(a *actor) {
-		if a.gone {
-			done <- chat.ErrUnknownGuild
-			return
-		}
-		// A bug in one operation must not take down the actor, the
-		// guild's other callers or the process: answer with an error.
-		defer func() {
-			if p := recover(); p != nil {
-				r.log.Error("guild operation panicked", "guild", guildID, "panic", p, "stack", string(debug.Stack()))
-				done <- fmt.Errorf("guild %d: operation panicked: %v", guildID, p)
-			}
-		}()
-		done <- f(a)
-	})
-	if err != nil {
-		return err
-	}
-	select {
-	case err := <-done:
-		return err
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
-// channelCall routes f to the actor of the guild that owns channelID and
-// runs it with the channel, or fails with chat.ErrUnknownChannel.
-func (r *Registry) channelCall(ctx context.Context, channelID chat.ID, f func(a *actor, ch *chat.Channel) error) error {
-	guildID, err := r.guildOf(ctx, channelID)
-	if err != nil {
-		return err
-	}
-	err = r.call(ctx, guildID, func(a *actor) error {
-		ch := a.channels[channelID]
-		if ch == nil {
-			r.channelGuild.Delete(channelID)
-			return chat.ErrUnknownChannel
-		}
-		return f(a, ch)
-	})
-	if errors.Is(err, chat.ErrUnknownGuild) {
-		return chat.ErrUnknownChannel
-	}
-	return err
-}
-
 // guildOf returns the guild a channel belongs to.
 func (r *Registry) guildOf(ctx context.Context, channelID chat.ID) (chat.ID, error) {
 	if v, ok := r.channelGuild.Load(channelID); ok {
@@ -298,57 +259,36 @@ func (r *Registry) GuildOfChannel(ctx context.Context, channelID chat.ID) (chat.
 	return r.guildOf(ctx, channelID)
 }
 
-// User returns a user through the registry's cache.
+// Users is where the registry reads users (to render members, authors
+// and inviters); the server passes its user cache. Implementations must be
+// safe for concurrent use and may return chat.ErrUnknownUser or
+// store.ErrNotFound for a user that does not exist.
+type Users interface {
+	User(ctx context.Context, id chat.ID) (chat.User, error)
+}
+
+// User returns a user from Config.Users, or chat.ErrUnknownUser.
 func (r *Registry) User(ctx context.Context, id chat.ID) (chat.User, error) {
-	return r.users.get(ctx, id)
-}
-
-// UserChanged tells the registry a user was updated (e.g. PATCH /users/@me)
-// so cached copies and the member lists of running actors see the change,
-// and sends USER_UPDATE to the user's own live sessions.
-func (r *Registry) UserChanged(u chat.User) {
-	r.users.put(u)
-	b, err := protocol.Marshal(protocol.UserObject(u))
-	if err != nil {
-		return
-	}
-	d := &protocol.Dispatch{Name: "USER_UPDATE", Data: b}
-	for _, s := range r.userSessions(u.ID) {
-		s.Send(d)
-	}
-}
-
-// userCache caches users read from the store. It is unbounded for now; the
-// data-service issue replaces it with a bounded cache.
-type userCache struct {
-	st store.Store
-	mu sync.RWMutex
-	m  map[chat.ID]chat.User // guarded by mu
-}
-
-func (c *userCache) get(ctx context.Context, id chat.ID) (chat.User, error) {
-	c.mu.RLock()
-	u, ok := c.m[id]
-	c.mu.RUnlock()
-	if ok {
-		return u, nil
-	}
-	u, err := c.st.User(ctx, id)
-	if errors.Is(err, store.ErrNotFound) {
+	u, err := r.users.User(ctx, id)
+	if errors.Is(err, store.ErrNotFound) || errors.Is(err, chat.ErrUnknownUser) {
 		return chat.User{}, chat.ErrUnknownUser
 	}
 	if err != nil {
 		return chat.User{}, fmt.Errorf("guild: user %d: %w", id, err)
 	}
-	c.put(u)
 	return u, nil
 }
 
-func (c *userCache) put(u chat.User) {
-	c.mu.Lock()
-	if c.m == nil {
-		c.m = make(map[chat.ID]chat.User)
+// UserChanged tells the registry a user was updated (e.g. PATCH /users/@me)
+// and sends USER_UPDATE to the user's own live sessions. Member lists read
+// users from Config.Users, which the caller has already updated.
+func (r *Registry) UserChanged(u chat.User) {
+	b, err := protocol.Marshal(protocol.UserObject(u))
+	if err != nil {
+		return
 	}
-	c.m[u.ID] = u
-	c.mu.Unlock()
+	d := &protocol.Dispatch{Name: protocol.EventUserUpdate, Data: b}
+	for _, s := range r.userSessions(u.ID) {
+		s.Send(d)
+	}
 }

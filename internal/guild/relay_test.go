@@ -110,7 +110,7 @@ func testRelayOrdering(t *testing.T, e *env, relays bool) {
 	e.sync(g.ID)
 
 	var nRelays, owned int
-	_ = e.r.call(ctx, g.ID, func(a *actor) error {
+	_ = e.r.call(ctx, g.ID, func(_ context.Context, a *actor) error {
 		nRelays = len(a.relays)
 		for _, r := range a.relays {
 			owned += r.n

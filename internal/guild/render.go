@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"slices"
 	"sort"
-	"strings"
 
 	"github.com/accordchat/accord/internal/chat"
 	"github.com/accordchat/accord/internal/protocol"
@@ -121,8 +120,12 @@ func (a *actor) memberObject(m *chat.Member) protocol.Member {
 	return protocol.MemberObject(*m, &u)
 }
 
-func (a *actor) userOf(id chat.ID) chat.User {
-	u, err := a.r.users.get(context.Background(), id)
+func (a *actor) userOf(id chat.ID) chat.User { return a.r.userOrDeleted(context.Background(), id) }
+
+// userOrDeleted returns a user for rendering: one that cannot be read is
+// rendered with its ID only.
+func (r *Registry) userOrDeleted(ctx context.Context, id chat.ID) chat.User {
+	u, err := r.User(ctx, id)
 	if err != nil {
 		return chat.User{ID: id, Username: "deleted-user"}
 	}
@@ -133,9 +136,7 @@ func (a *actor) userOf(id chat.ID) chat.User {
 // trimmed as Discord does: without GUILD_PRESENCES only the user itself;
 // above largeThreshold only members online or with a role or nickname.
 func (a *actor) guildCreate(userID chat.ID, intents protocol.Intents, largeThreshold int) guildCreateBody {
-	if largeThreshold < 50 || largeThreshold > 250 {
-		largeThreshold = 50
-	}
+	largeThreshold = protocol.LargeThreshold(largeThreshold)
 	body := guildCreateBody{
 		Guild:                a.guildObject(),
 		Large:                len(a.members) > largeThreshold,
@@ -180,53 +181,4 @@ func (a *actor) guildCreate(userID chat.ID, intents protocol.Intents, largeThres
 		}
 	}
 	return body
-}
-
-// mentionTokens parses <@id>, <@!id> and <@&id> out of content.
-func mentionTokens(content string) (users, roles []chat.ID) {
-	for i := 0; i < len(content); i++ {
-		if content[i] != '<' || i+2 >= len(content) || content[i+1] != '@' {
-			continue
-		}
-		j := i + 2
-		isRole := false
-		switch content[j] {
-		case '!':
-			j++
-		case '&':
-			isRole = true
-			j++
-		}
-		k := j
-		for k < len(content) && content[k] >= '0' && content[k] <= '9' {
-			k++
-		}
-		if k == j || k >= len(content) || content[k] != '>' || k-j > 20 {
-			continue
-		}
-		id, err := chat.ParseID(content[j:k])
-		if err != nil {
-			continue
-		}
-		if isRole {
-			roles = appendUnique(roles, id)
-		} else {
-			users = appendUnique(users, id)
-		}
-		i = k
-	}
-	return users, roles
-}
-
-func appendUnique(ids []chat.ID, id chat.ID) []chat.ID {
-	for _, x := range ids {
-		if x == id {
-			return ids
-		}
-	}
-	return append(ids, id)
-}
-
-func mentionsEveryone(content string) bool {
-	return strings.Contains(content, "@everyone") || strings.Contains(content, "@here")
 }

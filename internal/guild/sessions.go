@@ -16,9 +16,9 @@ import (
 // the guild reach s in the actor's order. It fails with
 // chat.ErrUnknownGuild or chat.ErrMissingAccess if the user is not a member.
 func (r *Registry) Connect(ctx context.Context, guildID chat.ID, s Session, largeThreshold int) error {
-	return r.call(ctx, guildID, func(a *actor) error {
-		if a.members[s.UserID()] == nil {
-			return chat.ErrMissingAccess
+	return r.call(ctx, guildID, func(_ context.Context, a *actor) error {
+		if err := a.requireMember(s.UserID()); err != nil {
+			return err
 		}
 		a.subscribe(s, largeThreshold)
 		return nil
@@ -87,7 +87,7 @@ func (r *Registry) UpdatePresence(ctx context.Context, userID chat.ID, raw json.
 				return
 			}
 			a.presence[userID] = p
-			a.broadcast("PRESENCE_UPDATE", a.presenceBody(userID, p), protocol.IntentGuildPresences, 0)
+			a.broadcast(protocol.EventPresenceUpdate, a.presenceBody(userID, p), protocol.IntentGuildPresences, 0)
 		})
 		if err != nil {
 			errs = append(errs, fmt.Errorf("guild %d: %w", gid, err))
@@ -107,28 +107,33 @@ type MembersRequest struct {
 // RequestMembers answers op 8 with member objects and the requested IDs
 // that are not members.
 func (r *Registry) RequestMembers(ctx context.Context, guildID chat.ID, req MembersRequest) ([]json.RawMessage, []chat.ID, error) {
-	var members []json.RawMessage
-	var notFound []chat.ID
-	err := r.call(ctx, guildID, func(a *actor) error {
-		if req.UserID != 0 && a.members[req.UserID] == nil {
-			return chat.ErrMissingAccess
+	type result struct {
+		members  []json.RawMessage
+		notFound []chat.ID
+	}
+	res, err := ask(ctx, r, guildID, func(_ context.Context, a *actor) (result, error) {
+		var res result
+		if req.UserID != 0 {
+			if err := a.requireMember(req.UserID); err != nil {
+				return res, err
+			}
 		}
 		add := func(m *chat.Member) {
-			members = append(members, mustJSON(a.memberObject(m)))
+			res.members = append(res.members, mustJSON(a.memberObject(m)))
 		}
 		if len(req.UserIDs) > 0 {
 			for _, id := range req.UserIDs {
 				if m := a.members[id]; m != nil {
 					add(m)
 				} else {
-					notFound = append(notFound, id)
+					res.notFound = append(res.notFound, id)
 				}
 			}
-			return nil
+			return res, nil
 		}
 		q := strings.ToLower(req.Query)
 		for _, id := range a.sortedMemberIDs() {
-			if req.Limit > 0 && len(members) >= req.Limit {
+			if req.Limit > 0 && len(res.members) >= req.Limit {
 				break
 			}
 			m := a.members[id]
@@ -140,7 +145,7 @@ func (r *Registry) RequestMembers(ctx context.Context, guildID chat.ID, req Memb
 			}
 			add(m)
 		}
-		return nil
+		return res, nil
 	})
-	return members, notFound, err
+	return res.members, res.notFound, err
 }

@@ -1,0 +1,101 @@
+package guild
+
+import (
+	"github.com/accordchat/accord/internal/chat"
+	"github.com/accordchat/accord/internal/protocol"
+)
+
+// Permission checks of an actor's operations. Every operation starts with
+// requireMember or require, so that a non-member, a member who cannot see
+// the channel and a member who lacks a permission get the same Discord
+// error codes everywhere.
+
+func (a *actor) guildView() protocol.GuildView {
+	if a.gv != nil {
+		return *a.gv
+	}
+	v := protocol.GuildView{GuildID: a.id, OwnerID: a.guild.OwnerID, Roles: make(map[chat.ID]protocol.Permission, len(a.roles))}
+	for id, r := range a.roles {
+		v.Roles[id] = r.Permissions
+	}
+	a.gv = &v
+	return v
+}
+
+// perms returns userID's permissions in the guild (ch nil) or in ch. A
+// non-member has none.
+func (a *actor) perms(userID chat.ID, ch *chat.Channel) protocol.Permission {
+	m := a.members[userID]
+	if m == nil {
+		return 0
+	}
+	return protocol.Compute(a.guildView(), userID, m.Roles, ch)
+}
+
+// has reports whether userID has every permission of need in ch (or in
+// the guild when ch is nil).
+func (a *actor) has(userID chat.ID, ch *chat.Channel, need protocol.Permission) bool {
+	return a.perms(userID, ch)&need == need
+}
+
+// requireMember fails with chat.ErrMissingAccess unless userID is a member.
+func (a *actor) requireMember(userID chat.ID) error {
+	if a.members[userID] == nil {
+		return chat.ErrMissingAccess
+	}
+	return nil
+}
+
+// require checks that userID is a member who has need in ch (or in the
+// guild when ch is nil). A non-member, or a member who cannot see ch, gets
+// chat.ErrMissingAccess; one who sees it but lacks need, ErrMissingPerms.
+func (a *actor) require(userID chat.ID, ch *chat.Channel, need protocol.Permission) error {
+	if err := a.requireMember(userID); err != nil {
+		return err
+	}
+	p := a.perms(userID, ch)
+	if ch != nil && p&protocol.PermViewChannel == 0 {
+		return chat.ErrMissingAccess
+	}
+	if p&need != need {
+		return chat.ErrMissingPerms
+	}
+	return nil
+}
+
+// highest is the position of userID's highest role (@everyone is 0); the
+// owner outranks everyone.
+func (a *actor) highest(userID chat.ID) int {
+	if userID == a.guild.OwnerID {
+		return 1 << 30
+	}
+	best := 0
+	if m := a.members[userID]; m != nil {
+		for _, id := range m.Roles {
+			if r := a.roles[id]; r != nil && r.Position > best {
+				best = r.Position
+			}
+		}
+	}
+	return best
+}
+
+// outranks reports whether actor may act on target by role hierarchy.
+func (a *actor) outranks(actorID, targetID chat.ID) bool {
+	if targetID == a.guild.OwnerID {
+		return false
+	}
+	return a.highest(actorID) > a.highest(targetID)
+}
+
+// invalidateView marks the permissions changed; called whenever roles,
+// overwrites, channels or membership change. Shards get a new snapshot
+// before the next event they are handed.
+func (a *actor) invalidateView() { a.gv, a.permDirty, a.memberIDs = nil, true, nil }
+
+// assignable reports whether userID may give ro to members or take it
+// away: ro is not managed by an integration and sits below userID's
+// highest role.
+func (a *actor) assignable(userID chat.ID, ro *chat.Role) bool {
+	return !ro.Managed && ro.Position < a.highest(userID)
+}
