@@ -33,15 +33,6 @@ func mayUseUsers(pkg string) bool {
 	return pkg == "internal/account" || pkg == "internal/store" || strings.HasPrefix(pkg, "internal/store/")
 }
 
-// usersTODO lists the files that still read users from the store, and why.
-// TODO(issue 10): remove each entry once its file goes through the account
-// service; the test fails when an entry is no longer needed.
-var usersTODO = map[string]string{
-	// The guild registry's own user cache, replaced by guild.Config.Users
-	// (satisfied by *account.Service).
-	"internal/guild/registry.go": "guild's unbounded userCache",
-}
-
 // typedPkg is a module package with the files to check (tests excluded:
 // they may set up users through the store).
 type typedPkg struct {
@@ -314,7 +305,6 @@ func storeUserMethodVia(from, iface types.Type) string {
 func TestOnlyAccountReadsUsers(t *testing.T) {
 	pkgs, exports := loadExports(t)
 	c := newUserChecker(exports)
-	todoHit := map[string]bool{}
 	for _, p := range pkgs {
 		rel := strings.TrimPrefix(p.ImportPath, module)
 		if mayUseUsers(rel) || len(p.GoFiles) == 0 {
@@ -331,17 +321,8 @@ func TestOnlyAccountReadsUsers(t *testing.T) {
 		}
 		for _, f := range found {
 			file := rel + "/" + filepath.Base(f.pos.Filename)
-			if _, ok := usersTODO[file]; ok {
-				todoHit[file] = true
-				continue
-			}
 			t.Errorf("%s:%d: %s: only internal/account reads users and tokens from the store; call the account service",
 				file, f.pos.Line, f.msg)
-		}
-	}
-	for file, why := range usersTODO {
-		if !todoHit[file] {
-			t.Errorf("%s (%s) no longer reads users from the store: remove it from usersTODO", file, why)
 		}
 	}
 }

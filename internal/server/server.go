@@ -152,7 +152,7 @@ func New(cfg Config) (*Server, error) {
 		_ = s.Store.Close()
 		return nil, err
 	}
-	s.Guilds, err = guild.New(guild.Config{Store: s.Store, Data: s.Data, IDs: s.IDs, Users: s.Store, Logger: cfg.Logger,
+	s.Guilds, err = guild.New(guild.Config{Store: s.Store, Data: s.Data, IDs: s.IDs, Users: s.Accounts, Logger: cfg.Logger,
 		InboxSize: cfg.GuildInbox, IdleTimeout: cfg.GuildIdleTimeout,
 		DisablePassive: cfg.DisablePassive, PassiveInterval: cfg.PassiveInterval,
 		DisableRelays: cfg.DisableRelays, RelayThreshold: cfg.RelayThreshold})
