@@ -58,7 +58,7 @@ func (h *Handler) register(w http.ResponseWriter, r *http.Request, _ *chat.User)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, map[string]any{"token": token, "user_id": u.ID})
+	writeJSON(w, http.StatusCreated, protocol.Login{Token: token, UserID: u.ID})
 	return nil
 }
 
@@ -81,23 +81,12 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request, _ *chat.User) er
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"token": token, "user_id": u.ID})
+	writeJSON(w, http.StatusOK, protocol.Login{Token: token, UserID: u.ID})
 	return nil
 }
 
-// currentUser is the user object of GET /users/@me, with the private fields
-// Discord adds for the owner.
-type currentUser struct {
-	protocol.User
-	MFAEnabled  bool    `json:"mfa_enabled"`
-	Locale      string  `json:"locale"`
-	Verified    bool    `json:"verified"`
-	Email       *string `json:"email"`
-	PremiumType int     `json:"premium_type"`
-}
-
 func (h *Handler) getMe(w http.ResponseWriter, _ *http.Request, u *chat.User) error {
-	writeJSON(w, http.StatusOK, currentUser{User: protocol.UserObject(*u), Locale: "en-US", Verified: true})
+	writeJSON(w, http.StatusOK, protocol.CurrentUserObject(*u))
 	return nil
 }
 
@@ -133,7 +122,7 @@ func (h *Handler) editMe(w http.ResponseWriter, r *http.Request, u *chat.User) e
 		return err
 	}
 	h.guilds.UserChanged(nu)
-	writeJSON(w, http.StatusOK, currentUser{User: protocol.UserObject(nu), Locale: "en-US", Verified: true})
+	writeJSON(w, http.StatusOK, protocol.CurrentUserObject(nu))
 	return nil
 }
 
@@ -202,33 +191,17 @@ func (h *Handler) leaveGuild(w http.ResponseWriter, r *http.Request, u *chat.Use
 	return noContent(w)
 }
 
-// applicationObject is Discord's application object.
-type applicationObject struct {
-	ID                  chat.ID       `json:"id"`
-	Name                string        `json:"name"`
-	Icon                *string       `json:"icon"`
-	Description         string        `json:"description"`
-	Summary             string        `json:"summary"`
-	BotPublic           bool          `json:"bot_public"`
-	BotRequireCodeGrant bool          `json:"bot_require_code_grant"`
-	VerifyKey           string        `json:"verify_key"`
-	Flags               uint64        `json:"flags"`
-	Owner               protocol.User `json:"owner"`
-	Team                *struct{}     `json:"team"`
-	Bot                 protocol.User `json:"bot"`
-}
-
-func (h *Handler) applicationObject(r *http.Request, app chat.Application) (applicationObject, error) {
+// applicationObject renders app with its owner and bot users.
+func (h *Handler) applicationObject(r *http.Request, app chat.Application) (protocol.Application, error) {
 	owner, err := h.accounts.User(r.Context(), app.OwnerID)
 	if err != nil {
-		return applicationObject{}, err
+		return protocol.Application{}, err
 	}
 	bot, err := h.accounts.User(r.Context(), app.BotID)
 	if err != nil {
-		return applicationObject{}, err
+		return protocol.Application{}, err
 	}
-	return applicationObject{ID: app.ID, Name: app.Name, BotPublic: true, Flags: app.Flags,
-		Owner: protocol.UserObject(owner), Bot: protocol.UserObject(bot)}, nil
+	return protocol.ApplicationObject(app, owner, bot), nil
 }
 
 // newAppFlags are the flags a new application starts with: the privileged
@@ -373,6 +346,6 @@ func (h *Handler) resetBotToken(w http.ResponseWriter, r *http.Request, u *chat.
 	if h.cfg.Sessions != nil {
 		h.cfg.Sessions.CloseUserSessions(app.BotID, protocol.CloseAuthenticationFailed)
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"token": token})
+	writeJSON(w, http.StatusOK, protocol.BotToken{Token: token})
 	return nil
 }

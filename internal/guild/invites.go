@@ -12,39 +12,8 @@ import (
 	"github.com/accordchat/accord/internal/store"
 )
 
-// Invite is Discord's invite object.
-type Invite struct {
-	Type                     int            `json:"type"`
-	Code                     string         `json:"code"`
-	Guild                    *InviteGuild   `json:"guild,omitempty"`
-	GuildID                  chat.ID        `json:"guild_id"`
-	Channel                  InviteChannel  `json:"channel"`
-	Inviter                  *protocol.User `json:"inviter,omitempty"`
-	Uses                     int            `json:"uses"`
-	MaxUses                  int            `json:"max_uses"`
-	MaxAge                   int            `json:"max_age"`
-	Temporary                bool           `json:"temporary"`
-	CreatedAt                string         `json:"created_at"`
-	ExpiresAt                *string        `json:"expires_at"`
-	ApproximateMemberCount   *int           `json:"approximate_member_count,omitempty"`
-	ApproximatePresenceCount *int           `json:"approximate_presence_count,omitempty"`
-}
-
-// InviteGuild is the partial guild of an invite.
-type InviteGuild struct {
-	ID          chat.ID  `json:"id"`
-	Name        string   `json:"name"`
-	Icon        *string  `json:"icon"`
-	Description *string  `json:"description"`
-	Features    []string `json:"features"`
-}
-
-// InviteChannel is the partial channel of an invite.
-type InviteChannel struct {
-	ID   chat.ID `json:"id"`
-	Name string  `json:"name"`
-	Type int     `json:"type"`
-}
+// Invite is Discord's invite object; the alias keeps guild's API readable.
+type Invite = protocol.Invite
 
 const inviteAlphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 
@@ -83,7 +52,7 @@ func (a *actor) inviteObject(inv chat.Invite, withCounts bool) Invite {
 	out := Invite{
 		Code:      inv.Code,
 		GuildID:   a.id,
-		Guild:     &InviteGuild{ID: a.id, Name: a.guild.Name, Features: []string{}},
+		Guild:     &protocol.InviteGuild{ID: a.id, Name: a.guild.Name, Features: []string{}},
 		Uses:      inv.Uses,
 		MaxUses:   inv.MaxUses,
 		MaxAge:    inv.MaxAge,
@@ -96,7 +65,7 @@ func (a *actor) inviteObject(inv chat.Invite, withCounts bool) Invite {
 		out.Guild.Description = &a.guild.Description
 	}
 	if ch := a.channels[inv.ChannelID]; ch != nil {
-		out.Channel = InviteChannel{ID: ch.ID, Name: ch.Name, Type: ch.Type}
+		out.Channel = protocol.InviteChannel{ID: ch.ID, Name: ch.Name, Type: ch.Type}
 	}
 	if inv.InviterID != 0 {
 		u := protocol.UserObject(a.userOf(inv.InviterID))

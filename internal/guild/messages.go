@@ -371,7 +371,7 @@ func (r *Registry) BulkDeleteMessages(ctx context.Context, channelID, userID cha
 		if err := a.r.data.DeleteMessages(ctx, ch.ID, ids...); err != nil {
 			return err
 		}
-		a.broadcast(protocol.EventMessageDeleteBulk, map[string]any{"ids": ids, "channel_id": ch.ID, "guild_id": a.id},
+		a.broadcast(protocol.EventMessageDeleteBulk, protocol.MessageDeleteBulkEvent{ChannelID: ch.ID, GuildID: a.id, IDs: ids},
 			protocol.IntentGuildMessages, ch.ID)
 		return nil
 	})

@@ -2,7 +2,6 @@ package guild
 
 import (
 	"context"
-	"encoding/json"
 	"slices"
 	"sort"
 
@@ -10,59 +9,16 @@ import (
 	"github.com/accordchat/accord/internal/protocol"
 )
 
-// guildCreateBody is the GUILD_CREATE payload: the guild object plus the
-// fields Discord adds for the gateway.
-type guildCreateBody struct {
-	protocol.Guild
-	JoinedAt             string             `json:"joined_at"`
-	Large                bool               `json:"large"`
-	Unavailable          bool               `json:"unavailable"`
-	MemberCount          int                `json:"member_count"`
-	VoiceStates          []struct{}         `json:"voice_states"`
-	Members              []protocol.Member  `json:"members"`
-	Channels             []protocol.Channel `json:"channels"`
-	Threads              []struct{}         `json:"threads"`
-	Presences            []presenceBody     `json:"presences"`
-	StageInstances       []struct{}         `json:"stage_instances"`
-	GuildScheduledEvents []struct{}         `json:"guild_scheduled_events"`
-	SoundboardSounds     []struct{}         `json:"soundboard_sounds"`
-}
-
-type presenceBody struct {
-	User struct {
-		ID chat.ID `json:"id"`
-	} `json:"user"`
-	GuildID      chat.ID           `json:"guild_id"`
-	Status       string            `json:"status"`
-	Activities   json.RawMessage   `json:"activities"`
-	ClientStatus map[string]string `json:"client_status"`
-}
-
-func (a *actor) presenceOf(userID chat.ID) (presenceBody, bool) {
+func (a *actor) presenceOf(userID chat.ID) (protocol.Presence, bool) {
 	p, ok := a.presence[userID]
-	if !ok || p.Status == "" || p.Status == "offline" || p.Status == "invisible" {
-		return presenceBody{}, false
+	if !ok || p.Status == "" || p.Status == protocol.StatusOffline || p.Status == protocol.StatusInvisible {
+		return protocol.Presence{}, false
 	}
 	return a.presenceBody(userID, p), true
 }
 
-func (a *actor) presenceBody(userID chat.ID, p presence) presenceBody {
-	var b presenceBody
-	b.User.ID = userID
-	b.GuildID = a.id
-	b.Status = p.Status
-	if b.Status == "invisible" {
-		b.Status = "offline"
-	}
-	b.Activities = p.Activities
-	if len(b.Activities) == 0 || string(b.Activities) == "null" {
-		b.Activities = json.RawMessage("[]")
-	}
-	b.ClientStatus = map[string]string{}
-	if b.Status != "offline" {
-		b.ClientStatus["desktop"] = b.Status
-	}
-	return b
+func (a *actor) presenceBody(userID chat.ID, p presence) protocol.Presence {
+	return protocol.PresenceObject(a.id, userID, p.Status, p.Activities)
 }
 
 func (a *actor) guildObject() protocol.Guild {
@@ -135,9 +91,9 @@ func (r *Registry) userOrDeleted(ctx context.Context, id chat.ID) chat.User {
 // guildCreate builds GUILD_CREATE for a session of userID. Members are
 // trimmed as Discord does: without GUILD_PRESENCES only the user itself;
 // above largeThreshold only members online or with a role or nickname.
-func (a *actor) guildCreate(userID chat.ID, intents protocol.Intents, largeThreshold int) guildCreateBody {
+func (a *actor) guildCreate(userID chat.ID, intents protocol.Intents, largeThreshold int) protocol.GuildCreate {
 	largeThreshold = protocol.LargeThreshold(largeThreshold)
-	body := guildCreateBody{
+	body := protocol.GuildCreate{
 		Guild:                a.guildObject(),
 		Large:                len(a.members) > largeThreshold,
 		MemberCount:          len(a.members),
@@ -145,7 +101,7 @@ func (a *actor) guildCreate(userID chat.ID, intents protocol.Intents, largeThres
 		Members:              []protocol.Member{},
 		Channels:             []protocol.Channel{},
 		Threads:              []struct{}{},
-		Presences:            []presenceBody{},
+		Presences:            []protocol.Presence{},
 		StageInstances:       []struct{}{},
 		GuildScheduledEvents: []struct{}{},
 		SoundboardSounds:     []struct{}{},
