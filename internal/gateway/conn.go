@@ -113,8 +113,12 @@ func (c *conn) kickLocked() {
 	c.work = true
 	if !c.writing {
 		c.writing = true
-		if c.rc == nil || !c.gw.writers.push(c) {
-			go c.writeLoop()
+		if (c.rc == nil || !c.gw.writers.push(c)) && !c.gw.startGoRoutine(c.writeLoop) {
+			// Shutdown is already waiting for the gateway's goroutines
+			// (c outlived its connection drain): drop the connection;
+			// its reader, if any, tears it down.
+			c.writing = false
+			_ = c.nc.Close()
 		}
 	}
 }

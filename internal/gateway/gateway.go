@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -25,12 +24,18 @@ type Gateway struct {
 	writers *writerPool
 	ctx     context.Context
 	cancel  context.CancelFunc
-	wg      sync.WaitGroup
 	stats   counters
+
+	// grMu guards grRunning; it is a leaf lock (taken under conn.mu).
+	// grWG counts the goroutines startGoRoutine started.
+	grMu      sync.Mutex
+	grRunning bool // guarded by grMu; false once Shutdown waits on grWG
+	grWG      sync.WaitGroup
 
 	// Lock order: Session.mu, then conn.mu, then Gateway.mu.
 	mu       sync.RWMutex
-	closing  bool                   // guarded by mu
+	closing  bool                   // guarded by mu; Shutdown has begun: no new connections
+	drained  chan struct{}          // guarded by mu; closed (and set to nil) when closing and conns is empty
 	conns    map[*conn]struct{}     // guarded by mu; open connections
 	sessions map[string]*Session    // guarded by mu; by session_id
 	byUser   map[chat.ID][]*Session // guarded by mu
@@ -43,13 +48,14 @@ func New(cfg Config) (*Gateway, error) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	g := &Gateway{
-		cfg:      cfg,
-		log:      cfg.Logger.WithGroup("gateway"),
-		ctx:      ctx,
-		cancel:   cancel,
-		conns:    make(map[*conn]struct{}),
-		sessions: make(map[string]*Session),
-		byUser:   make(map[chat.ID][]*Session),
+		cfg:       cfg,
+		log:       cfg.Logger.WithGroup("gateway"),
+		ctx:       ctx,
+		cancel:    cancel,
+		grRunning: true,
+		conns:     make(map[*conn]struct{}),
+		sessions:  make(map[string]*Session),
+		byUser:    make(map[chat.ID][]*Session),
 	}
 	p, err := newPoller()
 	if err != nil {
@@ -58,20 +64,11 @@ func New(cfg Config) (*Gateway, error) {
 	}
 	g.poll = p
 	if p != nil {
-		g.goFunc(p.run)
+		g.startGoRoutine(p.run)
 	}
 	g.writers = newWriterPool(g, cfg.Writers)
-	g.goFunc(g.sweep)
+	g.startGoRoutine(g.sweep)
 	return g, nil
-}
-
-// goFunc runs f on a goroutine that Shutdown waits for.
-func (g *Gateway) goFunc(f func()) {
-	g.wg.Add(1)
-	go func() {
-		defer g.wg.Done()
-		f()
-	}()
 }
 
 // ServeHTTP upgrades the request to a gateway connection. Query parameters
@@ -127,6 +124,12 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		closeWith = protocol.CloseDecodeError
 	}
 	g.mu.Lock()
+	if g.closing {
+		// Shutdown began during the upgrade and will not see c.
+		g.mu.Unlock()
+		_ = nc.Close()
+		return
+	}
 	g.conns[c] = struct{}{}
 	g.mu.Unlock()
 	g.stats.connections.Add(1)
@@ -139,60 +142,8 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (g *Gateway) hello() []byte {
-	d, _ := json.Marshal(protocol.Hello{HeartbeatInterval: int(g.cfg.HeartbeatInterval / time.Millisecond)})
+	d, _ := protocol.Marshal(protocol.Hello{HeartbeatInterval: int(g.cfg.HeartbeatInterval / time.Millisecond)})
 	return protocol.AppendControl(nil, protocol.OpHello, d)
-}
-
-// Shutdown sends op 7 RECONNECT to every connection, closes them once it is
-// written (or ctx ends) and stops the gateway's goroutines.
-func (g *Gateway) Shutdown(ctx context.Context) error {
-	g.mu.Lock()
-	if g.closing {
-		g.mu.Unlock()
-		return nil
-	}
-	g.closing = true
-	conns := make([]*conn, 0, len(g.conns))
-	for c := range g.conns {
-		conns = append(conns, c)
-	}
-	g.mu.Unlock()
-	reconnect := protocol.AppendControl(nil, protocol.OpReconnect, []byte("null"))
-	for _, c := range conns {
-		c.enqueueControl(reconnect)
-		c.close(protocol.CloseUnknownError)
-	}
-	var err error
-	for {
-		g.mu.RLock()
-		n := len(g.conns)
-		g.mu.RUnlock()
-		if n == 0 {
-			break
-		}
-		select {
-		case <-ctx.Done():
-			err = fmt.Errorf("gateway: shutdown: %d connections left: %w", n, ctx.Err())
-			g.mu.RLock()
-			for c := range g.conns {
-				_ = c.nc.Close()
-			}
-			g.mu.RUnlock()
-		case <-time.After(5 * time.Millisecond):
-			continue
-		}
-		break
-	}
-	g.cancel()
-	if g.poll != nil {
-		g.poll.close()
-	}
-	g.writers.stop()
-	g.wg.Wait()
-	if g.poll != nil {
-		g.poll.release()
-	}
-	return err
 }
 
 // sweep closes connections that missed their heartbeat and expires sessions
@@ -235,9 +186,15 @@ func (g *Gateway) sweep() {
 	}
 }
 
+// forget removes a torn-down connection; the last one to go while Shutdown
+// waits releases it.
 func (g *Gateway) forget(c *conn) {
 	g.mu.Lock()
 	delete(g.conns, c)
+	if g.drained != nil && len(g.conns) == 0 {
+		close(g.drained)
+		g.drained = nil
+	}
 	g.mu.Unlock()
 	g.stats.connections.Add(-1)
 }

@@ -49,11 +49,7 @@ func (c *conn) identify(d json.RawMessage) protocol.CloseCode {
 		}
 		app = &protocol.ReadyApplication{ID: a.ID, Flags: a.Flags}
 	}
-	lt := id.LargeThreshold
-	if lt == 0 {
-		lt = defaultLargeLimit
-	}
-	lt = min(max(lt, 50), 250)
+	lt := protocol.LargeThreshold(id.LargeThreshold)
 	all, err := g.cfg.Accounts.UserGuilds(ctx, user.ID)
 	if err != nil {
 		g.log.Warn("identify: user guilds", "user", user.ID, "err", err)
@@ -82,13 +78,13 @@ func (c *conn) identify(d json.RawMessage) protocol.CloseCode {
 			ready.Guilds = append(ready.Guilds, protocol.UnavailableGuild{ID: gid, Unavailable: true})
 		}
 	}
-	ready.User, _ = json.Marshal(readyUser{User: protocol.UserObject(user), Verified: true})
-	data, err := json.Marshal(ready)
+	ready.User, _ = protocol.Marshal(protocol.ReadyUser{User: protocol.UserObject(user), Verified: true})
+	data, err := protocol.Marshal(ready)
 	if err != nil {
 		return protocol.CloseUnknownError
 	}
 	c.setSession(s)
-	s.Send(&protocol.Dispatch{Name: "READY", Data: data})
+	s.Send(&protocol.Dispatch{Name: protocol.EventReady, Data: data})
 	g.register(s)
 	g.stats.identified.Add(1)
 	for _, gid := range s.guilds {
@@ -102,14 +98,6 @@ func (c *conn) identify(d json.RawMessage) protocol.CloseCode {
 		}
 	}
 	return 0
-}
-
-// readyUser is READY's user object: Discord's user object plus the fields
-// only the current user has.
-type readyUser struct {
-	protocol.User
-	Verified   bool `json:"verified"`
-	MFAEnabled bool `json:"mfa_enabled"`
 }
 
 // authenticate maps a token (with or without the "Bot " prefix that some

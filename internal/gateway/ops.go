@@ -10,11 +10,18 @@ import (
 )
 
 var (
-	heartbeatACK      = protocol.AppendControl(nil, protocol.OpHeartbeatACK, []byte("null"))
-	invalidSession    = protocol.AppendControl(nil, protocol.OpInvalidSession, []byte("false"))
-	resumedDispatch   = &protocol.Dispatch{Name: "RESUMED", Data: []byte(`{"_trace":["accord"]}`)}
-	defaultLargeLimit = 50
+	heartbeatACK    = protocol.AppendControl(nil, protocol.OpHeartbeatACK, []byte("null"))
+	invalidSession  = protocol.AppendControl(nil, protocol.OpInvalidSession, []byte("false"))
+	resumedDispatch = &protocol.Dispatch{Name: protocol.EventResumed, Data: resumedData()}
 )
+
+func resumedData() []byte {
+	b, err := protocol.Marshal(protocol.Resumed{Trace: []string{"accord"}})
+	if err != nil {
+		panic(err) // a fixed value: cannot fail
+	}
+	return b
+}
 
 // handle runs one client payload. It reports whether the connection stays
 // open.
@@ -170,11 +177,11 @@ func (c *conn) requestMembers(ctx context.Context, s *Session, d json.RawMessage
 		if i == count-1 {
 			chunk.NotFound = notFound
 		}
-		b, err := json.Marshal(chunk)
+		b, err := protocol.Marshal(chunk)
 		if err != nil {
 			return protocol.CloseUnknownError
 		}
-		s.Send(&protocol.Dispatch{Name: "GUILD_MEMBERS_CHUNK", Data: b})
+		s.Send(&protocol.Dispatch{Name: protocol.EventGuildMembersChunk, Data: b})
 	}
 	return 0
 }

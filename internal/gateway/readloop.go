@@ -45,10 +45,16 @@ func (c *conn) start() {
 		c.rd = io.MultiReader(bytes.NewReader(c.pre), c.nc)
 		c.pre = nil
 	}
-	go func() {
-		for c.readOne(false) {
-		}
-	}()
+	if !c.gw.startGoRoutine(c.readLoop) {
+		c.teardown() // shutting down
+	}
+}
+
+// readLoop reads frames until the connection closes, for a connection the
+// poller does not watch.
+func (c *conn) readLoop() {
+	for c.readOne(false) {
+	}
 }
 
 // onReadable is run by the poller on its own goroutine when the socket has

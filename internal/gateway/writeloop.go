@@ -21,6 +21,14 @@ func (c *conn) writeLoop() {
 	}
 }
 
+// goWriteLoop runs writeLoop on a goroutine of its own, or on the caller's
+// once Shutdown is waiting for the gateway's goroutines.
+func (c *conn) goWriteLoop() {
+	if !c.gw.startGoRoutine(c.writeLoop) {
+		c.writeLoop()
+	}
+}
+
 // round drains the control queue and the session's unsent dispatches (up
 // to maxBatch bytes) into one buffer and writes it with one syscall. It
 // reports whether the caller should run another round; when it reports
@@ -89,7 +97,10 @@ func (c *conn) round(raw bool) bool {
 			var n int
 			n, err = c.tryWrite(buf)
 			if n < len(buf) && (err == nil || n == 0 && isDeadline(err)) {
-				go c.finishWrite(bp, buf, buf[n:], timeout, code, sess, last)
+				finish := func() { c.finishWrite(bp, buf, buf[n:], timeout, code, sess, last) }
+				if !c.gw.startGoRoutine(finish) {
+					finish() // Shutdown is waiting: no new goroutines
+				}
 				return false
 			}
 		} else {

@@ -27,7 +27,7 @@ func newWriterPool(g *Gateway, n int) *writerPool {
 	p := &writerPool{}
 	p.cond.L = &p.mu
 	for range n {
-		g.goFunc(p.work)
+		g.startGoRoutine(p.work)
 	}
 	return p
 }
@@ -72,7 +72,8 @@ func (p *writerPool) work() {
 		}
 		p.mu.Unlock()
 		if c.round(true) && !p.push(c) {
-			go c.writeLoop()
+			// The pool has stopped: finish c on a goroutine of its own.
+			c.goWriteLoop()
 		}
 	}
 }
