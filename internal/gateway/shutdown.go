@@ -79,6 +79,8 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 	g.grRunning = false
 	g.grMu.Unlock()
 	done := make(chan struct{})
+	// The one goroutine not started by startGoRoutine: it waits for the
+	// others, so that Shutdown can stop waiting when ctx ends.
 	go func() {
 		g.grWG.Wait()
 		if g.poll != nil {
