@@ -97,8 +97,18 @@
 // the session keeps buffering up to Config.ResumeBytes for the resume and
 // is counted in Stats.SlowDisconnects.
 //
+// # Goroutines
+//
+// Every goroutine of the gateway and of its connections (the poller, the
+// sweeper, the writers, a reader per connection the poller does not watch,
+// the poller's one-frame readers, writes blocked on a full socket) starts
+// through Gateway.startGoRoutine, which counts it in a WaitGroup. Shutdown
+// waits for the connections to drain, stops starting goroutines and waits
+// for the count to reach zero, bounded by its ctx. A session's read loop is
+// in readloop.go, its write loop in writeloop.go.
+//
 // # Lock order
 //
-// Session.mu, then conn.mu, then Gateway.mu (and poller.mu and
-// writerPool.mu, leaves).
+// Session.mu, then conn.mu, then Gateway.mu (and poller.mu, writerPool.mu
+// and Gateway.grMu, leaves).
 package gateway

@@ -2,17 +2,10 @@ package gateway
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
-	"runtime"
-	"strconv"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/gobwas/ws"
@@ -20,113 +13,6 @@ import (
 	"github.com/accordchat/accord/internal/chat"
 	"github.com/accordchat/accord/internal/protocol"
 )
-
-// Accounts is what the gateway reads from the store to authenticate a
-// session. store.Store satisfies it.
-type Accounts interface {
-	TokenUser(ctx context.Context, tokenHash []byte) (chat.ID, error)
-	User(ctx context.Context, id chat.ID) (chat.User, error)
-	ApplicationByBot(ctx context.Context, botID chat.ID) (chat.Application, error)
-	UserGuilds(ctx context.Context, userID chat.ID) ([]chat.ID, error)
-}
-
-// Config configures a Gateway. The zero value of every field but Accounts
-// and Guilds means its default.
-type Config struct {
-	Accounts Accounts // required
-	Guilds   Guilds   // required
-	Logger   *slog.Logger
-
-	// ResumeURL is sent as READY's resume_gateway_url, e.g.
-	// "ws://127.0.0.1:8080/gateway". Default: derived from the upgrade
-	// request's Host header.
-	ResumeURL string
-	// HeartbeatInterval is sent in HELLO. Default 41.25 s (Discord's value).
-	HeartbeatInterval time.Duration
-	// HeartbeatTimeout is how long a connection may go without a heartbeat
-	// before it is closed with 4009 (the session stays resumable).
-	// Default: 1.5 × HeartbeatInterval.
-	HeartbeatTimeout time.Duration
-	// SendQueueBytes bounds the dispatch bytes queued for a connected
-	// session and not yet written to its socket. Overflow closes the
-	// connection with 4000 (resumable). Default 1 MiB.
-	SendQueueBytes int
-	// ResumeBytes bounds what a disconnected session buffers for RESUME;
-	// beyond it the session is invalidated. Default 4 × SendQueueBytes.
-	ResumeBytes int
-	// ReplayBytes bounds how much already-written history a session keeps so
-	// a client that lost in-flight frames can still resume. Default 256 KiB.
-	ReplayBytes int
-	// ResumeWindow is how long a disconnected session stays resumable.
-	// Default 3 minutes.
-	ResumeWindow time.Duration
-	// SocketWriteBuffer, if set, is the kernel send buffer of each socket
-	// (SO_SNDBUF). Smaller buffers find slow consumers sooner and cost less
-	// kernel memory. Default: the kernel's autotuning.
-	SocketWriteBuffer int
-	// WriteTimeout is how long a full socket may take to accept the rest of
-	// a write before the connection is closed. Default 10 s.
-	WriteTimeout time.Duration
-	// Writers is the number of writer goroutines shared by all
-	// connections. Default GOMAXPROCS.
-	Writers int
-	// ReadTimeout bounds reading one frame once its first byte has arrived.
-	// Default 10 s.
-	ReadTimeout time.Duration
-	// RateLimit is how many payloads a client may send per RateWindow before
-	// it is closed with 4008. Defaults 120 and 60 s, as Discord.
-	RateLimit  int
-	RateWindow time.Duration
-	// RequestTimeout bounds the store and guild calls a payload causes.
-	// Default 10 s.
-	RequestTimeout time.Duration
-}
-
-func (c *Config) setDefaults() error {
-	if c.Accounts == nil || c.Guilds == nil {
-		return errors.New("gateway: Config.Accounts and Config.Guilds are required")
-	}
-	if c.Logger == nil {
-		c.Logger = slog.New(slog.DiscardHandler)
-	}
-	if c.HeartbeatInterval <= 0 {
-		c.HeartbeatInterval = 41250 * time.Millisecond
-	}
-	if c.HeartbeatTimeout <= 0 {
-		c.HeartbeatTimeout = c.HeartbeatInterval * 3 / 2
-	}
-	if c.SendQueueBytes <= 0 {
-		c.SendQueueBytes = 1 << 20
-	}
-	if c.ResumeBytes <= 0 {
-		c.ResumeBytes = 4 * c.SendQueueBytes
-	}
-	if c.ReplayBytes <= 0 {
-		c.ReplayBytes = 256 << 10
-	}
-	if c.ResumeWindow <= 0 {
-		c.ResumeWindow = 3 * time.Minute
-	}
-	if c.WriteTimeout <= 0 {
-		c.WriteTimeout = 10 * time.Second
-	}
-	if c.Writers <= 0 {
-		c.Writers = runtime.GOMAXPROCS(0)
-	}
-	if c.ReadTimeout <= 0 {
-		c.ReadTimeout = 10 * time.Second
-	}
-	if c.RateLimit <= 0 {
-		c.RateLimit = 120
-	}
-	if c.RateWindow <= 0 {
-		c.RateWindow = 60 * time.Second
-	}
-	if c.RequestTimeout <= 0 {
-		c.RequestTimeout = 10 * time.Second
-	}
-	return nil
-}
 
 // Gateway serves WebSocket gateway connections (it is an http.Handler for
 // /gateway) and keeps their sessions. It implements guild.Directory. All
@@ -138,12 +24,18 @@ type Gateway struct {
 	writers *writerPool
 	ctx     context.Context
 	cancel  context.CancelFunc
-	wg      sync.WaitGroup
 	stats   counters
+
+	// grMu guards grRunning; it is a leaf lock (taken under conn.mu).
+	// grWG counts the goroutines startGoRoutine started.
+	grMu      sync.Mutex
+	grRunning bool // guarded by grMu; false once Shutdown waits on grWG
+	grWG      sync.WaitGroup
 
 	// Lock order: Session.mu, then conn.mu, then Gateway.mu.
 	mu       sync.RWMutex
-	closing  bool                   // guarded by mu
+	closing  bool                   // guarded by mu; Shutdown has begun: no new connections
+	drained  chan struct{}          // guarded by mu; closed (and set to nil) when closing and conns is empty
 	conns    map[*conn]struct{}     // guarded by mu; open connections
 	sessions map[string]*Session    // guarded by mu; by session_id
 	byUser   map[chat.ID][]*Session // guarded by mu
@@ -156,13 +48,14 @@ func New(cfg Config) (*Gateway, error) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	g := &Gateway{
-		cfg:      cfg,
-		log:      cfg.Logger.WithGroup("gateway"),
-		ctx:      ctx,
-		cancel:   cancel,
-		conns:    make(map[*conn]struct{}),
-		sessions: make(map[string]*Session),
-		byUser:   make(map[chat.ID][]*Session),
+		cfg:       cfg,
+		log:       cfg.Logger.WithGroup("gateway"),
+		ctx:       ctx,
+		cancel:    cancel,
+		grRunning: true,
+		conns:     make(map[*conn]struct{}),
+		sessions:  make(map[string]*Session),
+		byUser:    make(map[chat.ID][]*Session),
 	}
 	p, err := newPoller()
 	if err != nil {
@@ -171,20 +64,11 @@ func New(cfg Config) (*Gateway, error) {
 	}
 	g.poll = p
 	if p != nil {
-		g.goFunc(p.run)
+		g.startGoRoutine(p.run)
 	}
 	g.writers = newWriterPool(g, cfg.Writers)
-	g.goFunc(g.sweep)
+	g.startGoRoutine(g.sweep)
 	return g, nil
-}
-
-// goFunc runs f on a goroutine that Shutdown waits for.
-func (g *Gateway) goFunc(f func()) {
-	g.wg.Add(1)
-	go func() {
-		defer g.wg.Done()
-		f()
-	}()
 }
 
 // ServeHTTP upgrades the request to a gateway connection. Query parameters
@@ -240,6 +124,12 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		closeWith = protocol.CloseDecodeError
 	}
 	g.mu.Lock()
+	if g.closing {
+		// Shutdown began during the upgrade and will not see c.
+		g.mu.Unlock()
+		_ = nc.Close()
+		return
+	}
 	g.conns[c] = struct{}{}
 	g.mu.Unlock()
 	g.stats.connections.Add(1)
@@ -252,91 +142,8 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (g *Gateway) hello() []byte {
-	d, _ := json.Marshal(protocol.Hello{HeartbeatInterval: int(g.cfg.HeartbeatInterval / time.Millisecond)})
+	d, _ := protocol.Marshal(protocol.Hello{HeartbeatInterval: int(g.cfg.HeartbeatInterval / time.Millisecond)})
 	return protocol.AppendControl(nil, protocol.OpHello, d)
-}
-
-// UserSessions returns the sessions of a user that are connected or still
-// resumable (guild.Directory). A resumable session buffers what it is sent.
-func (g *Gateway) UserSessions(userID chat.ID) []Subscriber {
-	g.mu.RLock()
-	defer g.mu.RUnlock()
-	ss := g.byUser[userID]
-	out := make([]Subscriber, 0, len(ss))
-	for _, s := range ss {
-		out = append(out, s)
-	}
-	return out
-}
-
-// CloseUserSessions ends every session of userID for good, as when the
-// token they identified with is revoked: each is made unresumable, and a
-// connected one is closed with code.
-func (g *Gateway) CloseUserSessions(userID chat.ID, code protocol.CloseCode) {
-	g.mu.RLock()
-	ss := append([]*Session(nil), g.byUser[userID]...)
-	g.mu.RUnlock()
-	for _, s := range ss {
-		s.mu.Lock()
-		c := s.c
-		s.mu.Unlock()
-		g.invalidate(s)
-		if c != nil {
-			c.close(code)
-		}
-	}
-}
-
-// Shutdown sends op 7 RECONNECT to every connection, closes them once it is
-// written (or ctx ends) and stops the gateway's goroutines.
-func (g *Gateway) Shutdown(ctx context.Context) error {
-	g.mu.Lock()
-	if g.closing {
-		g.mu.Unlock()
-		return nil
-	}
-	g.closing = true
-	conns := make([]*conn, 0, len(g.conns))
-	for c := range g.conns {
-		conns = append(conns, c)
-	}
-	g.mu.Unlock()
-	reconnect := protocol.AppendControl(nil, protocol.OpReconnect, []byte("null"))
-	for _, c := range conns {
-		c.enqueueControl(reconnect)
-		c.close(protocol.CloseUnknownError)
-	}
-	var err error
-	for {
-		g.mu.RLock()
-		n := len(g.conns)
-		g.mu.RUnlock()
-		if n == 0 {
-			break
-		}
-		select {
-		case <-ctx.Done():
-			err = fmt.Errorf("gateway: shutdown: %d connections left: %w", n, ctx.Err())
-			g.mu.RLock()
-			for c := range g.conns {
-				_ = c.nc.Close()
-			}
-			g.mu.RUnlock()
-		case <-time.After(5 * time.Millisecond):
-			continue
-		}
-		break
-	}
-	g.cancel()
-	if g.poll != nil {
-		g.poll.close()
-	}
-	g.writers.stop()
-	g.wg.Wait()
-	if g.poll != nil {
-		g.poll.release()
-	}
-	return err
 }
 
 // sweep closes connections that missed their heartbeat and expires sessions
@@ -379,123 +186,15 @@ func (g *Gateway) sweep() {
 	}
 }
 
-// register makes s findable by session id and user.
-func (g *Gateway) register(s *Session) {
-	g.mu.Lock()
-	g.sessions[s.id] = s
-	g.byUser[s.userID] = append(g.byUser[s.userID], s)
-	g.mu.Unlock()
-	g.stats.sessions.Add(1)
-}
-
-// lookup returns the live session with id, or nil.
-func (g *Gateway) lookup(id string) *Session {
-	g.mu.RLock()
-	defer g.mu.RUnlock()
-	return g.sessions[id]
-}
-
-// invalidate ends s for good: it can no longer be resumed and is removed
-// from its guilds.
-func (g *Gateway) invalidate(s *Session) {
-	if !s.kill() {
-		return
-	}
-	g.mu.Lock()
-	if g.sessions[s.id] == s {
-		delete(g.sessions, s.id)
-		g.stats.sessions.Add(-1)
-	}
-	list := g.byUser[s.userID]
-	for i, x := range list {
-		if x == s {
-			list = append(list[:i:i], list[i+1:]...)
-			break
-		}
-	}
-	if len(list) == 0 {
-		delete(g.byUser, s.userID)
-	} else {
-		g.byUser[s.userID] = list
-	}
-	g.mu.Unlock()
-	g.stats.invalidated.Add(1)
-	// Guilds joined after READY are known only to the guild layer, so ask
-	// the store for the current list as well.
-	guilds := s.guildIDs()
-	ctx, cancel := context.WithTimeout(g.ctx, g.cfg.RequestTimeout)
-	defer cancel()
-	if ids, err := g.cfg.Accounts.UserGuilds(ctx, s.userID); err == nil {
-		guilds = append(guilds, ids...)
-	}
-	seen := make(map[chat.ID]bool, len(guilds))
-	for _, id := range guilds {
-		if !seen[id] {
-			seen[id] = true
-			g.cfg.Guilds.Disconnect(id, s.id)
-		}
-	}
-}
-
+// forget removes a torn-down connection; the last one to go while Shutdown
+// waits releases it.
 func (g *Gateway) forget(c *conn) {
 	g.mu.Lock()
 	delete(g.conns, c)
+	if g.drained != nil && len(g.conns) == 0 {
+		close(g.drained)
+		g.drained = nil
+	}
 	g.mu.Unlock()
 	g.stats.connections.Add(-1)
-}
-
-func newSessionID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	return hex.EncodeToString(b[:])
-}
-
-// Stats is a snapshot of the gateway's counters.
-type Stats struct {
-	Connections       int64            // open WebSocket connections
-	Sessions          int64            // connected or resumable sessions
-	Identified        int64            // successful IDENTIFYs
-	Resumed           int64            // successful RESUMEs
-	Invalidated       int64            // sessions ended for good
-	SlowDisconnects   int64            // connections closed because their send queue overflowed
-	HeartbeatTimeouts int64            // connections closed with 4009
-	Closes            map[string]int64 // connections closed by the server, by close code
-}
-
-type counters struct {
-	connections, sessions, identified, resumed, invalidated atomic.Int64
-	slow, heartbeatTimeouts                                 atomic.Int64
-	closes                                                  [16]atomic.Int64 // 4000..4014, then other
-}
-
-func (c *counters) closed(code protocol.CloseCode) {
-	i := int(code) - 4000
-	if i < 0 || i >= len(c.closes)-1 {
-		i = len(c.closes) - 1
-	}
-	c.closes[i].Add(1)
-}
-
-// Stats returns the gateway's counters, for metrics.
-func (g *Gateway) Stats() Stats {
-	s := Stats{
-		Connections:       g.stats.connections.Load(),
-		Sessions:          g.stats.sessions.Load(),
-		Identified:        g.stats.identified.Load(),
-		Resumed:           g.stats.resumed.Load(),
-		Invalidated:       g.stats.invalidated.Load(),
-		SlowDisconnects:   g.stats.slow.Load(),
-		HeartbeatTimeouts: g.stats.heartbeatTimeouts.Load(),
-		Closes:            make(map[string]int64),
-	}
-	for i := range g.stats.closes {
-		if n := g.stats.closes[i].Load(); n > 0 {
-			k := strconv.Itoa(4000 + i)
-			if i == len(g.stats.closes)-1 {
-				k = "other"
-			}
-			s.Closes[k] = n
-		}
-	}
-	return s
 }

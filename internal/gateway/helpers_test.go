@@ -268,12 +268,15 @@ func dialErr(url string, read bool) (*client, error) {
 
 func (c *client) readLoop(r io.Reader, compression string) {
 	defer close(c.done)
-	defer close(c.frames)
 	var pw *io.PipeWriter
 	if compression != "" {
 		var pr *io.PipeReader
 		pr, pw = io.Pipe()
+		// The decoder owns c.frames: it closes it once the reader below
+		// has closed pw, so no frame is sent on a closed channel.
 		go func() {
+			defer close(c.frames)
+			defer func() { _, _ = io.Copy(io.Discard, pr) }()
 			var zr io.Reader
 			var err error
 			if compression == "zstd-stream" {
@@ -294,6 +297,8 @@ func (c *client) readLoop(r io.Reader, compression string) {
 			}
 		}()
 		defer pw.Close()
+	} else {
+		defer close(c.frames)
 	}
 	rw := struct {
 		io.Reader

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"net"
 	"sync"
-	"sync/atomic"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -18,8 +17,8 @@ import (
 // Registrations are one-shot: the reader re-arms after it is done, so at
 // most one reader runs per connection.
 type poller struct {
-	epfd   int
-	closed atomic.Bool
+	epfd int
+	wake int // eventfd in the epoll set; close writes it to end run
 
 	mu    sync.Mutex
 	conns map[int32]*conn // guarded by mu; by fd
@@ -33,7 +32,18 @@ func newPoller() (*poller, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &poller{epfd: fd, conns: make(map[int32]*conn)}, nil
+	wake, err := unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK)
+	if err != nil {
+		_ = unix.Close(fd)
+		return nil, err
+	}
+	ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(wake)}
+	if err := unix.EpollCtl(fd, unix.EPOLL_CTL_ADD, wake, &ev); err != nil {
+		_ = unix.Close(wake)
+		_ = unix.Close(fd)
+		return nil, err
+	}
+	return &poller{epfd: fd, wake: wake, conns: make(map[int32]*conn)}, nil
 }
 
 // connFD returns the socket's file descriptor, if it has one.
@@ -90,10 +100,11 @@ func (p *poller) remove(c *conn) {
 	_ = unix.EpollCtl(p.epfd, unix.EPOLL_CTL_DEL, c.fd, nil)
 }
 
+// run waits for readable sockets and starts a reader for each, until close.
 func (p *poller) run() {
 	events := make([]unix.EpollEvent, 256)
-	for !p.closed.Load() {
-		n, err := unix.EpollWait(p.epfd, events, 200)
+	for {
+		n, err := unix.EpollWait(p.epfd, events, -1)
 		if err != nil {
 			if errors.Is(err, unix.EINTR) {
 				continue
@@ -101,22 +112,32 @@ func (p *poller) run() {
 			return
 		}
 		for _, ev := range events[:n] {
+			if ev.Fd == int32(p.wake) {
+				return
+			}
 			p.mu.Lock()
 			c := p.conns[ev.Fd]
 			p.mu.Unlock()
 			if c == nil || c.gen != uint32(ev.Pad) {
 				continue
 			}
-			go c.onReadable()
+			if !c.gw.startGoRoutine(c.onReadable) {
+				c.teardown() // shutting down
+			}
 		}
 	}
 }
 
+// close wakes run, which returns. The descriptors stay open until release.
 func (p *poller) close() {
-	p.closed.Store(true)
-	// run notices within its wait timeout; the fd is closed by the
-	// finalizer-free path below once run has returned (Shutdown waits).
+	var one [8]byte
+	one[0] = 1 // any non-zero count makes the eventfd readable
+	_, _ = unix.Write(p.wake, one[:])
 }
 
-// release closes the epoll descriptor; call after run has returned.
-func (p *poller) release() { _ = unix.Close(p.epfd) }
+// release closes the epoll and wake descriptors; call after run has
+// returned.
+func (p *poller) release() {
+	_ = unix.Close(p.epfd)
+	_ = unix.Close(p.wake)
+}

@@ -1,0 +1,176 @@
+package gateway
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+
+	"github.com/accordchat/accord/internal/auth"
+	"github.com/accordchat/accord/internal/chat"
+	"github.com/accordchat/accord/internal/protocol"
+	"github.com/accordchat/accord/internal/store"
+)
+
+// identify checks an IDENTIFY and starts a session: READY, then one
+// GUILD_CREATE per guild of the shard, sent by the guilds themselves.
+func (c *conn) identify(d json.RawMessage) protocol.CloseCode {
+	var id protocol.Identify
+	if err := protocol.DecodeData(d, &id); err != nil {
+		return protocol.CloseDecodeError
+	}
+	g := c.gw
+	ctx, cancel := context.WithTimeout(g.ctx, g.cfg.RequestTimeout)
+	defer cancel()
+	user, code := c.authenticate(ctx, id.Token)
+	if code != 0 {
+		return code
+	}
+	if id.Intents == nil || *id.Intents&^protocol.IntentsAll != 0 {
+		return protocol.CloseInvalidIntents
+	}
+	intents := *id.Intents
+	var shard [2]int
+	if id.Shard != nil {
+		if len(id.Shard) != 2 || id.Shard[1] < 1 || id.Shard[0] < 0 || id.Shard[0] >= id.Shard[1] {
+			return protocol.CloseInvalidShard
+		}
+		shard = [2]int{id.Shard[0], id.Shard[1]}
+	}
+	var app *protocol.ReadyApplication
+	if user.Bot {
+		a, err := g.cfg.Accounts.ApplicationByBot(ctx, user.ID)
+		if err != nil {
+			g.log.Warn("identify: bot without application", "user", user.ID, "err", err)
+			return protocol.CloseAuthenticationFailed
+		}
+		if intents&protocol.IntentsPrivileged&^allowedPrivileged(a.Flags) != 0 {
+			return protocol.CloseDisallowedIntents
+		}
+		app = &protocol.ReadyApplication{ID: a.ID, Flags: a.Flags}
+	}
+	lt := protocol.LargeThreshold(id.LargeThreshold)
+	all, err := g.cfg.Accounts.UserGuilds(ctx, user.ID)
+	if err != nil {
+		g.log.Warn("identify: user guilds", "user", user.ID, "err", err)
+		return protocol.CloseUnknownError
+	}
+	s := &Session{
+		gw: g, id: newSessionID(), userID: user.ID, bot: user.Bot, intents: intents,
+		shard: shard, largeThreshold: lt, c: c,
+	}
+	ready := protocol.Ready{
+		V:                10,
+		SessionID:        s.id,
+		SessionType:      "normal",
+		ResumeGatewayURL: c.resumeURL,
+		Application:      app,
+		Guilds:           []protocol.UnavailableGuild{},
+		PrivateChannels:  []json.RawMessage{},
+		Relationships:    []json.RawMessage{},
+	}
+	if id.Shard != nil {
+		ready.Shard = []int{shard[0], shard[1]}
+	}
+	for _, gid := range all {
+		if s.InShard(gid) {
+			s.guilds = append(s.guilds, gid)
+			ready.Guilds = append(ready.Guilds, protocol.UnavailableGuild{ID: gid, Unavailable: true})
+		}
+	}
+	ready.User, _ = protocol.Marshal(protocol.ReadyUser{User: protocol.UserObject(user), Verified: true})
+	data, err := protocol.Marshal(ready)
+	if err != nil {
+		return protocol.CloseUnknownError
+	}
+	c.setSession(s)
+	s.Send(&protocol.Dispatch{Name: protocol.EventReady, Data: data})
+	g.register(s)
+	g.stats.identified.Add(1)
+	for _, gid := range s.guilds {
+		if err := g.cfg.Guilds.Connect(ctx, gid, s, lt); err != nil {
+			g.log.Warn("identify: connect guild", "session", s.id, "guild", gid, "err", err)
+		}
+	}
+	if len(id.Presence) > 0 && id.Presence[0] == '{' {
+		if err := g.cfg.Guilds.UpdatePresence(ctx, user.ID, id.Presence); err != nil {
+			g.log.Debug("identify: presence", "session", s.id, "err", err)
+		}
+	}
+	return 0
+}
+
+// authenticate maps a token (with or without the "Bot " prefix that some
+// libraries send) to its user, or 4004.
+func (c *conn) authenticate(ctx context.Context, token string) (chat.User, protocol.CloseCode) {
+	token = strings.TrimSpace(strings.TrimPrefix(token, "Bot "))
+	if token == "" {
+		return chat.User{}, protocol.CloseAuthenticationFailed
+	}
+	uid, err := c.gw.cfg.Accounts.TokenUser(ctx, auth.HashToken(token))
+	if err != nil {
+		if !errors.Is(err, store.ErrNotFound) {
+			c.gw.log.Warn("authenticate: token lookup", "err", err)
+		}
+		return chat.User{}, protocol.CloseAuthenticationFailed
+	}
+	u, err := c.gw.cfg.Accounts.User(ctx, uid)
+	if err != nil {
+		return chat.User{}, protocol.CloseAuthenticationFailed
+	}
+	return u, 0
+}
+
+// allowedPrivileged returns the privileged intents an application's flags
+// allow: the full or the "limited" (under 100 guilds) flag of each.
+func allowedPrivileged(flags uint64) protocol.Intents {
+	var a protocol.Intents
+	if flags&(chat.AppFlagGatewayPresence|chat.AppFlagGatewayPresenceLimited) != 0 {
+		a |= protocol.IntentGuildPresences
+	}
+	if flags&(chat.AppFlagGatewayGuildMembers|chat.AppFlagGatewayGuildMembersLimited) != 0 {
+		a |= protocol.IntentGuildMembers
+	}
+	if flags&(chat.AppFlagGatewayMessageContent|chat.AppFlagGatewayMessageContentLimited) != 0 {
+		a |= protocol.IntentMessageContent
+	}
+	return a
+}
+
+// resume attaches c to an existing session and replays what the client
+// missed, then RESUMED. An unknown, expired or no longer replayable session
+// gets op 9 d:false and the connection stays open for an IDENTIFY.
+func (c *conn) resume(d json.RawMessage) protocol.CloseCode {
+	var r protocol.Resume
+	if err := protocol.DecodeData(d, &r); err != nil {
+		return protocol.CloseDecodeError
+	}
+	g := c.gw
+	ctx, cancel := context.WithTimeout(g.ctx, g.cfg.RequestTimeout)
+	defer cancel()
+	user, code := c.authenticate(ctx, r.Token)
+	if code != 0 {
+		return code
+	}
+	s := g.lookup(r.SessionID)
+	if s == nil || s.userID != user.ID {
+		c.enqueueControl(invalidSession)
+		return 0
+	}
+	old, result := s.resume(c, r.Seq)
+	switch result {
+	case resumeBadSeq:
+		return protocol.CloseInvalidSeq
+	case resumeGone:
+		g.invalidate(s)
+		c.enqueueControl(invalidSession)
+		return 0
+	}
+	c.setSession(s)
+	if old != nil && old != c {
+		old.close(protocol.CloseUnknownError)
+	}
+	g.stats.resumed.Add(1)
+	s.Send(resumedDispatch)
+	return 0
+}
