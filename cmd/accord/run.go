@@ -78,8 +78,9 @@ func version() string {
 // serveFlags are the flags of `accord serve`. A flag whose value has the
 // type of its server.Config field is bound to that field; serverConfig maps
 // the rest (switches named for what they turn on, the host list, the
-// logger's settings). Defaults, validation and refusals (an unknown
-// --store, --nats) are the server's, in server.New.
+// logger's settings). The flags' defaults are the documented ones (README's
+// "Running" table); validation and refusals (an unknown --store, --nats)
+// are the server's, in server.New, so cmd checks nothing but the logger.
 //
 // Precedence: a flag on the command line wins over its environment variable
 // ACCORD_<FLAG> (dashes become underscores, e.g. ACCORD_NODE_ID), which wins
