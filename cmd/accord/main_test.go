@@ -162,7 +162,7 @@ func TestEnvAndFlags(t *testing.T) {
 	if err := m.parseWithEnv(fs, []string{"--data", "/flag/wins"}); err != nil {
 		t.Fatal(err)
 	}
-	if f.addr != "127.0.0.1:9999" || f.data != "/flag/wins" || f.nodeID != 3 || f.store != "pebble" {
+	if f.cfg.Addr != "127.0.0.1:9999" || f.cfg.DataDir != "/flag/wins" || f.cfg.NodeID != 3 || f.cfg.Store != "pebble" {
 		t.Fatalf("flags %+v", f)
 	}
 	bad := &Main{Stdout: io.Discard, Stderr: io.Discard, Getenv: func(k string) string {

@@ -12,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/accordchat/accord/internal/gateway"
 	"github.com/accordchat/accord/internal/server"
 )
 
@@ -76,45 +75,52 @@ func version() string {
 	return v
 }
 
-// serveFlags are the flags of `accord serve`; each is also ACCORD_<FLAG>
-// in the environment (dashes become underscores), flags winning.
+// serveFlags are the flags of `accord serve`. A flag whose value has the
+// type of its server.Config field is bound to that field; serverConfig maps
+// the rest (switches named for what they turn on, the host list, the
+// logger's settings). The flags' defaults are the documented ones (README's
+// "Running" table); validation and refusals (an unknown --store, --nats)
+// are the server's, in server.New, so cmd checks nothing but the logger.
+//
+// Precedence: a flag on the command line wins over its environment variable
+// ACCORD_<FLAG> (dashes become underscores, e.g. ACCORD_NODE_ID), which wins
+// over the flag's default; see parseWithEnv.
 type serveFlags struct {
-	addr, data, store, cqlHosts, cqlKeyspace, nats, logFormat, logLevel, gatewayURL string
-	debugAddr                                                                       string
-	nodeID                                                                          int
-	coalesce                                                                        bool
-	passive, relays                                                                 bool
-	relayThreshold                                                                  int
-	passiveInterval                                                                 time.Duration
-	sendQueueBytes                                                                  int
-	heartbeatInterval                                                               time.Duration
+	cfg                       server.Config
+	cqlHosts                  string
+	coalesce, passive, relays bool
+	logFormat, logLevel       string
 }
 
 func (m *Main) serveFlagSet(f *serveFlags) *flag.FlagSet {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(m.Stderr)
-	fs.StringVar(&f.addr, "addr", "127.0.0.1:8080", "listen address")
-	fs.StringVar(&f.data, "data", "./data", "data directory of the embedded store")
-	fs.StringVar(&f.store, "store", "pebble", "store backend: pebble, cql or tiered (pebble in front of cql)")
-	fs.StringVar(&f.cqlKeyspace, "cql-keyspace", "accord", "CQL keyspace (store cql or tiered)")
+	c := &f.cfg
+	fs.StringVar(&c.Addr, "addr", "127.0.0.1:8080", "listen address")
+	fs.StringVar(&c.DataDir, "data", "./data", "data directory of the embedded store")
+	fs.StringVar(&c.Store, "store", "pebble", "store backend: pebble, cql or tiered (pebble in front of cql)")
+	fs.StringVar(&c.CQLKeyspace, "cql-keyspace", "accord", "CQL keyspace (store cql or tiered)")
 	fs.StringVar(&f.cqlHosts, "cql-hosts", "", "comma-separated CQL hosts (store cql)")
-	fs.StringVar(&f.nats, "nats", "", "NATS URL (cluster mode)")
-	fs.IntVar(&f.nodeID, "node-id", 0, "node ID 0-31 (snowflake worker)")
+	fs.StringVar(&c.NATS, "nats", "", "NATS URL (cluster mode)")
+	fs.IntVar(&c.NodeID, "node-id", 0, "node ID 0-31 (snowflake worker)")
 	fs.StringVar(&f.logFormat, "log-format", "", "log format: text or json (default: text on a terminal, else json)")
 	fs.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	fs.BoolVar(&f.coalesce, "coalesce", true, "coalesce identical message reads and keep hot channels' newest messages in memory (false: every read goes to the store)")
 	fs.BoolVar(&f.passive, "passive", true, "passive sessions: a user session in a guild above its large_threshold gets only periodic PASSIVE_UPDATE_V1 (and mentions) until it subscribes with op 14 (false: every session gets every event)")
-	fs.DurationVar(&f.passiveInterval, "passive-interval", 5*time.Second, "how often passive sessions get PASSIVE_UPDATE_V1")
+	fs.DurationVar(&c.PassiveInterval, "passive-interval", 5*time.Second, "how often passive sessions get PASSIVE_UPDATE_V1")
 	fs.BoolVar(&f.relays, "relays", true, "hand a big guild's fan-out to relay goroutines, one slice of its sessions each (false: the guild actor fans out alone)")
-	fs.IntVar(&f.relayThreshold, "relay-threshold", 5000, "sessions in one guild above which its fan-out moves to relays")
-	fs.IntVar(&f.sendQueueBytes, "gateway-send-queue", 1<<20, "bytes queued for one gateway connection before it is closed as slow (4000, resumable)")
-	fs.DurationVar(&f.heartbeatInterval, "gateway-heartbeat", 41250*time.Millisecond, "heartbeat interval sent in HELLO")
-	fs.StringVar(&f.gatewayURL, "gateway-url", "", "public gateway URL for resume_gateway_url (default: from the request Host)")
-	fs.StringVar(&f.debugAddr, "debug-addr", "", "serve Go's profiler (/debug/pprof/) on this separate address, e.g. 127.0.0.1:6060 (default: off)")
+	fs.IntVar(&c.RelayThreshold, "relay-threshold", 5000, "sessions in one guild above which its fan-out moves to relays")
+	fs.IntVar(&c.Gateway.Options.SendQueueBytes, "gateway-send-queue", 1<<20, "bytes queued for one gateway connection before it is closed as slow (4000, resumable)")
+	fs.DurationVar(&c.Gateway.Options.HeartbeatInterval, "gateway-heartbeat", 41250*time.Millisecond, "heartbeat interval sent in HELLO")
+	fs.StringVar(&c.Gateway.ResumeURL, "gateway-url", "", "public gateway URL for resume_gateway_url (default: from the request Host)")
+	fs.StringVar(&c.DebugAddr, "debug-addr", "", "serve Go's profiler (/debug/pprof/) on this separate address, e.g. 127.0.0.1:6060 (default: off)")
 	return fs
 }
 
-// parseWithEnv applies ACCORD_* variables for flags not given on the command line.
+// parseWithEnv parses args, then applies ACCORD_<FLAG> variables to the
+// flags not given on the command line: a flag beats its variable, which
+// beats the flag's default. Every command's flags (serve and bench) are
+// parsed here, so every flag has its variable.
 func (m *Main) parseWithEnv(fs *flag.FlagSet, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -136,6 +142,7 @@ func (m *Main) parseWithEnv(fs *flag.FlagSet, args []string) error {
 	return errors.Join(errs...)
 }
 
+// logger builds the server's logger from --log-format and --log-level.
 func (m *Main) logger(format, level string) (*slog.Logger, error) {
 	var lv slog.Level
 	if err := lv.UnmarshalText([]byte(level)); err != nil {
@@ -159,38 +166,34 @@ func (m *Main) logger(format, level string) (*slog.Logger, error) {
 	return nil, fmt.Errorf("log format %q: want text or json", format)
 }
 
-// serverConfig maps the flags to the server's configuration.
+// serverConfig is the server's configuration from the parsed flags, with
+// log as its logger.
 func (f *serveFlags) serverConfig(log *slog.Logger) server.Config {
-	var hosts []string
+	cfg := f.cfg
+	cfg.CQLHosts = nil
 	for _, h := range strings.Split(f.cqlHosts, ",") {
 		if h = strings.TrimSpace(h); h != "" {
-			hosts = append(hosts, h)
+			cfg.CQLHosts = append(cfg.CQLHosts, h)
 		}
 	}
-	return server.Config{
-		Addr: f.addr, DataDir: f.data, Store: f.store, CQLHosts: hosts, CQLKeyspace: f.cqlKeyspace,
-		NodeID: f.nodeID, Logger: log, DirectReads: !f.coalesce,
-		DisablePassive: !f.passive, PassiveInterval: f.passiveInterval,
-		DisableRelays: !f.relays, RelayThreshold: f.relayThreshold,
-		Gateway: server.GatewayConfig{ResumeURL: f.gatewayURL, Options: gateway.Config{
-			SendQueueBytes: f.sendQueueBytes, HeartbeatInterval: f.heartbeatInterval}},
-	}
+	cfg.Logger = log
+	cfg.DirectReads = !f.coalesce
+	cfg.DisablePassive = !f.passive
+	cfg.DisableRelays = !f.relays
+	return cfg
 }
 
 // shutdownGrace bounds graceful shutdown so the process exits well within
 // the 10 s that orchestrators allow after SIGTERM.
 const shutdownGrace = 8 * time.Second
 
+// serve is `accord serve`: flags and environment into one server.Config,
+// the server built (New validates the Config and refuses what is not
+// supported, e.g. --nats), started, and shut down on ctx's end.
 func (m *Main) serve(ctx context.Context, args []string) error {
 	var f serveFlags
-	fs := m.serveFlagSet(&f)
-	if err := m.parseWithEnv(fs, args); err != nil {
+	if err := m.parseWithEnv(m.serveFlagSet(&f), args); err != nil {
 		return err
-	}
-	if f.nats != "" {
-		// Refuse rather than silently run a single node the operator
-		// believes is clustered.
-		return fmt.Errorf("--nats %s: clustering over NATS is not built yet; run without --nats for a single node", f.nats)
 	}
 	log, err := m.logger(f.logFormat, f.logLevel)
 	if err != nil {
@@ -200,16 +203,8 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if f.debugAddr != "" {
-		stop, err := startDebug(f.debugAddr, log)
-		if err != nil {
-			_ = srv.Shutdown(context.Background())
-			return err
-		}
-		defer stop()
-	}
+	// A failed Start has already shut down what New built.
 	if err := srv.Start(ctx); err != nil {
-		_ = srv.Shutdown(context.Background())
 		return err
 	}
 	waitErr := make(chan error, 1)

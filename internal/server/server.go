@@ -1,7 +1,15 @@
 // Package server is Accord's composition root: it opens the store, makes the
 // snowflake generator, the guild registry, the data service, the REST API
 // and (see gateway.go) the WebSocket gateway, and serves them on one HTTP
-// listener. New builds, Start serves, Shutdown stops in reverse order.
+// listener.
+//
+// The server has one config shape, one metrics style and one close stack:
+// Config (filled by cmd/accord from flags and environment) is defaulted and
+// validated in one place, Config.setDefaults; every component's metrics
+// reach the one registry, Server.Metrics (see metrics.go); and New and
+// Start push each component they bring up onto a stack that Shutdown runs
+// in reverse (see closers.go), so nothing stops before what depends on it.
+// New builds, Start serves, Shutdown stops.
 //
 // A Server's methods are safe for concurrent use.
 package server
@@ -18,7 +26,6 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/accordchat/accord/internal/account"
@@ -35,24 +42,33 @@ import (
 )
 
 // Config configures a Server. The zero value of each field means its
-// default.
+// default; New fills the defaults and validates in one place
+// (setDefaults). Only cmd/accord reads flags and the environment: it fills
+// a Config and nothing else does (the flag of each field is named with it).
 type Config struct {
-	// Addr is the listen address. Default "127.0.0.1:8080"; port 0 picks
-	// a free one (see Addr).
+	// Addr is the listen address (--addr). Default "127.0.0.1:8080"; port
+	// 0 picks a free one (see Addr).
 	Addr string
-	// DataDir holds the embedded store. Default "./data".
+	// DataDir holds the embedded store (--data). Default "./data".
 	DataDir string
-	// Store names the backend: "pebble" (default, embedded under
+	// Store names the backend (--store): "pebble" (default, embedded under
 	// DataDir), "cql" (ScyllaDB/Cassandra at CQLHosts) or "tiered"
 	// (Pebble under DataDir as a write-through local tier in front of CQL).
+	// Any other name is refused.
 	Store string
-	// CQLHosts are the CQL contact points for the cql and tiered stores.
+	// CQLHosts are the CQL contact points (--cql-hosts), required by the
+	// cql and tiered stores.
 	CQLHosts []string
-	// CQLKeyspace is the CQL keyspace. Default "accord".
+	// CQLKeyspace is the CQL keyspace (--cql-keyspace). Default "accord".
 	CQLKeyspace string
-	// NodeID is the snowflake worker ID (0–31). Default 0.
+	// NATS is the NATS URL of cluster mode (--nats). Clustering is not
+	// built yet: New refuses a non-empty URL rather than run a single node
+	// the operator believes is clustered.
+	NATS string
+	// NodeID is the snowflake worker ID (--node-id, 0–31). Default 0.
 	NodeID int
-	// Logger defaults to slog.Default().
+	// Logger defaults to slog.Default() (cmd/accord builds it from
+	// --log-format and --log-level).
 	Logger *slog.Logger
 	// MaxBodyBytes caps REST request bodies. Default 1 MiB.
 	MaxBodyBytes int64
@@ -60,7 +76,7 @@ type Config struct {
 	GuildInbox int
 	// GuildIdleTimeout stops idle guild actors. Default 5 minutes.
 	GuildIdleTimeout time.Duration
-	// Gateway holds the gateway's settings (see gateway.go).
+	// Gateway holds the gateway's settings (see gateway.go; --gateway-*).
 	Gateway GatewayConfig
 	// DirectReads sends every message read straight to the store, with no
 	// coalescing and no hot-page cache (`accord serve --coalesce=false`).
@@ -68,15 +84,52 @@ type Config struct {
 	// DisablePassive makes every gateway session active in every guild
 	// (`accord serve --passive=false`); see guild.Config.
 	DisablePassive bool
-	// PassiveInterval is how often passive sessions get PASSIVE_UPDATE_V1.
-	// Default 5 s.
+	// PassiveInterval is how often passive sessions get PASSIVE_UPDATE_V1
+	// (--passive-interval). Default 5 s.
 	PassiveInterval time.Duration
 	// DisableRelays keeps each guild's fan-out in its actor goroutine
 	// (`accord serve --relays=false`).
 	DisableRelays bool
 	// RelayThreshold is the number of sessions in one guild above which
-	// fan-out moves to relay goroutines. Default 5,000.
+	// fan-out moves to relay goroutines (--relay-threshold). Default
+	// 5,000.
 	RelayThreshold int
+	// DebugAddr, if set, serves Go's profiler (/debug/pprof/) on a
+	// listener of its own at this address (--debug-addr; see debug.go).
+	// Default: off.
+	DebugAddr string
+}
+
+// setDefaults fills the zero fields of c with their defaults and validates
+// c: the one place a Config is checked, before New opens anything. Fields
+// passed on to a component (GuildInbox, PassiveInterval, Gateway...) keep
+// their zero value here; the component's own New defaults them.
+func (c *Config) setDefaults() error {
+	if c.Addr == "" {
+		c.Addr = "127.0.0.1:8080"
+	}
+	if c.DataDir == "" {
+		c.DataDir = "./data"
+	}
+	if c.Store == "" {
+		c.Store = "pebble"
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	switch c.Store {
+	case "pebble":
+	case "cql", "tiered":
+		if len(c.CQLHosts) == 0 {
+			return fmt.Errorf("server: store %s needs CQL hosts (--cql-hosts)", c.Store)
+		}
+	default:
+		return fmt.Errorf("server: unknown store %q (want pebble, cql or tiered)", c.Store)
+	}
+	if c.NATS != "" {
+		return fmt.Errorf("server: --nats %s: clustering over NATS is not built yet; run without --nats for a single node", c.NATS)
+	}
+	return nil
 }
 
 // Server is one Accord node.
@@ -91,7 +144,8 @@ type Server struct {
 	// Gateway is the WebSocket gateway (see gateway.go).
 	Gateway *gateway.Gateway
 	// Metrics is the server's own registry, served at GET /metrics;
-	// components register their collectors here, never globally.
+	// components register their collectors here, never globally (see
+	// metrics.go).
 	Metrics *prometheus.Registry
 
 	// Accounts owns users and tokens; the API and the gateway read users
@@ -102,86 +156,66 @@ type Server struct {
 	http     *http.Server
 	ln       net.Listener
 	serving  atomic.Bool
-	mu       sync.Mutex
-	closers  []func(ctx context.Context) error // run by Shutdown before the registry and store close; guarded by mu
+	stack    closeStack // what New and Start brought up; Shutdown unwinds it
 	serveErr chan error
+
+	mu      sync.Mutex // held through Start, so Shutdown waits for it
+	started bool       // guarded by mu
+	stopped bool       // guarded by mu
+
 	stopOnce sync.Once
 	stopErr  error
 }
 
-// New builds a Server: it opens the store and wires every component, but
-// does not listen yet.
+// New builds a Server: it validates cfg, opens the store and wires every
+// component, but does not listen yet. Each component is pushed onto the
+// close stack as soon as it exists; if a later one fails, New closes the
+// earlier ones before it returns the error.
 func New(cfg Config) (*Server, error) {
-	if cfg.Addr == "" {
-		cfg.Addr = "127.0.0.1:8080"
-	}
-	if cfg.DataDir == "" {
-		cfg.DataDir = "./data"
-	}
-	if cfg.Store == "" {
-		cfg.Store = "pebble"
-	}
-	if cfg.Logger == nil {
-		cfg.Logger = slog.Default()
+	if err := cfg.setDefaults(); err != nil {
+		return nil, err
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger.WithGroup("server"), mux: http.NewServeMux(), serveErr: make(chan error, 1),
-		Metrics: prometheus.NewRegistry()}
-	s.Metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+		Metrics: newRegistry()}
 
 	var err error
+	if s.IDs, err = snowflake.New(cfg.NodeID, 0); err != nil {
+		return nil, fmt.Errorf("server: %w", err)
+	}
 	if s.Store, err = openStore(cfg); err != nil {
 		return nil, err
 	}
-	fail := func(err error) (*Server, error) {
-		_ = s.Store.Close()
-		return nil, err
-	}
-	if s.IDs, err = snowflake.New(cfg.NodeID, 0); err != nil {
-		return fail(fmt.Errorf("server: %w", err))
-	}
+	s.stack.push("store", noContext(s.Store.Close))
 	if s.Data, err = data.New(data.Config{Store: s.Store, Direct: cfg.DirectReads, Registerer: s.Metrics}); err != nil {
-		return fail(err)
+		return nil, s.unwind(err)
 	}
+	s.stack.push("data", noError(s.Data.Close))
 	if s.Accounts, err = account.New(account.Config{Store: s.Store, IDs: s.IDs, Registerer: s.Metrics}); err != nil {
-		s.Data.Close()
-		return fail(err)
+		return nil, s.unwind(err)
 	}
-	fail = func(err error) (*Server, error) {
-		s.Accounts.Close()
-		s.Data.Close()
-		_ = s.Store.Close()
-		return nil, err
-	}
+	s.stack.push("accounts", noError(s.Accounts.Close))
 	s.Guilds, err = guild.New(guild.Config{Store: s.Store, Data: s.Data, IDs: s.IDs, Users: s.Accounts, Logger: cfg.Logger,
 		InboxSize: cfg.GuildInbox, IdleTimeout: cfg.GuildIdleTimeout,
 		DisablePassive: cfg.DisablePassive, PassiveInterval: cfg.PassiveInterval,
 		DisableRelays: cfg.DisableRelays, RelayThreshold: cfg.RelayThreshold})
 	if err != nil {
-		return fail(err)
+		return nil, s.unwind(err)
 	}
-	guilds := s.Guilds
-	s.Metrics.MustRegister(
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "accord_guild_relays",
-			Help: "Relay goroutines fanning out big guilds' events."},
-			func() float64 { return float64(guilds.Stats().Relays) }),
-		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "accord_guild_passive_updates_total",
-			Help: "PASSIVE_UPDATE_V1 dispatches sent to passive sessions."},
-			func() float64 { return float64(guilds.Stats().PassiveUpdates) }),
-		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "accord_guild_passive_withheld_total",
-			Help: "Message and typing deliveries withheld from passive sessions."},
-			func() float64 { return float64(guilds.Stats().PassiveHeld) }))
+	// The guild actors stop after the gateway and the HTTP server (pushed
+	// later), so no request reaches a closed registry.
+	s.stack.push("guilds", noError(s.Guilds.Close))
 	// The gateway comes first so the API can end a bot's sessions when its
 	// token is reset.
 	if err := s.mountGateway(); err != nil {
-		s.Guilds.Close()
-		return fail(err)
+		return nil, s.unwind(err)
 	}
 	s.API, err = api.New(api.Config{Store: s.Store, Accounts: s.Accounts, Guilds: s.Guilds, IDs: s.IDs, Logger: cfg.Logger,
 		MaxBodyBytes: cfg.MaxBodyBytes, Sessions: s.Gateway})
 	if err != nil {
-		_ = s.Gateway.Shutdown(context.Background())
-		s.Guilds.Close()
-		return fail(err)
+		return nil, s.unwind(err)
+	}
+	if err := s.registerMetrics(); err != nil {
+		return nil, s.unwind(err)
 	}
 	s.mux.Handle("/api/", s.API)
 	s.mux.Handle("/api", s.API)
@@ -206,12 +240,9 @@ func New(cfg Config) (*Server, error) {
 	return s, nil
 }
 
-// openStore opens the backend cfg.Store names.
+// openStore opens the backend cfg.Store names (validated by setDefaults).
 func openStore(cfg Config) (store.Store, error) {
 	openCQL := func() (store.Store, error) {
-		if len(cfg.CQLHosts) == 0 {
-			return nil, fmt.Errorf("server: store %s needs CQL hosts (--cql-hosts)", cfg.Store)
-		}
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
 		st, err := cql.New(ctx, cql.Config{Hosts: cfg.CQLHosts, Keyspace: cfg.CQLKeyspace})
@@ -228,8 +259,6 @@ func openStore(cfg Config) (store.Store, error) {
 		return st, nil
 	}
 	switch cfg.Store {
-	case "pebble":
-		return openPebble()
 	case "cql":
 		return openCQL()
 	case "tiered":
@@ -250,31 +279,47 @@ func openStore(cfg Config) (store.Store, error) {
 		}
 		return st, nil
 	}
-	return nil, fmt.Errorf("server: unknown store %q (want pebble, cql or tiered)", cfg.Store)
+	return openPebble()
 }
 
 // Handle mounts an extra handler on the server's mux (e.g. the gateway or
 // the web client). Call it before Start.
 func (s *Server) Handle(pattern string, h http.Handler) { s.mux.Handle(pattern, h) }
 
-// OnShutdown registers f to run at Shutdown after the listener stops
-// accepting and in-flight requests finish, before the guild registry and
-// the store close (e.g. the gateway sending op 7 RECONNECT).
-func (s *Server) OnShutdown(f func(ctx context.Context) error) {
+// Start serves in the background until Shutdown: the profiler's listener
+// first if Config.DebugAddr is set, then Config.Addr. Each listener is
+// pushed onto the close stack once it serves. If Start fails, it shuts the
+// whole server down (what Start began, then what New built, in reverse
+// order) before it returns the error; a later Shutdown is then a no-op.
+func (s *Server) Start(ctx context.Context) error {
 	s.mu.Lock()
-	s.closers = append(s.closers, f)
+	if s.started || s.stopped {
+		s.mu.Unlock()
+		return errors.New("server: Start called twice or after Shutdown")
+	}
+	s.started = true
+	err := s.startLocked(ctx)
 	s.mu.Unlock()
+	if err != nil {
+		return s.unwind(err)
+	}
+	s.log.Info("serving", "addr", s.ln.Addr().String(), "data", s.cfg.DataDir, "store", s.cfg.Store)
+	return nil
 }
 
-// Start listens on Config.Addr and serves in the background until Shutdown.
-func (s *Server) Start(ctx context.Context) error {
+// startLocked brings up Start's listeners, in order; s.mu is held.
+func (s *Server) startLocked(ctx context.Context) error {
+	if s.cfg.DebugAddr != "" {
+		if err := s.startDebug(ctx); err != nil {
+			return err
+		}
+	}
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", s.cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("server: listen %s: %w", s.cfg.Addr, err)
 	}
 	s.ln = ln
-	s.serving.Store(true)
 	go func() {
 		err := s.http.Serve(ln)
 		if errors.Is(err, http.ErrServerClosed) {
@@ -282,8 +327,20 @@ func (s *Server) Start(ctx context.Context) error {
 		}
 		s.serveErr <- err
 	}()
-	s.log.Info("serving", "addr", ln.Addr().String(), "data", s.cfg.DataDir, "store", s.cfg.Store)
+	// Shutdown stops accepting and waits for in-flight requests (until its
+	// ctx ends) before anything New built closes.
+	s.stack.push("http", s.http.Shutdown)
+	s.serving.Store(true)
 	return nil
+}
+
+// unwind shuts down what New or Start brought up so far, after they failed
+// with err, and returns err with any close errors.
+func (s *Server) unwind(err error) error {
+	if cerr := s.Shutdown(context.Background()); cerr != nil {
+		return errors.Join(err, cerr)
+	}
+	return err
 }
 
 // Addr is the address the server listens on (after Start).
@@ -298,34 +355,22 @@ func (s *Server) Addr() string {
 func (s *Server) URL() string { return "http://" + s.Addr() }
 
 // Wait blocks until the HTTP server stops and returns why (nil after
-// Shutdown). Call it at most once.
+// Shutdown). Call it at most once, and only after Start succeeded.
 func (s *Server) Wait() error { return <-s.serveErr }
 
-// Shutdown stops accepting connections, waits for in-flight requests (until
-// ctx ends), runs the OnShutdown hooks, stops the guild actors after their
-// pending writes, and closes the store.
+// Shutdown stops everything New and Start brought up, in reverse order: the
+// HTTP server stops accepting and finishes in-flight requests (until ctx
+// ends), the gateway sends op 7 RECONNECT, the guild actors stop after
+// their pending writes, and the store closes last. Every component is
+// stopped even if an earlier one failed; the errors are joined. Later
+// calls return the first call's result.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.stopOnce.Do(func() {
-		s.serving.Store(false)
-		var errs []error
-		if err := s.http.Shutdown(ctx); err != nil {
-			errs = append(errs, fmt.Errorf("server: http shutdown: %w", err))
-		}
-		s.mu.Lock()
-		closers := append([]func(context.Context) error(nil), s.closers...)
+		s.mu.Lock() // waits for a Start in progress
+		s.stopped = true
 		s.mu.Unlock()
-		for i := len(closers) - 1; i >= 0; i-- {
-			if err := closers[i](ctx); err != nil {
-				errs = append(errs, err)
-			}
-		}
-		s.Guilds.Close()
-		s.Accounts.Close()
-		s.Data.Close()
-		if err := s.Store.Close(); err != nil {
-			errs = append(errs, fmt.Errorf("server: close store: %w", err))
-		}
-		s.stopErr = errors.Join(errs...)
+		s.serving.Store(false)
+		s.stopErr = s.stack.close(ctx, s.log)
 	})
 	return s.stopErr
 }
