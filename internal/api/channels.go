@@ -136,14 +136,14 @@ func (h *Handler) createInvite(w http.ResponseWriter, r *http.Request, u *chat.U
 			return err
 		}
 	}
-	maxAge := 86400 // Discord's default: one day
+	maxAge := protocol.InviteDefaultMaxAge
 	if body.MaxAge != nil {
 		maxAge = *body.MaxAge
 	}
-	if maxAge < 0 || maxAge > 604800 {
+	if maxAge < 0 || maxAge > protocol.InviteMaxAge {
 		return protocol.InvalidForm(protocol.FieldError{Path: "max_age", Code: protocol.FieldNumberTypeMax, Message: "int value should be less than or equal to 604800."})
 	}
-	if body.MaxUses < 0 || body.MaxUses > 100 {
+	if body.MaxUses < 0 || body.MaxUses > protocol.InviteMaxUses {
 		return protocol.InvalidForm(protocol.FieldError{Path: "max_uses", Code: protocol.FieldNumberTypeMax, Message: "int value should be less than or equal to 100."})
 	}
 	inv, err := h.guilds.CreateInvite(r.Context(), id, u.ID, maxAge, body.MaxUses)

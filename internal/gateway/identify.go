@@ -60,7 +60,7 @@ func (c *conn) identify(d json.RawMessage) protocol.CloseCode {
 		shard: shard, largeThreshold: lt, c: c,
 	}
 	ready := protocol.Ready{
-		V:                10,
+		V:                protocol.GatewayVersion,
 		SessionID:        s.id,
 		SessionType:      "normal",
 		ResumeGatewayURL: c.resumeURL,

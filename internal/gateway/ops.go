@@ -147,11 +147,11 @@ func (c *conn) requestMembers(ctx context.Context, s *Session, d json.RawMessage
 	}
 	mr := MembersRequest{UserID: s.userID, Limit: max(req.Limit, 0)}
 	if len(req.UserIDs) > 0 {
-		mr.UserIDs = req.UserIDs[:min(len(req.UserIDs), 100)]
+		mr.UserIDs = req.UserIDs[:min(len(req.UserIDs), protocol.MaxRequestMemberIDs)]
 	} else {
 		mr.Query = *req.Query
-		if mr.Query != "" && (mr.Limit == 0 || mr.Limit > 100) {
-			mr.Limit = 100
+		if mr.Query != "" && (mr.Limit == 0 || mr.Limit > protocol.MaxRequestMemberIDs) {
+			mr.Limit = protocol.MaxRequestMemberIDs
 		}
 	}
 	if !s.InShard(req.GuildID) {

@@ -35,7 +35,7 @@ type ChannelCreate struct {
 }
 
 // maxChannels is Discord's limit of channels in one guild.
-const maxChannels = 500
+const maxChannels = protocol.MaxGuildChannels
 
 // checkParent fails unless parentID is 0 or one of the guild's categories.
 func (a *actor) checkParent(parentID chat.ID) error {

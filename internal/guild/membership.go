@@ -173,7 +173,7 @@ func (r *Registry) RemoveMember(ctx context.Context, guildID, userID, targetID c
 		}
 		if userID == targetID {
 			if userID == a.guild.OwnerID {
-				return protocol.NewAPIError(400, 50055, "Invalid Guild")
+				return protocol.NewAPIError(400, protocol.CodeInvalidGuild, "Invalid Guild")
 			}
 		} else {
 			if err := a.require(userID, nil, protocol.PermKickMembers); err != nil {

@@ -122,7 +122,7 @@ func (a *actor) createMessage(ctx context.Context, ch *chat.Channel, authorID ch
 		Content:   req.Content,
 		TTS:       req.TTS && perms&protocol.PermSendTTSMessages != 0,
 		Nonce:     req.Nonce,
-		Flags:     req.Flags & (1 << 2), // only SUPPRESS_EMBEDS may be set by clients
+		Flags:     req.Flags & protocol.MessageFlagSuppressEmbeds, // the only flag clients may set
 		Type:      chat.MessageDefault,
 		Embeds:    req.Embeds,
 	}
@@ -289,7 +289,7 @@ func (r *Registry) EditMessage(ctx context.Context, channelID, messageID, userID
 		perms := a.perms(userID, ch)
 		if m.AuthorID != userID {
 			if req.Content != nil || req.Embeds != nil {
-				return nil, protocol.NewAPIError(403, 50005, "Cannot edit a message authored by another user")
+				return nil, protocol.NewAPIError(403, protocol.CodeCannotEditOthers, "Cannot edit a message authored by another user")
 			}
 			if perms&protocol.PermManageMessages == 0 {
 				return nil, chat.ErrMissingPerms
@@ -318,7 +318,7 @@ func (r *Registry) EditMessage(ctx context.Context, channelID, messageID, userID
 			return nil, errEmptyMessage
 		}
 		if req.Flags != nil {
-			m.Flags = *req.Flags & (1 << 2)
+			m.Flags = *req.Flags & protocol.MessageFlagSuppressEmbeds
 		}
 		if err := a.r.data.UpdateMessage(ctx, m); err != nil {
 			return nil, err

@@ -53,7 +53,7 @@ type RoleEdit struct {
 }
 
 // maxRoles is Discord's limit of roles in one guild.
-const maxRoles = 250
+const maxRoles = protocol.MaxGuildRoles
 
 // CreateRole creates a role; it needs MANAGE_ROLES, and the role may not
 // carry permissions its creator lacks.

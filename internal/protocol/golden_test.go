@@ -134,11 +134,7 @@ func goldenInvite(withCounts bool) protocol.Invite {
 // goldenRawUser is READY's user as the gateway encodes it today: the user
 // object plus the fields only the current user has.
 func goldenRawUser(t *testing.T) json.RawMessage {
-	b, err := protocol.Marshal(struct {
-		protocol.User
-		Verified   bool `json:"verified"`
-		MFAEnabled bool `json:"mfa_enabled"`
-	}{User: protocol.UserObject(goldenUser), Verified: true})
+	b, err := protocol.Marshal(protocol.ReadyUser{User: protocol.UserObject(goldenUser), Verified: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -198,6 +194,8 @@ func goldenObjects(t *testing.T) []struct {
 		{"guild", protocol.GuildObject(goldenGuild(), roles)},
 		{"partial_guild", protocol.PartialGuildObject(goldenGuild(), goldenUserID, protocol.PermAdministrator)},
 		{"hello", protocol.Hello{HeartbeatInterval: 41250}},
+		{"ready_user", protocol.ReadyUser{User: protocol.UserObject(goldenUser), Verified: true}},
+		{"resumed", protocol.Resumed{Trace: []string{"accord"}}},
 		{"ready", protocol.Ready{
 			V: protocol.GatewayVersion, User: goldenRawUser(t),
 			Guilds:    []protocol.UnavailableGuild{{ID: goldenGuildID, Unavailable: true}},

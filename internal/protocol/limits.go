@@ -22,3 +22,10 @@ const GatewayVersion = 10
 // MaxRequestMemberIDs is how many user_ids one op 8 may ask for (and the
 // largest limit with a non-empty query).
 const MaxRequestMemberIDs = 100
+
+// Invite limits (POST /channels/{id}/invites).
+const (
+	InviteDefaultMaxAge = 86400  // seconds: one day
+	InviteMaxAge        = 604800 // seconds: seven days
+	InviteMaxUses       = 100
+)
