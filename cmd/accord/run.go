@@ -113,6 +113,7 @@ func (m *Main) serveFlagSet(f *serveFlags) *flag.FlagSet {
 	fs.IntVar(&c.Gateway.Options.SendQueueBytes, "gateway-send-queue", 1<<20, "bytes queued for one gateway connection before it is closed as slow (4000, resumable)")
 	fs.DurationVar(&c.Gateway.Options.HeartbeatInterval, "gateway-heartbeat", 41250*time.Millisecond, "heartbeat interval sent in HELLO")
 	fs.StringVar(&c.Gateway.ResumeURL, "gateway-url", "", "public gateway URL for resume_gateway_url (default: from the request Host)")
+	fs.IntVar(&c.UserCacheSize, "user-cache-size", 100_000, "users the account service keeps in memory (a bounded cache)")
 	fs.StringVar(&c.DebugAddr, "debug-addr", "", "serve Go's profiler (/debug/pprof/) on this separate address, e.g. 127.0.0.1:6060 (default: off)")
 	return fs
 }

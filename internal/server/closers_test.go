@@ -157,6 +157,7 @@ func TestConfigRefusals(t *testing.T) {
 		{"tiered without hosts", Config{Store: "tiered"}, "server: store tiered needs CQL hosts (--cql-hosts)"},
 		{"nats", Config{NATS: "nats://127.0.0.1:4222"}, "--nats nats://127.0.0.1:4222: clustering over NATS is not built yet"},
 		{"node id", Config{NodeID: 32}, "out of range 0..31"},
+		{"user cache size", Config{UserCacheSize: -1}, "server: --user-cache-size -1 is negative"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			// A data directory that cannot be created: New must fail on

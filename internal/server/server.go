@@ -94,6 +94,9 @@ type Config struct {
 	// fan-out moves to relay goroutines (--relay-threshold). Default
 	// 5,000.
 	RelayThreshold int
+	// UserCacheSize bounds how many users the account service keeps in
+	// memory (--user-cache-size). Default account.DefaultCacheSize.
+	UserCacheSize int
 	// DebugAddr, if set, serves Go's profiler (/debug/pprof/) on a
 	// listener of its own at this address (--debug-addr; see debug.go).
 	// Default: off.
@@ -125,6 +128,9 @@ func (c *Config) setDefaults() error {
 		}
 	default:
 		return fmt.Errorf("server: unknown store %q (want pebble, cql or tiered)", c.Store)
+	}
+	if c.UserCacheSize < 0 {
+		return fmt.Errorf("server: --user-cache-size %d is negative", c.UserCacheSize)
 	}
 	if c.NATS != "" {
 		return fmt.Errorf("server: --nats %s: clustering over NATS is not built yet; run without --nats for a single node", c.NATS)
@@ -190,7 +196,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, s.unwind(err)
 	}
 	s.stack.push("data", noError(s.Data.Close))
-	if s.Accounts, err = account.New(account.Config{Store: s.Store, IDs: s.IDs, Registerer: s.Metrics}); err != nil {
+	if s.Accounts, err = account.New(account.Config{Store: s.Store, IDs: s.IDs, CacheSize: cfg.UserCacheSize, Registerer: s.Metrics}); err != nil {
 		return nil, s.unwind(err)
 	}
 	s.stack.push("accounts", noError(s.Accounts.Close))
