@@ -24,6 +24,7 @@ import (
 
 	"github.com/accordchat/accord/internal/chat"
 	"github.com/accordchat/accord/internal/snowflake"
+	"github.com/accordchat/accord/internal/store"
 )
 
 // Sentinel errors.
@@ -44,14 +45,7 @@ const DefaultCacheSize = 100_000
 // Reads of a missing record return store.ErrNotFound (wrapped), a taken
 // username store.ErrExists.
 type Store interface {
-	CreateUser(ctx context.Context, u chat.User, c chat.Credentials) error
-	User(ctx context.Context, id chat.ID) (chat.User, error)
-	UserByName(ctx context.Context, username string) (chat.User, error)
-	UpdateUser(ctx context.Context, u chat.User) error
-	Credentials(ctx context.Context, userID chat.ID) (chat.Credentials, error)
-	PutToken(ctx context.Context, tokenHash []byte, userID chat.ID) error
-	TokenUser(ctx context.Context, tokenHash []byte) (chat.ID, error)
-	DeleteToken(ctx context.Context, tokenHash []byte) error
+	store.Users
 	ApplicationByBot(ctx context.Context, botID chat.ID) (chat.Application, error)
 	UserGuilds(ctx context.Context, userID chat.ID) ([]chat.ID, error)
 }

@@ -10,12 +10,17 @@ import (
 	"go/token"
 	"go/types"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/accordchat/accord/internal/store"
 )
 
 // userMethods are the store methods that read or write user records,
@@ -363,5 +368,18 @@ func TestUserCheckerCatchesViolations(t *testing.T) {
 		if !got[line] {
 			t.Errorf("%s:%d: marked but not reported", file, line)
 		}
+	}
+}
+
+// TestUserMethodsAreStoreUsers keeps userMethods in step with store.Users,
+// so a user or token method added to the store is guarded from the start.
+func TestUserMethodsAreStoreUsers(t *testing.T) {
+	it := reflect.TypeFor[store.Users]()
+	names := map[string]bool{}
+	for i := range it.NumMethod() {
+		names[it.Method(i).Name] = true
+	}
+	if !maps.Equal(names, userMethods) {
+		t.Errorf("userMethods = %v, store.Users has %v", slices.Sorted(maps.Keys(userMethods)), slices.Sorted(maps.Keys(names)))
 	}
 }

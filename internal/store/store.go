@@ -45,13 +45,10 @@ type Page struct {
 	Limit  int
 }
 
-// Store is the persistence interface. All methods take the request context.
-//
-// Reads of a missing entity return ErrNotFound (wrapped). Deletes are
-// idempotent: deleting what is not there returns nil, as a CQL DELETE does.
-// Lists whose order is not stated (GuildChannels, GuildRoles, GuildInvites,
-// UserGuilds) come in no particular order.
-type Store interface {
+// Users is the part of the store that holds users, credentials and tokens.
+// Only internal/account calls it (the architecture test enforces that);
+// everything else reads users through the account service and its cache.
+type Users interface {
 	// Users and credentials. CreateUser fails with ErrExists when the
 	// username is taken (usernames are unique, compared case-insensitively).
 	CreateUser(ctx context.Context, u chat.User, c chat.Credentials) error
@@ -61,11 +58,20 @@ type Store interface {
 	// renaming to a username another user holds fails with ErrExists.
 	UpdateUser(ctx context.Context, u chat.User) error
 	Credentials(ctx context.Context, userID chat.ID) (chat.Credentials, error)
-
 	// Tokens are stored by hash only (auth package hashes them).
 	PutToken(ctx context.Context, tokenHash []byte, userID chat.ID) error
 	TokenUser(ctx context.Context, tokenHash []byte) (chat.ID, error)
 	DeleteToken(ctx context.Context, tokenHash []byte) error
+}
+
+// Store is the persistence interface. All methods take the request context.
+//
+// Reads of a missing entity return ErrNotFound (wrapped). Deletes are
+// idempotent: deleting what is not there returns nil, as a CQL DELETE does.
+// Lists whose order is not stated (GuildChannels, GuildRoles, GuildInvites,
+// UserGuilds) come in no particular order.
+type Store interface {
+	Users
 
 	// Applications and their bot users.
 	PutApplication(ctx context.Context, a chat.Application) error
