@@ -3,15 +3,14 @@ package api_test
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/accordchat/accord/internal/accordtest"
+	"github.com/accordchat/accord/internal/golden"
 )
 
 // TestGoldenREST drives a real server through the common REST calls and
@@ -23,7 +22,6 @@ import (
 // same wherever it recurs. Rewrite the transcript after a meant change with
 //
 //	go test ./internal/api -run GoldenREST -update
-var update = flag.Bool("update", false, "rewrite testdata/golden from the current answers")
 
 func TestGoldenREST(t *testing.T) {
 	s := run(t)
@@ -107,34 +105,7 @@ func TestGoldenREST(t *testing.T) {
 
 	path := filepath.Join("testdata", "golden", "rest.txt")
 	got := tr.buf.Bytes()
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		gotLines, wantLines := strings.Split(string(got), "\n"), strings.Split(string(want), "\n")
-		for i := range max(len(gotLines), len(wantLines)) {
-			var g, w string
-			if i < len(gotLines) {
-				g = gotLines[i]
-			}
-			if i < len(wantLines) {
-				w = wantLines[i]
-			}
-			if g != w {
-				t.Fatalf("%s line %d changed:\n got %s\nwant %s", path, i+1, g, w)
-			}
-		}
-	}
+	golden.Check(t, path, got)
 }
 
 // transcript records requests and normalised answers.

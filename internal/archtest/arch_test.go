@@ -17,6 +17,7 @@ var rank = []struct {
 	rank   int
 }{
 	{"internal/chat", 0},
+	{"internal/golden", 0}, // golden-file comparison for tests
 	{"internal/snowflake", 1},
 	{"internal/protocol", 1},
 	{"internal/store", 1},

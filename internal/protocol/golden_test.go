@@ -1,13 +1,10 @@
 package protocol_test
 
 import (
-	"bytes"
 	"encoding/json"
-	"flag"
 	"go/ast"
 	"go/parser"
 	"go/token"
-	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -15,6 +12,7 @@ import (
 	"time"
 
 	"github.com/accordchat/accord/internal/chat"
+	"github.com/accordchat/accord/internal/golden"
 	"github.com/accordchat/accord/internal/protocol"
 )
 
@@ -25,8 +23,6 @@ import (
 //	go test ./internal/protocol -run Golden -update
 //
 // and review the diff of testdata/golden like any other change.
-
-var update = flag.Bool("update", false, "rewrite testdata/golden from the current encoding")
 
 // Fixed domain values the objects are built from.
 var (
@@ -270,27 +266,10 @@ func TestGolden(t *testing.T) {
 	}
 }
 
-// checkGolden compares got with the file at path (which holds got plus a
-// final newline), or rewrites the file under -update.
+// checkGolden compares got plus a final newline with the file at path.
 func checkGolden(t *testing.T, path string, got []byte) {
 	t.Helper()
-	got = append(got[:len(got):len(got)], '\n')
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s changed:\n got %s\nwant %s", path, got, want)
-	}
+	golden.Check(t, path, append(got[:len(got):len(got)], '\n'))
 }
 
 // notEncoded are the exported types of the package that never reach a
