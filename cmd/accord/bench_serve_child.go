@@ -52,9 +52,26 @@ func (m *Main) startServeChild(ctx context.Context, dir string, serveArgs ...str
 		_ = cmd.Wait()
 		remove()
 	}
+	addr := servingAddr(stderr)
+	select {
+	case a := <-addr:
+		return &serveChild{url: "http://" + a, pid: cmd.Process.Pid, stop: stop}, nil
+	case <-time.After(15 * time.Second):
+		stop()
+		return nil, errors.New("bench: server did not start within 15 s")
+	case <-ctx.Done():
+		stop()
+		return nil, ctx.Err()
+	}
+}
+
+// servingAddr reads a child `accord serve`'s JSON log from r and sends the
+// address of its "serving" line once; it drains r to the end so the child
+// never blocks on a full pipe.
+func servingAddr(r io.Reader) <-chan string {
 	addr := make(chan string, 1)
 	go func() {
-		sc := bufio.NewScanner(stderr)
+		sc := bufio.NewScanner(r)
 		sent := false
 		for sc.Scan() {
 			var line struct {
@@ -68,16 +85,7 @@ func (m *Main) startServeChild(ctx context.Context, dir string, serveArgs ...str
 				sent = true
 			}
 		}
-		_, _ = io.Copy(io.Discard, stderr)
+		_, _ = io.Copy(io.Discard, r)
 	}()
-	select {
-	case a := <-addr:
-		return &serveChild{url: "http://" + a, pid: cmd.Process.Pid, stop: stop}, nil
-	case <-time.After(15 * time.Second):
-		stop()
-		return nil, errors.New("bench: server did not start within 15 s")
-	case <-ctx.Done():
-		stop()
-		return nil, ctx.Err()
-	}
+	return addr
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -52,22 +51,7 @@ func startServe(t *testing.T, dir string, extraEnv ...string) *child {
 			_ = cmd.Wait()
 		}
 	})
-	addr := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			var line struct {
-				Msg    string `json:"msg"`
-				Server struct {
-					Addr string `json:"addr"`
-				} `json:"server"`
-			}
-			if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "serving" {
-				addr <- line.Server.Addr
-			}
-		}
-		_, _ = io.Copy(io.Discard, stderr)
-	}()
+	addr := servingAddr(stderr)
 	select {
 	case a := <-addr:
 		return &child{cmd: cmd, addr: a}

@@ -432,13 +432,7 @@ func TestSlowConsumerIsDisconnected(t *testing.T) {
 	tok := e.acc.addUser(userID, false, 0, gid)
 	// The stalled client never reads after READY: its socket buffers fill,
 	// then its queue.
-	stalled, err := dialErr(e.url, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer stalled.nc.Close()
-	stalled.t = t
-	stalled.send(protocol.OpIdentify, map[string]any{"token": tok, "intents": 1})
+	dialStalled(t, e.url, tok)
 	var readers []*client
 	for range 100 {
 		c := dial(t, e.url)

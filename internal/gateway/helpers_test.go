@@ -231,6 +231,21 @@ func dial(t *testing.T, url string) *client {
 	return c
 }
 
+// dialStalled connects a client that never reads its socket and
+// identifies it with token (intents GUILDS): once READY and the guilds'
+// events fill its small receive buffer, the server's writes to it stall.
+func dialStalled(t *testing.T, url, token string) *client {
+	t.Helper()
+	c, err := dialErr(url, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.t = t
+	t.Cleanup(func() { _ = c.nc.Close() })
+	c.send(protocol.OpIdentify, map[string]any{"token": token, "intents": 1})
+	return c
+}
+
 // dialErr connects; with read false nothing reads the socket (a stalled
 // client).
 func dialErr(url string, read bool) (*client, error) {

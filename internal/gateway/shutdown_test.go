@@ -41,13 +41,7 @@ func TestShutdownLeavesNoGoroutines(t *testing.T) {
 	eager := dialEager(t, e.url)
 	// A client that never reads: its socket fills and a writer hands the
 	// rest of a write to a goroutine that blocks.
-	stalled, err := dialErr(e.url, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer stalled.nc.Close()
-	stalled.t = t
-	stalled.send(protocol.OpIdentify, map[string]any{"token": tok, "intents": 1})
+	dialStalled(t, e.url, tok)
 	checkFor(t, 5*time.Second, 5*time.Millisecond, func() error {
 		if n := e.rt.subscribers(gid); n != 3 {
 			return fmt.Errorf("%d subscribers", n)

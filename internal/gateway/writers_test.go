@@ -23,13 +23,7 @@ func TestStalledSocketClosedAfterWriteTimeout(t *testing.T) {
 	})
 	gid := e.gids[0]
 	tok := e.acc.addUser(userID, false, 0, gid)
-	stalled, err := dialErr(e.url, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer stalled.nc.Close()
-	stalled.t = t
-	stalled.send(protocol.OpIdentify, map[string]any{"token": tok, "intents": 1})
+	dialStalled(t, e.url, tok)
 	reader := dial(t, e.url)
 	hello(t, reader)
 	reader.identify(tok, protocol.IntentGuilds, nil)
