@@ -84,6 +84,7 @@ var pure = map[string][]string{
 	"internal/chat":      {"net", "net/http", "os", "database/sql"},
 	"internal/protocol":  {"net", "net/http", "os"},
 	"internal/snowflake": {"net", "net/http", "os"},
+	"internal/cluster":   {"net", "net/http", "os"}, // heartbeats travel over a Transport the server supplies
 }
 
 type pkg struct {
