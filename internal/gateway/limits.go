@@ -189,7 +189,6 @@ func tooManyConnections(w http.ResponseWriter) {
 	h := w.Header()
 	h.Set("Content-Type", "application/json")
 	h.Set("Retry-After", strconv.Itoa(int(retry)))
-	h.Set("X-RateLimit-Scope", "user")
 	w.WriteHeader(http.StatusTooManyRequests)
 	_, _ = w.Write(b)
 }
