@@ -173,8 +173,8 @@ func TestGateway(t *testing.T) {
 	b, _ := json.Marshal(raw)
 	_ = json.Unmarshal(b, &bot)
 	ssl := raw["session_start_limit"].(map[string]any)
-	if bot.URL != gw.URL || bot.Shards != 1 || ssl["total"] != 1000.0 || ssl["remaining"] != 999.0 ||
-		ssl["reset_after"] != 14400000.0 || ssl["max_concurrency"] != 1.0 {
+	if bot.URL != gw.URL || bot.Shards != 1 || ssl["total"] != 1000.0 || ssl["remaining"] != 1000.0 ||
+		ssl["reset_after"] != 86400000.0 || ssl["max_concurrency"] != 1.0 {
 		t.Errorf("gateway/bot %s", b)
 	}
 }

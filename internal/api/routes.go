@@ -90,7 +90,17 @@ func (h *Handler) gateway(w http.ResponseWriter, r *http.Request, _ *chat.User) 
 	return nil
 }
 
-func (h *Handler) gatewayBot(w http.ResponseWriter, r *http.Request, _ *chat.User) error {
-	writeJSON(w, http.StatusOK, protocol.GatewayBotObject(h.gatewayURL(r)))
+// sessionStartLimiter is the optional ability of Config.Sessions (the
+// gateway) to report an account's IDENTIFY budget truthfully.
+type sessionStartLimiter interface {
+	SessionStartLimit(userID chat.ID) protocol.SessionStartLimit
+}
+
+func (h *Handler) gatewayBot(w http.ResponseWriter, r *http.Request, u *chat.User) error {
+	gb := protocol.GatewayBotObject(h.gatewayURL(r))
+	if l, ok := h.cfg.Sessions.(sessionStartLimiter); ok {
+		gb.SessionStartLimit = l.SessionStartLimit(u.ID)
+	}
+	writeJSON(w, http.StatusOK, gb)
 	return nil
 }

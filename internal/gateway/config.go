@@ -63,9 +63,40 @@ type Config struct {
 	// Default 10 s.
 	ReadTimeout time.Duration
 	// RateLimit is how many payloads a client may send per RateWindow before
-	// it is closed with 4008. Defaults 120 and 60 s, as Discord.
+	// it is closed with 4008. Defaults 120 and 60 s, as Discord. Every
+	// payload counts, heartbeats included (Discord counts them too:
+	// discord.py keeps 10 of the 120 for them), and so do WebSocket pings,
+	// which cost a pong; pongs and the fragments of a message do not.
 	RateLimit  int
 	RateWindow time.Duration
+	// MaxConcurrency is the max_concurrency of GET /gateway/bot: a bot may
+	// IDENTIFY once per IdentifyWindow per rate-limit key (shard_id %
+	// MaxConcurrency); an IDENTIFY over it gets op 9 INVALID_SESSION
+	// (d: false), as on Discord. User accounts, whose clients identify
+	// in bursts (tabs, reloads) and which Discord reports no concurrency
+	// for, are bounded by SessionStarts alone. Defaults 1 and 5 s.
+	MaxConcurrency int
+	IdentifyWindow time.Duration
+	// SessionStarts is the daily IDENTIFY budget of each account (RESUME
+	// is free), reported in session_start_limit; SessionStartWindow is how
+	// long after its first IDENTIFY the budget refills. Discord resets the
+	// token of a bot over the budget; Accord refuses the IDENTIFY with op 9
+	// (d: false) instead, which leaves the bot's live sessions alone.
+	// Defaults 1000 and 24 h, as Discord's for small bots.
+	SessionStarts      int
+	SessionStartWindow time.Duration
+	// MembersWindow is how often one account may ask for all the members
+	// of one guild (op 8 with query "" and limit 0); a request within it
+	// gets a RATE_LIMITED dispatch. Default 30 s, as Discord.
+	MembersWindow time.Duration
+	// MaxConnsPerAddr caps the open WebSocket connections from one client
+	// address (IPv6: one /64); the next upgrade gets HTTP 429. Default 200.
+	MaxConnsPerAddr int
+	// DisableLimits switches off every rate limit and throttle above
+	// (4008, identify concurrency and budget, op 8, connections per
+	// address), for load tests and benchmarks; cmd sets it with
+	// --rate-limits=false. Size limits (4096-byte payloads -> 4002) stay.
+	DisableLimits bool
 	// RequestTimeout bounds the store and guild calls a payload causes.
 	// Default 10 s.
 	RequestTimeout time.Duration
@@ -110,6 +141,24 @@ func (c *Config) setDefaults() error {
 	}
 	if c.RateWindow <= 0 {
 		c.RateWindow = 60 * time.Second
+	}
+	if c.MaxConcurrency <= 0 {
+		c.MaxConcurrency = 1
+	}
+	if c.IdentifyWindow <= 0 {
+		c.IdentifyWindow = 5 * time.Second
+	}
+	if c.SessionStarts <= 0 {
+		c.SessionStarts = 1000
+	}
+	if c.SessionStartWindow <= 0 {
+		c.SessionStartWindow = 24 * time.Hour
+	}
+	if c.MembersWindow <= 0 {
+		c.MembersWindow = 30 * time.Second
+	}
+	if c.MaxConnsPerAddr <= 0 {
+		c.MaxConnsPerAddr = 200
 	}
 	if c.RequestTimeout <= 0 {
 		c.RequestTimeout = 10 * time.Second

@@ -5,6 +5,7 @@ import (
 	"compress/zlib"
 	"io"
 	"net"
+	"net/netip"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -34,6 +35,7 @@ type conn struct {
 	compress  bool   // zlib-stream or zstd-stream
 	zstd      bool   // zstd-stream
 	resumeURL string
+	addr      netip.Prefix // the client address it counts against (Config.MaxConnsPerAddr)
 	lastBeat  atomic.Int64 // unix ns of the last heartbeat (or of the upgrade)
 
 	// Reader state, used only by the one goroutine reading at a time.

@@ -97,6 +97,19 @@
 // the session keeps buffering up to Config.ResumeBytes for the resume and
 // is counted in Stats.SlowDisconnects.
 //
+// # Limits
+//
+// Discord's gateway limits, each a Config field (limits.go): 120 payloads
+// per 60 s per connection, counted in two fields of the connection (no
+// timer), then 4008; per account, max_concurrency IDENTIFYs per 5 s
+// (bots) and a daily budget of 1000, both answered with op 9 d:false and
+// reported by Gateway.SessionStartLimit in GET /gateway/bot; one "request
+// all members" per guild per account per 30 s, then a RATE_LIMITED
+// dispatch; and a cap on open connections per client address, checked
+// before the upgrade (429). Config.DisableLimits turns them all off for
+// load tests; the 4,096-byte payload limit (4002, checked on the frame
+// header before anything is read) always holds.
+//
 // # Goroutines
 //
 // Every goroutine of the gateway and of its connections (the poller, the
@@ -109,6 +122,6 @@
 //
 // # Lock order
 //
-// Session.mu, then conn.mu, then Gateway.mu (and poller.mu, writerPool.mu
-// and Gateway.grMu, leaves).
+// Session.mu, then conn.mu, then Gateway.mu (and poller.mu, writerPool.mu,
+// limiter.mu and Gateway.grMu, leaves).
 package gateway

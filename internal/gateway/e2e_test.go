@@ -10,6 +10,7 @@ import (
 
 	"github.com/accordchat/accord/internal/accordtest"
 	"github.com/accordchat/accord/internal/chat"
+	"github.com/accordchat/accord/internal/gateway"
 	"github.com/accordchat/accord/internal/protocol"
 	"github.com/accordchat/accord/internal/server"
 )
@@ -193,8 +194,12 @@ func bot(t *testing.T, s *accordtest.Server, owner *accordtest.Client, guildID c
 	return &accordtest.Client{S: s, Token: tok.Token, Prefix: "Bot ", UserID: app.Bot.ID}
 }
 
+// burstyBots lets one bot IDENTIFY twice at once, which Discord (and
+// Accord by default) refuses with op 9 within 5 s (max_concurrency 1).
+var burstyBots = server.Config{Gateway: server.GatewayConfig{Options: gateway.Config{IdentifyWindow: time.Nanosecond}}}
+
 func TestEndToEndIntents(t *testing.T) {
-	s := accordtest.RunServer(t, server.Config{})
+	s := accordtest.RunServer(t, burstyBots)
 	alice := s.Register(t, "alice")
 	gd, general := alice.CreateGuild(t, "intents")
 	b := bot(t, s, alice, gd.ID)
@@ -273,7 +278,7 @@ func TestEndToEndMetrics(t *testing.T) {
 // live session with 4004 (terminal) and the old token cannot resume it or
 // identify again, while the new token works.
 func TestEndToEndTokenResetEndsBotSessions(t *testing.T) {
-	s := accordtest.RunServer(t, server.Config{})
+	s := accordtest.RunServer(t, burstyBots)
 	alice := s.Register(t, "alice")
 	gd, _ := alice.CreateGuild(t, "reset")
 	b := bot(t, s, alice, gd.ID)

@@ -25,6 +25,7 @@ type Gateway struct {
 	ctx     context.Context
 	cancel  context.CancelFunc
 	stats   counters
+	limits  *limiter
 
 	// grMu guards grRunning; it is a leaf lock (taken under conn.mu).
 	// grWG counts the goroutines startGoRoutine started.
@@ -63,6 +64,7 @@ func New(cfg Config) (*Gateway, error) {
 		return nil, fmt.Errorf("gateway: poller: %w", err)
 	}
 	g.poll = p
+	g.limits = newLimiter(&g.cfg)
 	if p != nil {
 		g.startGoRoutine(p.run)
 	}
@@ -84,13 +86,20 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "gateway shutting down", http.StatusServiceUnavailable)
 		return
 	}
+	addr := clientPrefix(r)
+	if !g.limits.acquireAddr(addr) {
+		g.stats.addrLimited.Add(1)
+		tooManyConnections(w)
+		return
+	}
 	q := r.URL.Query()
 	nc, rw, _, err := ws.UpgradeHTTP(r, w)
 	if err != nil {
+		g.limits.releaseAddr(addr)
 		g.log.Debug("upgrade failed", "err", err, "remote", r.RemoteAddr)
 		return
 	}
-	c := &conn{gw: g, nc: nc, fd: -1, rc: rawConn(nc)}
+	c := &conn{gw: g, nc: nc, fd: -1, rc: rawConn(nc), addr: addr}
 	c.lastBeat.Store(time.Now().UnixNano())
 	c.resumeURL = g.cfg.ResumeURL
 	if c.resumeURL == "" {
@@ -127,6 +136,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if g.closing {
 		// Shutdown began during the upgrade and will not see c.
 		g.mu.Unlock()
+		g.limits.releaseAddr(addr)
 		_ = nc.Close()
 		return
 	}
@@ -156,6 +166,7 @@ func (g *Gateway) sweep() {
 	defer t.Stop()
 	var conns []*conn
 	var sessions []*Session
+	var expired time.Time // when the limiter last forgot old entries
 	for {
 		select {
 		case <-g.ctx.Done():
@@ -183,6 +194,10 @@ func (g *Gateway) sweep() {
 		for _, s := range sessions {
 			g.invalidate(s)
 		}
+		if now.Sub(expired) >= 10*time.Second {
+			expired = now
+			g.limits.expire(now)
+		}
 	}
 }
 
@@ -196,5 +211,6 @@ func (g *Gateway) forget(c *conn) {
 		g.drained = nil
 	}
 	g.mu.Unlock()
+	g.limits.releaseAddr(c.addr)
 	g.stats.connections.Add(-1)
 }

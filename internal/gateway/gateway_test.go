@@ -296,7 +296,8 @@ func TestInvalidSession(t *testing.T) {
 }
 
 func TestSharding(t *testing.T) {
-	e := newEnv(t, gateway.Config{})
+	// Two shards identify at once: two rate-limit keys.
+	e := newEnv(t, gateway.Config{MaxConcurrency: 2})
 	tok := e.acc.addUser(botID, true, 0, e.gids...)
 	for shard := range 2 {
 		c := dial(t, e.url)

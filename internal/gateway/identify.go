@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"strings"
+	"time"
 
 	"github.com/accordchat/accord/internal/auth"
 	"github.com/accordchat/accord/internal/chat"
@@ -48,6 +49,13 @@ func (c *conn) identify(d json.RawMessage) protocol.CloseCode {
 			return protocol.CloseDisallowedIntents
 		}
 		app = &protocol.ReadyApplication{ID: a.ID, Flags: a.Flags}
+	}
+	if !g.limits.startSession(user.ID, user.Bot, shard[0], time.Now()) {
+		// Over max_concurrency or the daily budget: Discord's answer is
+		// op 9 d:false; the client may IDENTIFY again on this connection.
+		g.stats.identifyLimited.Add(1)
+		c.enqueueControl(invalidSession)
+		return 0
 	}
 	lt := protocol.LargeThreshold(id.LargeThreshold)
 	all, err := g.cfg.Accounts.UserGuilds(ctx, user.ID)

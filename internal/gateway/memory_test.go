@@ -58,7 +58,7 @@ func reportPerSession(b *testing.B, before uint64, n int) {
 func BenchmarkIdleSessionMemory(b *testing.B) {
 	for range b.N {
 		acc, rt := newAccounts(), newRouter()
-		gw, err := gateway.New(gateway.Config{Accounts: acc, Guilds: rt})
+		gw, err := gateway.New(gateway.Config{Accounts: acc, Guilds: rt, DisableLimits: true})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -244,7 +244,7 @@ func BenchmarkFanout(b *testing.B) {
 	for _, n := range []int{100, 1000} {
 		b.Run(fmt.Sprintf("sessions=%d", n), func(b *testing.B) {
 			acc, rt := newAccounts(), newRouter()
-			gw, err := gateway.New(gateway.Config{Accounts: acc, Guilds: rt})
+			gw, err := gateway.New(gateway.Config{Accounts: acc, Guilds: rt, DisableLimits: true})
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -299,7 +299,7 @@ func BenchmarkFanout(b *testing.B) {
 // whole server: each session is also subscribed to a real guild actor.
 func BenchmarkIdleSessionMemoryServer(b *testing.B) {
 	for range b.N {
-		s := accordtest.RunServer(b, server.Config{})
+		s := accordtest.RunServer(b, server.Config{Gateway: server.GatewayConfig{Options: gateway.Config{DisableLimits: true}}})
 		alice := s.Register(b, "alice")
 		alice.CreateGuild(b, "idle")
 		var gw struct {

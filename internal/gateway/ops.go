@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"encoding/json"
+	"math"
 	"time"
 
 	"github.com/accordchat/accord/internal/chat"
@@ -157,6 +158,11 @@ func (c *conn) requestMembers(ctx context.Context, s *Session, d json.RawMessage
 	if !s.InShard(req.GuildID) {
 		return 0
 	}
+	if mr.Query == "" && mr.Limit == 0 && len(mr.UserIDs) == 0 {
+		if wait := c.gw.limits.allowAllMembers(s.userID, req.GuildID, time.Now()); wait > 0 {
+			return c.membersLimited(s, req, wait)
+		}
+	}
 	members, notFound, err := c.gw.cfg.Guilds.RequestMembers(ctx, req.GuildID, mr)
 	if err != nil {
 		c.gw.log.Debug("request members", "session", s.id, "guild", req.GuildID, "err", err)
@@ -183,5 +189,21 @@ func (c *conn) requestMembers(ctx context.Context, s *Session, d json.RawMessage
 		}
 		s.Send(&protocol.Dispatch{Name: protocol.EventGuildMembersChunk, Data: b})
 	}
+	return 0
+}
+
+// membersLimited answers an "all members" op 8 asked again within
+// MembersWindow with Discord's RATE_LIMITED dispatch; the connection stays.
+func (c *conn) membersLimited(s *Session, req protocol.RequestGuildMembers, wait time.Duration) protocol.CloseCode {
+	c.gw.stats.membersLimited.Add(1)
+	b, err := protocol.Marshal(protocol.GatewayRateLimited{
+		Opcode:     protocol.OpRequestGuildMembers,
+		RetryAfter: math.Ceil(wait.Seconds()*1000) / 1000, // whole ms, never 0
+		Meta:       protocol.RequestGuildMembersRateMeta{GuildID: req.GuildID, Nonce: req.Nonce},
+	})
+	if err != nil {
+		return protocol.CloseUnknownError
+	}
+	s.Send(&protocol.Dispatch{Name: protocol.EventRateLimited, Data: b})
 	return 0
 }

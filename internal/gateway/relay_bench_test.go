@@ -39,7 +39,7 @@ func BenchmarkFanoutRelays(b *testing.B) {
 
 func benchFanoutRelays(b *testing.B, n int, relays bool) {
 	s := accordtest.RunServer(b, server.Config{RelayThreshold: 100, DisableRelays: !relays,
-		Gateway: server.GatewayConfig{Options: gateway.Config{SendQueueBytes: 8 << 20}}})
+		Gateway: server.GatewayConfig{Options: gateway.Config{SendQueueBytes: 8 << 20, DisableLimits: true}}})
 	alice := s.Register(b, "alice")
 	_, general := alice.CreateGuild(b, "fanout")
 	var gw struct {

@@ -16,12 +16,16 @@ type Stats struct {
 	Invalidated       int64            // sessions ended for good
 	SlowDisconnects   int64            // connections closed because their send queue overflowed
 	HeartbeatTimeouts int64            // connections closed with 4009
+	IdentifyLimited   int64            // IDENTIFYs refused with op 9 (concurrency or daily budget)
+	MembersLimited    int64            // op 8 requests answered with RATE_LIMITED
+	AddrLimited       int64            // upgrades refused with 429 (connections per address)
 	Closes            map[string]int64 // connections closed by the server, by close code
 }
 
 type counters struct {
 	connections, sessions, identified, resumed, invalidated atomic.Int64
 	slow, heartbeatTimeouts                                 atomic.Int64
+	identifyLimited, membersLimited, addrLimited            atomic.Int64
 	closes                                                  [16]atomic.Int64 // 4000..4014, then other
 }
 
@@ -43,6 +47,9 @@ func (g *Gateway) Stats() Stats {
 		Invalidated:       g.stats.invalidated.Load(),
 		SlowDisconnects:   g.stats.slow.Load(),
 		HeartbeatTimeouts: g.stats.heartbeatTimeouts.Load(),
+		IdentifyLimited:   g.stats.identifyLimited.Load(),
+		MembersLimited:    g.stats.membersLimited.Load(),
+		AddrLimited:       g.stats.addrLimited.Load(),
 		Closes:            make(map[string]int64),
 	}
 	for i := range g.stats.closes {

@@ -237,6 +237,7 @@ func goldenObjects(t *testing.T) []struct {
 		{"bot_token", protocol.BotToken{Token: "MTEwMDAwMDAwMDAwMDAwMDAxMg.abc.def"}},
 		{"gateway", protocol.Gateway{URL: "ws://127.0.0.1:8080/gateway"}},
 		{"gateway_bot", protocol.GatewayBotObject("ws://127.0.0.1:8080/gateway")},
+		{"gateway_rate_limited", protocol.GatewayRateLimited{Opcode: protocol.OpRequestGuildMembers, RetryAfter: 29.5, Meta: protocol.RequestGuildMembersRateMeta{GuildID: goldenGuildID, Nonce: "n<1>"}}},
 		{"rate_limited", protocol.RateLimited{Message: "The resource is being rate limited.", RetryAfter: 0.05, Code: protocol.CodeGeneral}},
 		{"authorize", protocol.AuthorizeAnswer{Location: "https://discord.com/oauth2/error?error=access_denied"}},
 	}
