@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/accordchat/accord/internal/auth"
 	"github.com/accordchat/accord/internal/chat"
@@ -84,4 +85,28 @@ func (s *Service) ResetToken(ctx context.Context, userID chat.ID, old []byte) (t
 		}
 	}
 	return token, hash, nil
+}
+
+// SplitAuthorization splits an Authorization header value, or an IDENTIFY
+// token, into the token and whether it carried the "Bot " scheme. At most
+// one scheme is removed ("Bot ", "Bearer ", any case), so "Bot Bearer x"
+// is not the token "x".
+func SplitAuthorization(v string) (token string, botScheme bool) {
+	v = strings.TrimSpace(v)
+	for _, p := range []string{"Bot ", "Bearer "} {
+		if len(v) >= len(p) && strings.EqualFold(v[:len(p)], p) {
+			return strings.TrimSpace(v[len(p):]), p == "Bot "
+		}
+	}
+	return v, false
+}
+
+// CheckScheme refuses, as Discord does, a user token presented with the
+// "Bot " scheme: that scheme is for bot tokens only. A bot token without
+// it stays accepted (some clients send the bare token).
+func CheckScheme(u chat.User, botScheme bool) error {
+	if botScheme && !u.Bot {
+		return auth.ErrBadToken
+	}
+	return nil
 }

@@ -17,7 +17,6 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"strings"
 	"sync"
 
 	"github.com/accordchat/accord/internal/account"
@@ -164,13 +163,14 @@ func (rw *routeMissWriter) Write(b []byte) (int, error) {
 }
 
 // authenticate resolves the Authorization header: "Bot <token>", "Bearer
-// <token>" or the bare token, as Discord's clients send them.
+// <token>" or the bare token, as Discord's clients send them. A user's
+// token with the "Bot " scheme is refused, as Discord refuses it.
 func (h *Handler) authenticate(r *http.Request) (chat.User, error) {
-	v := strings.TrimSpace(r.Header.Get("Authorization"))
-	for _, p := range []string{"Bot ", "Bearer ", "bot ", "bearer "} {
-		v = strings.TrimPrefix(v, p)
+	token, botScheme := account.SplitAuthorization(r.Header.Get("Authorization"))
+	u, err := h.accounts.Authenticate(r.Context(), token)
+	if err == nil {
+		err = account.CheckScheme(u, botScheme)
 	}
-	u, err := h.accounts.Authenticate(r.Context(), strings.TrimSpace(v))
 	if errors.Is(err, auth.ErrBadToken) {
 		return chat.User{}, errUnauthorized
 	}

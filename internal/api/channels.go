@@ -48,8 +48,8 @@ func (h *Handler) editChannel(w http.ResponseWriter, r *http.Request, u *chat.Us
 		}
 		e.Name = body.Name
 	}
-	if e.Topic != nil && utf8.RuneCountInString(*e.Topic) > 1024 {
-		return protocol.InvalidForm(lengthError("topic", 0, 1024))
+	if e.Topic != nil && utf8.RuneCountInString(*e.Topic) > protocol.MaxChannelTopic {
+		return protocol.InvalidForm(lengthError("topic", 0, protocol.MaxChannelTopic))
 	}
 	if body.PermissionOverwrites != nil {
 		ows, err := overwrites("permission_overwrites", *body.PermissionOverwrites)

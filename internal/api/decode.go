@@ -37,7 +37,11 @@ func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, erro
 			return nil, errTooLarge
 		}
 		if err != nil {
-			return nil, fmt.Errorf("api: read body: %w", err)
+			// The body could not be read: a malformed chunked encoding, a
+			// body shorter than its Content-Length, a client gone. It is
+			// the request's fault, so 400 (as the multipart case), never
+			// a 500 that pages someone.
+			return nil, errInvalidJSON
 		}
 		return b, nil
 	case "multipart/form-data":

@@ -21,8 +21,8 @@ func (h *Handler) createGuild(w http.ResponseWriter, r *http.Request, u *chat.Us
 		return err
 	}
 	body.Name = strings.TrimSpace(body.Name)
-	if n := utf8.RuneCountInString(body.Name); n < 2 || n > 100 {
-		return protocol.InvalidForm(lengthError("name", 2, 100))
+	if n := utf8.RuneCountInString(body.Name); n < protocol.MinGuildName || n > protocol.MaxGuildName {
+		return protocol.InvalidForm(lengthError("name", protocol.MinGuildName, protocol.MaxGuildName))
 	}
 	g, err := h.guilds.CreateGuild(r.Context(), u.ID, body.Name)
 	if err != nil {
@@ -60,12 +60,20 @@ func (h *Handler) editGuild(w http.ResponseWriter, r *http.Request, u *chat.User
 		return err
 	}
 	if body.Name != nil {
-		if n := utf8.RuneCountInString(strings.TrimSpace(*body.Name)); n < 2 || n > 100 {
-			return protocol.InvalidForm(lengthError("name", 2, 100))
+		if n := utf8.RuneCountInString(strings.TrimSpace(*body.Name)); n < protocol.MinGuildName || n > protocol.MaxGuildName {
+			return protocol.InvalidForm(lengthError("name", protocol.MinGuildName, protocol.MaxGuildName))
 		}
 	}
+	desc := body.Description.ptr()
+	if desc != nil && utf8.RuneCountInString(*desc) > protocol.MaxGuildDescription {
+		return protocol.InvalidForm(lengthError("description", 0, protocol.MaxGuildDescription))
+	}
+	icon, err := imageField("icon", body.Icon)
+	if err != nil {
+		return err
+	}
 	g, err := h.guilds.EditGuild(r.Context(), id, u.ID, guild.GuildEdit{
-		Name: body.Name, Description: body.Description.ptr(), Icon: body.Icon.ptr(), SystemChannelID: body.SystemChannelID.ptr()})
+		Name: body.Name, Description: desc, Icon: icon, SystemChannelID: body.SystemChannelID.ptr()})
 	if err != nil {
 		return err
 	}
@@ -117,8 +125,8 @@ func overwrites(path string, in []overwriteBody) ([]chat.Overwrite, error) {
 }
 
 func validChannelName(name string) error {
-	if n := utf8.RuneCountInString(name); n < 1 || n > 100 {
-		return protocol.InvalidForm(lengthError("name", 1, 100))
+	if n := utf8.RuneCountInString(name); n < 1 || n > protocol.MaxChannelName {
+		return protocol.InvalidForm(lengthError("name", 1, protocol.MaxChannelName))
 	}
 	return nil
 }
@@ -149,8 +157,8 @@ func (h *Handler) createChannel(w http.ResponseWriter, r *http.Request, u *chat.
 	default:
 		return protocol.InvalidForm(protocol.FieldError{Path: "type", Code: protocol.FieldBaseTypeChoices, Message: "Value must be one of {0, 2, 4}."})
 	}
-	if utf8.RuneCountInString(body.Topic) > 1024 {
-		return protocol.InvalidForm(lengthError("topic", 0, 1024))
+	if utf8.RuneCountInString(body.Topic) > protocol.MaxChannelTopic {
+		return protocol.InvalidForm(lengthError("topic", 0, protocol.MaxChannelTopic))
 	}
 	ows, err := overwrites("permission_overwrites", body.PermissionOverwrites)
 	if err != nil {
@@ -246,8 +254,8 @@ func (h *Handler) editMemberAs(w http.ResponseWriter, r *http.Request, u *chat.U
 	if err := h.decode(w, r, &body); err != nil {
 		return err
 	}
-	if p := body.Nick.ptr(); p != nil && utf8.RuneCountInString(*p) > 32 {
-		return protocol.InvalidForm(lengthError("nick", 1, 32))
+	if p := body.Nick.ptr(); p != nil && utf8.RuneCountInString(*p) > protocol.MaxNick {
+		return protocol.InvalidForm(lengthError("nick", 1, protocol.MaxNick))
 	}
 	m, err := h.guilds.EditMember(r.Context(), id, u.ID, target, guild.MemberEdit{Nick: body.Nick.ptr(), Roles: body.Roles})
 	if err != nil {
@@ -352,8 +360,8 @@ type roleBody struct {
 
 func (b roleBody) edit() (guild.RoleEdit, error) {
 	if b.Name != nil {
-		if n := utf8.RuneCountInString(*b.Name); n < 1 || n > 100 {
-			return guild.RoleEdit{}, protocol.InvalidForm(lengthError("name", 1, 100))
+		if n := utf8.RuneCountInString(*b.Name); n < 1 || n > protocol.MaxRoleName {
+			return guild.RoleEdit{}, protocol.InvalidForm(lengthError("name", 1, protocol.MaxRoleName))
 		}
 	}
 	e := guild.RoleEdit{Name: b.Name, Color: b.Color, Hoist: b.Hoist, Mentionable: b.Mentionable, Position: b.Position}

@@ -18,8 +18,8 @@ var errUsernameTaken = protocol.InvalidForm(protocol.FieldError{Path: "username"
 
 func validUsername(name string) *protocol.FieldError {
 	n := utf8.RuneCountInString(name)
-	if n < 2 || n > 32 {
-		f := lengthError("username", 2, 32)
+	if n < protocol.MinUsername || n > protocol.MaxUsername {
+		f := lengthError("username", protocol.MinUsername, protocol.MaxUsername)
 		return &f
 	}
 	for _, r := range name {
@@ -45,8 +45,11 @@ func (h *Handler) register(w http.ResponseWriter, r *http.Request, _ *chat.User)
 	if f := validUsername(body.Username); f != nil {
 		fields = append(fields, *f)
 	}
-	if n := utf8.RuneCountInString(body.Password); n < 6 || n > 128 {
-		fields = append(fields, lengthError("password", 6, 128))
+	if n := utf8.RuneCountInString(body.Password); n < 6 || n > protocol.MaxPassword {
+		fields = append(fields, lengthError("password", 6, protocol.MaxPassword))
+	}
+	if utf8.RuneCountInString(body.GlobalName) > protocol.MaxGlobalName {
+		fields = append(fields, lengthError("global_name", 1, protocol.MaxGlobalName))
 	}
 	if len(fields) > 0 {
 		return protocol.InvalidForm(fields...)
@@ -73,6 +76,11 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request, _ *chat.User) er
 	}
 	if err := h.decode(w, r, &body); err != nil {
 		return err
+	}
+	// Neither field can be longer than registration allows; refusing a
+	// longer one here spares hashing a megabyte of "password".
+	if len(body.Login) > protocol.MaxLogin || utf8.RuneCountInString(body.Password) > protocol.MaxPassword {
+		return errInvalidLogin
 	}
 	u, token, err := h.accounts.Login(r.Context(), body.Login, body.Password)
 	if errors.Is(err, account.ErrInvalidLogin) {
@@ -107,13 +115,17 @@ func (h *Handler) editMe(w http.ResponseWriter, r *http.Request, u *chat.User) e
 		nu.Username = *body.Username
 	}
 	if p := body.GlobalName.ptr(); p != nil {
-		if utf8.RuneCountInString(*p) > 32 {
-			return protocol.InvalidForm(lengthError("global_name", 1, 32))
+		if utf8.RuneCountInString(*p) > protocol.MaxGlobalName {
+			return protocol.InvalidForm(lengthError("global_name", 1, protocol.MaxGlobalName))
 		}
 		nu.GlobalName = *p
 	}
-	if p := body.Avatar.ptr(); p != nil {
-		nu.Avatar = *p
+	avatar, err := imageField("avatar", body.Avatar)
+	if err != nil {
+		return err
+	}
+	if avatar != nil {
+		nu.Avatar = *avatar
 	}
 	if err := h.accounts.UpdateProfile(r.Context(), nu); err != nil {
 		if errors.Is(err, account.ErrUsernameTaken) {

@@ -4,9 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"strings"
 	"time"
 
+	"github.com/accordchat/accord/internal/account"
 	"github.com/accordchat/accord/internal/auth"
 	"github.com/accordchat/accord/internal/chat"
 	"github.com/accordchat/accord/internal/protocol"
@@ -109,9 +109,10 @@ func (c *conn) identify(d json.RawMessage) protocol.CloseCode {
 }
 
 // authenticate maps a token (with or without the "Bot " prefix that some
-// libraries send) to its user, or 4004.
+// libraries send) to its user, or 4004; a user's token with "Bot " is
+// refused, as Discord refuses it.
 func (c *conn) authenticate(ctx context.Context, token string) (chat.User, protocol.CloseCode) {
-	token = strings.TrimSpace(strings.TrimPrefix(token, "Bot "))
+	token, botScheme := account.SplitAuthorization(token)
 	if token == "" {
 		return chat.User{}, protocol.CloseAuthenticationFailed
 	}
@@ -123,6 +124,9 @@ func (c *conn) authenticate(ctx context.Context, token string) (chat.User, proto
 		return chat.User{}, protocol.CloseAuthenticationFailed
 	}
 	u, err := c.gw.cfg.Accounts.User(ctx, uid)
+	if err == nil {
+		err = account.CheckScheme(u, botScheme)
+	}
 	if err != nil {
 		return chat.User{}, protocol.CloseAuthenticationFailed
 	}

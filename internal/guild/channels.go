@@ -60,7 +60,8 @@ func (r *Registry) CreateChannel(ctx context.Context, guildID, userID chat.ID, c
 		if err := a.checkParent(c.ParentID); err != nil {
 			return protocol.Channel{}, err
 		}
-		if len(c.Overwrites) > 0 && !a.has(userID, nil, protocol.PermManageRoles) {
+		if len(c.Overwrites) > 0 && (!a.has(userID, nil, protocol.PermManageRoles) ||
+			!mayGrant(a.grantScope(userID, c.ParentID), overwriteChanges(nil, c.Overwrites))) {
 			return protocol.Channel{}, chat.ErrMissingPerms
 		}
 		ch := chat.Channel{
@@ -149,13 +150,15 @@ type ChannelEdit struct {
 }
 
 // EditChannel changes a channel; it needs MANAGE_CHANNELS there, and
-// MANAGE_ROLES to change its overwrites.
+// MANAGE_ROLES to change its overwrites, whose changed bits must be ones
+// the user holds there (see mayGrant).
 func (r *Registry) EditChannel(ctx context.Context, channelID, userID chat.ID, e ChannelEdit) (protocol.Channel, error) {
 	return askChannel(ctx, r, channelID, func(ctx context.Context, a *actor, ch *chat.Channel) (protocol.Channel, error) {
 		if err := a.require(userID, ch, protocol.PermManageChannels); err != nil {
 			return protocol.Channel{}, err
 		}
-		if e.Overwrites != nil && !a.has(userID, ch, protocol.PermManageRoles) {
+		if e.Overwrites != nil && (!a.has(userID, ch, protocol.PermManageRoles) ||
+			!mayGrant(a.perms(userID, ch), overwriteChanges(ch.Overwrites, *e.Overwrites))) {
 			return protocol.Channel{}, chat.ErrMissingPerms
 		}
 		c := *ch
@@ -223,7 +226,8 @@ func (r *Registry) DeleteChannel(ctx context.Context, channelID, userID chat.ID)
 }
 
 // PutOverwrite creates or replaces a permission overwrite; it needs
-// MANAGE_ROLES in the channel.
+// MANAGE_ROLES in the channel, and the bits it changes must be ones the
+// user holds there (see mayGrant).
 func (r *Registry) PutOverwrite(ctx context.Context, channelID, userID chat.ID, ow chat.Overwrite) error {
 	return r.channelCall(ctx, channelID, func(ctx context.Context, a *actor, ch *chat.Channel) error {
 		if err := a.require(userID, ch, protocol.PermManageRoles); err != nil {
@@ -237,12 +241,17 @@ func (r *Registry) PutOverwrite(ctx context.Context, channelID, userID chat.ID, 
 		}
 		c := *ch
 		c.Overwrites = append(withoutOverwrite(ch.Overwrites, ow.ID, 1), ow)
+		if !mayGrant(a.perms(userID, ch), overwriteChanges(ch.Overwrites, c.Overwrites)) {
+			return chat.ErrMissingPerms
+		}
 		_, err := a.saveChannel(ctx, c)
 		return err
 	})
 }
 
-// DeleteOverwrite removes the overwrite for targetID; it needs MANAGE_ROLES.
+// DeleteOverwrite removes the overwrite for targetID; it needs MANAGE_ROLES
+// and, as for PutOverwrite, every bit the overwrite set must be one the
+// user holds.
 func (r *Registry) DeleteOverwrite(ctx context.Context, channelID, userID, targetID chat.ID) error {
 	return r.channelCall(ctx, channelID, func(ctx context.Context, a *actor, ch *chat.Channel) error {
 		if err := a.require(userID, ch, protocol.PermManageRoles); err != nil {
@@ -252,6 +261,9 @@ func (r *Registry) DeleteOverwrite(ctx context.Context, channelID, userID, targe
 		c.Overwrites = withoutOverwrite(ch.Overwrites, targetID, 0)
 		if len(c.Overwrites) == len(ch.Overwrites) {
 			return nil
+		}
+		if !mayGrant(a.perms(userID, ch), overwriteChanges(ch.Overwrites, c.Overwrites)) {
+			return chat.ErrMissingPerms
 		}
 		_, err := a.saveChannel(ctx, c)
 		return err

@@ -128,9 +128,9 @@ type shard struct {
 	passive bool // passive sessions enabled (Config.DisablePassive false)
 	subs    map[string]*sub
 	perms   *permState
-	// view caches, per channel, which users may see it; dropped with each
-	// new permState or role change.
-	view map[chat.ID]map[chat.ID]bool
+	// view caches, per channel, each user's permissions there (0: cannot
+	// see it); dropped with each new permState or role change.
+	view map[chat.ID]map[chat.ID]protocol.Permission
 
 	in chan *event // relays only
 	n  int         // sessions owned; kept by the actor
@@ -162,21 +162,28 @@ func (sh *shard) isPassive(s *sub) bool {
 }
 
 func (sh *shard) canView(s *sub, channelID chat.ID) bool {
+	return sh.channelPerms(s, channelID)&protocol.PermViewChannel != 0
+}
+
+// channelPerms returns s's user's permissions in channelID (0 if it is
+// not a channel of the guild), cached in view.
+func (sh *shard) channelPerms(s *sub, channelID chat.ID) protocol.Permission {
 	if sh.view == nil {
-		sh.view = make(map[chat.ID]map[chat.ID]bool)
+		sh.view = make(map[chat.ID]map[chat.ID]protocol.Permission)
 	}
 	users := sh.view[channelID]
 	if users == nil {
-		users = make(map[chat.ID]bool)
+		users = make(map[chat.ID]protocol.Permission)
 		sh.view[channelID] = users
 	}
-	v, ok := users[s.user]
+	p, ok := users[s.user]
 	if !ok {
-		ch := sh.perms.channels[channelID]
-		v = ch != nil && protocol.Compute(sh.perms.gv, s.user, s.roles, ch)&protocol.PermViewChannel != 0
-		users[s.user] = v
+		if ch := sh.perms.channels[channelID]; ch != nil {
+			p = protocol.Compute(sh.perms.gv, s.user, s.roles, ch)
+		}
+		users[s.user] = p
 	}
-	return v
+	return p
 }
 
 func (sh *shard) handle(ev *event) {
@@ -250,11 +257,15 @@ func (sh *shard) handle(ev *event) {
 
 // sendMessage fans a message event out: sessions that may see the channel
 // and asked for GUILD_MESSAGES; bots without MESSAGE_CONTENT get the
-// content-less variant (encoded once per shard) unless they wrote or are
-// mentioned in the message; passive sessions only if it mentions them.
+// content-less variant unless they wrote or are mentioned in the message;
+// passive sessions only if it mentions them. A reply's referenced_message
+// goes only to sessions that may read the channel's history (as GET
+// message requires); the others get it null. Each variant is encoded at
+// most once per shard.
 func (sh *shard) sendMessage(ev *event) {
 	m := ev.msg
-	var stripped *protocol.Dispatch
+	var variants [4]*protocol.Dispatch // by stripped<<1 | unreferenced
+	variants[0] = ev.d
 	held := 0
 	defer func() {
 		if held > 0 {
@@ -269,14 +280,24 @@ func (sh *shard) sendMessage(ev *event) {
 			held++
 			continue
 		}
+		v := 0
 		if s.bot && s.intents&protocol.IntentMessageContent == 0 && s.user != m.author && !hasID(m.mentions, s.user) {
-			if stripped == nil {
-				stripped = &protocol.Dispatch{Name: ev.d.Name, Data: mustJSON(stripContent(m.body))}
-			}
-			s.s.Send(stripped)
-			continue
+			v |= 2
 		}
-		s.s.Send(ev.d)
+		if m.body.ReferencedMessage != nil && sh.channelPerms(s, ev.channel)&protocol.PermReadMessageHistory == 0 {
+			v |= 1
+		}
+		if variants[v] == nil {
+			body := m.body
+			if v&1 != 0 {
+				body.ReferencedMessage = nil
+			}
+			if v&2 != 0 {
+				body = stripContent(body)
+			}
+			variants[v] = &protocol.Dispatch{Name: ev.d.Name, Data: mustJSON(body)}
+		}
+		s.s.Send(variants[v])
 	}
 }
 

@@ -132,13 +132,14 @@ func (a *actor) createMessage(ctx context.Context, ch *chat.Channel, authorID ch
 			reply(nil, chat.ErrMissingPerms)
 			return
 		}
-		refCh := ref.ChannelID
-		if refCh == 0 {
-			refCh = ch.ID
-		}
+		// A reply names a message of its own channel, as in Discord
+		// (discord.js: "must be in the same channel"). Anything else is
+		// answered as a message that does not exist, so that a reply
+		// cannot read, or probe for, a message in a channel its author
+		// cannot see.
 		var found *chat.Message
-		if a.channels[refCh] != nil && (ref.GuildID == 0 || ref.GuildID == a.id) {
-			if rm, err := a.r.data.Message(ctx, refCh, ref.MessageID); err == nil {
+		if (ref.ChannelID == 0 || ref.ChannelID == ch.ID) && (ref.GuildID == 0 || ref.GuildID == a.id) {
+			if rm, err := a.r.data.Message(ctx, ch.ID, ref.MessageID); err == nil {
 				found = &rm
 			} else if !errors.Is(err, chat.ErrUnknownMessage) {
 				reply(nil, err)
@@ -299,13 +300,7 @@ func (r *Registry) EditMessage(ctx context.Context, channelID, messageID, userID
 			m.Content = *req.Content
 			now := a.r.cfg.Now().UTC()
 			m.EditedAt = &now
-			var replied *chat.Message
-			if m.Reference != nil {
-				if rm, err := a.r.data.Message(ctx, m.Reference.ChannelID, m.Reference.MessageID); err == nil {
-					replied = &rm
-				}
-			}
-			a.applyMentions(&m, perms, req.AllowedMentions, replied)
+			a.applyMentions(&m, perms, req.AllowedMentions, r.repliedTo(ctx, m))
 		}
 		if req.Embeds != nil {
 			// Stores replace an edited message's optional columns only
@@ -323,13 +318,7 @@ func (r *Registry) EditMessage(ctx context.Context, channelID, messageID, userID
 		if err := a.r.data.UpdateMessage(ctx, m); err != nil {
 			return nil, err
 		}
-		var replied *chat.Message
-		if m.Reference != nil {
-			if rm, err := a.r.data.Message(ctx, m.Reference.ChannelID, m.Reference.MessageID); err == nil {
-				replied = &rm
-			}
-		}
-		body := a.renderMessage(m, replied)
+		body := a.renderMessage(m, r.repliedTo(ctx, m))
 		out := mustJSON(body)
 		d := &protocol.Dispatch{Name: protocol.EventMessageUpdate, Data: out}
 		ev := messageEvent(d, body, m)
@@ -454,11 +443,26 @@ func (r *Registry) renderStored(ctx context.Context, m chat.Message) protocol.Me
 	}
 	out := protocol.MessageObject(m, user(m.AuthorID), users(m.Mentions))
 	out.GuildID = m.GuildID
-	if m.Reference != nil && m.Type == chat.MessageReply {
-		if rm, err := r.data.Message(ctx, m.Reference.ChannelID, m.Reference.MessageID); err == nil {
-			ref := protocol.MessageObject(rm, user(rm.AuthorID), users(rm.Mentions))
-			out.ReferencedMessage = &ref
-		}
+	if rm := r.repliedTo(ctx, m); rm != nil && m.Type == chat.MessageReply {
+		ref := protocol.MessageObject(*rm, user(rm.AuthorID), users(rm.Mentions))
+		out.ReferencedMessage = &ref
 	}
 	return out
+}
+
+// repliedTo returns the message m replies to, or nil when it is gone or
+// m has no reference. Only a reference into m's own channel is followed:
+// whoever may read m may read it, so referenced_message never shows a
+// reader a message of a channel they cannot see (a reference stored
+// before replies were held to their channel reads as a deleted one, null).
+func (r *Registry) repliedTo(ctx context.Context, m chat.Message) *chat.Message {
+	ref := m.Reference
+	if ref == nil || ref.ChannelID != m.ChannelID {
+		return nil
+	}
+	rm, err := r.data.Message(ctx, ref.ChannelID, ref.MessageID)
+	if err != nil {
+		return nil
+	}
+	return &rm
 }

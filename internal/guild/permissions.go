@@ -99,3 +99,44 @@ func (a *actor) invalidateView() { a.gv, a.permDirty, a.memberIDs = nil, true, n
 func (a *actor) assignable(userID chat.ID, ro *chat.Role) bool {
 	return !ro.Managed && ro.Position < a.highest(userID)
 }
+
+// mayGrant reports whether userID may set or clear every bit of changed in
+// an overwrite or a role, given mine, the permissions userID holds where
+// the grant applies (the channel, its category, or the guild). Discord's
+// rule: a member may allow or deny only permissions they hold themselves,
+// unless they are the owner or an administrator (for whom mine is PermAll).
+// Without it, MANAGE_ROLES alone would let a moderator write an overwrite
+// granting ADMINISTRATOR or MANAGE_MESSAGES to themselves or @everyone.
+func mayGrant(mine, changed protocol.Permission) bool {
+	return mine&protocol.PermAll == protocol.PermAll || changed&^mine == 0
+}
+
+// overwriteChanges returns the bits an overwrite list change touches: for
+// each target, the allow and deny bits that differ between before and
+// after (an added or removed overwrite touches all of its bits). Bits an
+// owner set that a moderator leaves alone do not count against them.
+func overwriteChanges(before, after []chat.Overwrite) protocol.Permission {
+	old := make(map[chat.ID]chat.Overwrite, len(before))
+	for _, o := range before {
+		old[o.ID] = o
+	}
+	var changed protocol.Permission
+	for _, n := range after {
+		o := old[n.ID]
+		delete(old, n.ID)
+		changed |= (n.Allow ^ o.Allow) | (n.Deny ^ o.Deny)
+	}
+	for _, o := range old {
+		changed |= o.Allow | o.Deny
+	}
+	return changed
+}
+
+// grantScope is the permissions userID holds where a new channel's
+// overwrites apply: its category if it has one, else the guild.
+func (a *actor) grantScope(userID, parentID chat.ID) protocol.Permission {
+	if p := a.channels[parentID]; p != nil {
+		return a.perms(userID, p)
+	}
+	return a.perms(userID, nil)
+}

@@ -106,8 +106,7 @@ func (a *actor) applyRoleEdit(userID chat.ID, ro *chat.Role, e RoleEdit) error {
 		ro.Name = *e.Name
 	}
 	if e.Permissions != nil {
-		mine := a.perms(userID, nil)
-		if *e.Permissions&^mine != 0 {
+		if !mayGrant(a.perms(userID, nil), *e.Permissions^ro.Permissions) {
 			return chat.ErrMissingPerms
 		}
 		ro.Permissions = *e.Permissions

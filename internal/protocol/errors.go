@@ -60,4 +60,6 @@ const (
 	FieldUsernameAlreadyTaken                 = "USERNAME_ALREADY_TAKEN"
 	FieldInvalidLogin                         = "INVALID_LOGIN"
 	FieldApplicationFlagsInvalid              = "APPLICATION_FLAGS_INVALID"
+	FieldImageInvalid                         = "IMAGE_INVALID"
+	FieldBinaryTypeMaxSize                    = "BINARY_TYPE_MAX_SIZE"
 )

@@ -29,3 +29,28 @@ const (
 	InviteMaxAge        = 604800 // seconds: seven days
 	InviteMaxUses       = 100
 )
+
+// Lengths, in characters, of the string fields clients set (Discord's
+// documented limits; shared/discord-facts.md).
+const (
+	MaxUsername         = 32
+	MinUsername         = 2
+	MaxGlobalName       = 32
+	MaxNick             = 32
+	MinGuildName        = 2
+	MaxGuildName        = 100
+	MaxGuildDescription = 120
+	MaxChannelName      = 100
+	MaxChannelTopic     = 1024
+	MaxRoleName         = 100
+	MaxPassword         = 128
+	// MaxLogin bounds the login field: a username or an e-mail address
+	// (RFC 5321's 254-character path).
+	MaxLogin = 254
+)
+
+// MaxImageBytes bounds a decoded image field (avatar, icon): Accord has no
+// image pipeline yet (it comes with attachments) and keeps only a hash, so
+// it takes small images only. A base64 body of that size fits well inside
+// the REST body limit.
+const MaxImageBytes = 256 << 10

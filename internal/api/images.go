@@ -1,0 +1,76 @@
+package api
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"strings"
+
+	"github.com/accordchat/accord/internal/protocol"
+)
+
+// Image fields (avatar, icon) take Discord's image data: a data URI
+// "data:image/<png|jpeg|gif|webp>;base64,<data>". Accord checks that the
+// bytes are the image type the URI names and within MaxImageBytes, and
+// keeps a Discord-shaped hash of them (32 hex digits, "a_" for a GIF,
+// which may be animated). Anything else, however long, is refused before
+// it is decoded, so a client cannot store, or make every user object
+// carry, an arbitrary string.
+
+// imageMagic is how each accepted type's bytes begin.
+var imageMagic = map[string]func([]byte) bool{
+	"png":  func(b []byte) bool { return bytes.HasPrefix(b, []byte("\x89PNG\r\n\x1a\n")) },
+	"jpeg": func(b []byte) bool { return bytes.HasPrefix(b, []byte{0xFF, 0xD8, 0xFF}) },
+	"gif": func(b []byte) bool {
+		return bytes.HasPrefix(b, []byte("GIF87a")) || bytes.HasPrefix(b, []byte("GIF89a"))
+	},
+	"webp": func(b []byte) bool {
+		return len(b) >= 12 && bytes.Equal(b[:4], []byte("RIFF")) && bytes.Equal(b[8:12], []byte("WEBP"))
+	},
+}
+
+// imageHash validates the image data v of field path and returns the hash
+// to store.
+func imageHash(path, v string) (string, error) {
+	invalid := protocol.InvalidForm(protocol.FieldError{Path: path, Code: protocol.FieldImageInvalid,
+		Message: "Invalid image data"})
+	rest, ok := strings.CutPrefix(v, "data:image/")
+	if !ok {
+		return "", invalid
+	}
+	typ, data, ok := strings.Cut(rest, ";base64,")
+	is := imageMagic[typ]
+	if !ok || is == nil {
+		return "", invalid
+	}
+	if base64.StdEncoding.DecodedLen(len(data)) > protocol.MaxImageBytes+2 {
+		return "", protocol.InvalidForm(protocol.FieldError{Path: path, Code: protocol.FieldBinaryTypeMaxSize,
+			Message: fmt.Sprintf("File cannot be larger than %d kb.", protocol.MaxImageBytes>>10)})
+	}
+	b, err := base64.StdEncoding.DecodeString(data)
+	if err != nil || len(b) == 0 || !is(b) {
+		return "", invalid
+	}
+	sum := sha256.Sum256(b)
+	h := hex.EncodeToString(sum[:16])
+	if typ == "gif" {
+		h = "a_" + h
+	}
+	return h, nil
+}
+
+// imageField returns the hash to store for a nullable image field: nil if
+// absent, "" for null (remove the image).
+func imageField(path string, n nullableString) (*string, error) {
+	p := n.ptr()
+	if p == nil || *p == "" {
+		return p, nil
+	}
+	h, err := imageHash(path, *p)
+	if err != nil {
+		return nil, err
+	}
+	return &h, nil
+}
