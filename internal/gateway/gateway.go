@@ -90,6 +90,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		g.log.Debug("upgrade failed", "err", err, "remote", r.RemoteAddr)
 		return
 	}
+	_ = nc.SetDeadline(time.Time{}) // net/http's REST read/write timeouts stay on a hijacked conn
 	c := &conn{gw: g, nc: nc, fd: -1, rc: rawConn(nc)}
 	c.lastBeat.Store(time.Now().UnixNano())
 	c.resumeURL = g.cfg.ResumeURL
