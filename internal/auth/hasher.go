@@ -23,7 +23,8 @@ type HashLimits struct {
 	// hash is CPU-bound, so more would only share the same cores.
 	Concurrency int
 	// Queue is how many callers may wait for a slot; one more gets ErrBusy
-	// at once. Default 8 × Concurrency.
+	// at once. Default 32 × Concurrency (a waiting caller holds no hash
+	// memory, only its request).
 	Queue int
 	// Wait is how long a queued caller waits for a slot before ErrBusy.
 	// Default 2 s.
@@ -49,7 +50,7 @@ func NewHasher(l HashLimits) (*Hasher, error) {
 		l.Concurrency = runtime.GOMAXPROCS(0)
 	}
 	if l.Queue == 0 {
-		l.Queue = 8 * l.Concurrency
+		l.Queue = 32 * l.Concurrency
 	}
 	if l.Wait == 0 {
 		l.Wait = 2 * time.Second

@@ -1,7 +1,7 @@
 package server_test
 
 import (
-		"context"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
