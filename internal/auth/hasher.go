@@ -27,7 +27,7 @@ type HashLimits struct {
 	// memory, only its request).
 	Queue int
 	// Wait is how long a queued caller waits for a slot before ErrBusy.
-	// Default 2 s.
+	// Default 5 s.
 	Wait time.Duration
 }
 
@@ -53,7 +53,7 @@ func NewHasher(l HashLimits) (*Hasher, error) {
 		l.Queue = 32 * l.Concurrency
 	}
 	if l.Wait == 0 {
-		l.Wait = 2 * time.Second
+		l.Wait = 5 * time.Second
 	}
 	return &Hasher{slots: make(chan struct{}, l.Concurrency), queue: make(chan struct{}, l.Concurrency+l.Queue), wait: l.Wait}, nil
 }
