@@ -23,7 +23,7 @@ func (s *Server) startDebug(ctx context.Context) error {
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
-	_, err := s.serveAside(ctx, "debug", s.cfg.DebugAddr, mux)
+	_, err := s.serveAside(ctx, "debug", "--debug-addr", s.cfg.DebugAddr, mux)
 	return err
 }
 
@@ -33,20 +33,21 @@ func (s *Server) startDebug(ctx context.Context) error {
 func (s *Server) startMetrics(ctx context.Context) error {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.Metrics, promhttp.HandlerOpts{Registry: s.Metrics}))
-	ln, err := s.serveAside(ctx, "metrics", s.cfg.MetricsAddr, mux)
+	ln, err := s.serveAside(ctx, "metrics", "--metrics-addr", s.cfg.MetricsAddr, mux)
 	s.metricsLn = ln
 	return err
 }
 
 // serveAside serves h on a listener of its own at addr, apart from the
-// public API, and pushes the listener's closer. It logs "<name> serving"
+// public API, and pushes the listener's closer. A busy addr fails Start
+// with an error that names flag. It logs "<name> serving"
 // with the address from the root logger, not the server group: operators
 // and tests find it as "addr" on that line.
-func (s *Server) serveAside(ctx context.Context, name, addr string, h http.Handler) (net.Listener, error) {
+func (s *Server) serveAside(ctx context.Context, name, flag, addr string, h http.Handler) (net.Listener, error) {
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", addr)
 	if err != nil {
-		return nil, fmt.Errorf("%s listener %s: %w", name, addr, err)
+		return nil, fmt.Errorf("%s listener %s (%s; port 0 picks a free one): %w", name, addr, flag, err)
 	}
 	hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	log := s.cfg.Logger

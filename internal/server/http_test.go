@@ -46,6 +46,22 @@ func TestSlowBodyIsCut(t *testing.T) {
 	}
 }
 
+// TestHeaderTooLarge: a header over MaxHeaderBytes is refused with 431
+// before any handler runs.
+func TestHeaderTooLarge(t *testing.T) {
+	s := accordtest.RunServer(t, server.Config{HTTP: server.HTTPConfig{MaxHeaderBytes: 8 << 10}})
+	req, _ := http.NewRequest("GET", s.Base+"/gateway", nil)
+	req.Header.Set("X-Filler", strings.Repeat("a", 64<<10))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusRequestHeaderFieldsTooLarge {
+		t.Fatalf("64 KiB header: %d, want 431", resp.StatusCode)
+	}
+}
+
 // TestWebSocketOutlivesRESTTimeouts: the REST read, write and idle
 // timeouts must not reach a connection upgraded to the gateway; a session
 // idle well past them still answers a heartbeat.
