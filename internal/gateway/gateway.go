@@ -90,7 +90,6 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		g.log.Debug("upgrade failed", "err", err, "remote", r.RemoteAddr)
 		return
 	}
-	_ = nc.SetDeadline(time.Time{}) // net/http's REST read/write timeouts stay on a hijacked conn
 	c := &conn{gw: g, nc: nc, fd: -1, rc: rawConn(nc)}
 	c.lastBeat.Store(time.Now().UnixNano())
 	c.resumeURL = g.cfg.ResumeURL
@@ -106,6 +105,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		c.pre = make([]byte, n)
 		_, _ = rw.Reader.Read(c.pre)
 	}
+	_ = nc.SetDeadline(time.Time{}) // net/http's REST read/write timeouts stay on a hijacked conn
 	var closeWith protocol.CloseCode
 	switch v := q.Get("v"); v {
 	case "", "10", "9":
