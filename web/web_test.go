@@ -108,3 +108,47 @@ func TestIndexPreloadsEveryModule(t *testing.T) {
 		t.Fatalf("found %d modules; is static/js embedded?", n)
 	}
 }
+
+// TestSecurityHeaders: every answer carries a strict Content-Security-Policy
+// (no inline script or style, no framing) and the other security headers,
+// and index.html holds nothing the policy would refuse.
+func TestSecurityHeaders(t *testing.T) {
+	srv := httptest.NewServer(Handler())
+	defer srv.Close()
+	for _, p := range []string{"/", "/js/app.js", "/vendor/fflate.js", "/app.css", "/missing"} {
+		res, err := http.Get(srv.URL + p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		csp := res.Header.Get("Content-Security-Policy")
+		for _, want := range []string{"script-src 'self'", "style-src 'self'", "frame-ancestors 'none'", "object-src 'none'", "base-uri 'none'"} {
+			if !strings.Contains(csp, want) {
+				t.Errorf("%s: Content-Security-Policy %q lacks %q", p, csp, want)
+			}
+		}
+		for _, bad := range []string{"'unsafe-inline'", "'unsafe-eval'", "*"} {
+			if strings.Contains(csp, bad) {
+				t.Errorf("%s: Content-Security-Policy %q allows %s", p, csp, bad)
+			}
+		}
+		for k, want := range map[string]string{"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer"} {
+			if got := res.Header.Get(k); got != want {
+				t.Errorf("%s: %s %q, want %q", p, k, got, want)
+			}
+		}
+	}
+	index, err := fs.ReadFile(static, "static/index.html")
+	if err != nil {
+		t.Fatal(err)
+	}
+	html := strings.ToLower(string(index))
+	if strings.Count(html, "<script") != strings.Count(html, `<script type="module" src=`) {
+		t.Error("index.html has an inline script")
+	}
+	for _, bad := range []string{"<style", " style=", " onload=", " onclick=", " onerror=", "javascript:"} {
+		if strings.Contains(html, bad) {
+			t.Errorf("index.html has %q, which the policy refuses", bad)
+		}
+	}
+}

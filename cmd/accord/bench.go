@@ -76,6 +76,7 @@ type benchRun struct {
 	m        *Main
 	name     string
 	target   string // the server's base URL
+	metrics  string // the server's metrics listener's base URL
 	token    string // an existing user's token on target ("" registers one)
 	pid      int    // the server's process ID when known, for its RSS and CPU
 	duration time.Duration
@@ -102,6 +103,7 @@ func (b *benchRun) workers() (func() *exec.Cmd, error) {
 func (b *benchRun) register(fs *flag.FlagSet, s sharedFlag) {
 	if s&sharedTarget != 0 {
 		fs.StringVar(&b.target, "target", "", "server base URL (default: start `accord serve` on a temp dir)")
+		fs.StringVar(&b.metrics, "metrics-target", "http://127.0.0.1:9090", "with --target: base URL of the server's metrics listener (its --metrics-addr)")
 	}
 	if s&sharedToken != 0 {
 		fs.StringVar(&b.token, "token", "", "token of an existing user on --target (default: register one)")
@@ -168,7 +170,7 @@ func (m *Main) bench(ctx context.Context, args []string) error {
 			return err
 		}
 		defer c.stop()
-		b.target, b.pid = c.url, c.pid
+		b.target, b.metrics, b.pid = c.url, c.metrics, c.pid
 	}
 	rep, err := r.run(ctx, b)
 	if rep != nil {

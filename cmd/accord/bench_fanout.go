@@ -37,7 +37,7 @@ func (s *fanoutScenario) run(ctx context.Context, b *benchRun) (report, error) {
 	}
 	b.header("target %s, %d sessions, rate %g msg/s (0 = saturate), %s", b.target, s.sessions, s.rate, b.duration)
 	res, err := bench.Fanout(ctx, bench.FanoutConfig{
-		Target: b.target, Token: b.token, Sessions: s.sessions, Rate: s.rate, Duration: b.duration, Window: s.window,
+		Target: b.target, Metrics: b.metrics, Token: b.token, Sessions: s.sessions, Rate: s.rate, Duration: b.duration, Window: s.window,
 		PerProcess: s.perProcess, ServerPID: b.pid, Progress: b.m.Stderr, Worker: worker,
 	})
 	if err != nil {

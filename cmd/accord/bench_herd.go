@@ -32,7 +32,7 @@ func (s *herdScenario) flags(fs *flag.FlagSet) {
 
 func (s *herdScenario) run(ctx context.Context, b *benchRun) (report, error) {
 	b.header("target %s, %d clients, %d history messages, limit %d", b.target, s.clients, s.history, s.limit)
-	res, err := bench.Herd(ctx, bench.HerdConfig{Target: b.target, Token: b.token, Clients: s.clients, Conns: s.conns,
+	res, err := bench.Herd(ctx, bench.HerdConfig{Target: b.target, Metrics: b.metrics, Token: b.token, Clients: s.clients, Conns: s.conns,
 		History: s.history, Limit: s.limit, Progress: b.m.Stderr})
 	if err != nil {
 		return nil, err

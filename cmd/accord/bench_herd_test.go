@@ -60,7 +60,7 @@ func TestBenchHerdChild(t *testing.T) {
 // techniques off in `accord serve`.
 func TestServeCoalesceEnv(t *testing.T) {
 	c := startServe(t, t.TempDir(), "ACCORD_COALESCE=false")
-	got, err := bench.Metrics(context.Background(), http.DefaultClient, "http://"+c.addr, "accord_data_coalesce_enabled")
+	got, err := bench.Metrics(context.Background(), http.DefaultClient, "http://"+c.metrics, "accord_data_coalesce_enabled")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -59,7 +59,7 @@ func (s *passiveScenario) run(ctx context.Context, b *benchRun) (report, error) 
 		if err != nil {
 			return bench.PassiveServer{}, err
 		}
-		return bench.PassiveServer{Target: c.url, PID: c.pid, Stop: c.stop}, nil
+		return bench.PassiveServer{Target: c.url, Metrics: c.metrics, PID: c.pid, Stop: c.stop}, nil
 	}
 	b.header("%d sessions, %.0f%% subscribed, %g msg/s for %s, servers with passive on then off",
 		s.sessions, s.share*100, s.rate, b.duration)

@@ -16,9 +16,10 @@ import (
 // serveChild is `accord serve` running as a child of the bench, so the
 // server's memory and CPU can be read from /proc apart from the clients'.
 type serveChild struct {
-	url  string // e.g. "http://127.0.0.1:40123"
-	pid  int
-	stop func() // SIGTERM, wait, and remove the data directory if the bench made it
+	url     string // e.g. "http://127.0.0.1:40123"
+	metrics string // its metrics listener's base URL
+	pid     int
+	stop    func() // SIGTERM, wait, and remove the data directory if the bench made it
 }
 
 // startServeChild runs `accord serve` from this executable on dir (""
@@ -36,7 +37,8 @@ func (m *Main) startServeChild(ctx context.Context, dir string, serveArgs ...str
 		}
 		remove = func() { _ = os.RemoveAll(dir) }
 	}
-	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--data", dir, "--log-format", "json", "--log-level", "info"}, serveArgs...)
+	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--metrics-addr", "127.0.0.1:0", "--data", dir,
+		"--log-format", "json", "--log-level", "info"}, serveArgs...)
 	cmd := exec.Command(exe, args...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
@@ -55,7 +57,7 @@ func (m *Main) startServeChild(ctx context.Context, dir string, serveArgs ...str
 	addr := servingAddr(stderr)
 	select {
 	case a := <-addr:
-		return &serveChild{url: "http://" + a, pid: cmd.Process.Pid, stop: stop}, nil
+		return &serveChild{url: "http://" + a.public, metrics: "http://" + a.metrics, pid: cmd.Process.Pid, stop: stop}, nil
 	case <-time.After(15 * time.Second):
 		stop()
 		return nil, errors.New("bench: server did not start within 15 s")
@@ -65,23 +67,38 @@ func (m *Main) startServeChild(ctx context.Context, dir string, serveArgs ...str
 	}
 }
 
+// servedAddrs are the addresses a child `accord serve` logged.
+type servedAddrs struct {
+	public  string // of its "serving" line
+	metrics string // of its "metrics serving" line, logged before; "" if off
+}
+
 // servingAddr reads a child `accord serve`'s JSON log from r and sends the
-// address of its "serving" line once; it drains r to the end so the child
-// never blocks on a full pipe.
-func servingAddr(r io.Reader) <-chan string {
-	addr := make(chan string, 1)
+// addresses it serves on once its "serving" line comes; it drains r to the
+// end so the child never blocks on a full pipe.
+func servingAddr(r io.Reader) <-chan servedAddrs {
+	addr := make(chan servedAddrs, 1)
 	go func() {
 		sc := bufio.NewScanner(r)
 		sent := false
+		var got servedAddrs
 		for sc.Scan() {
 			var line struct {
 				Msg    string `json:"msg"`
+				Addr   string `json:"addr"`
 				Server struct {
 					Addr string `json:"addr"`
 				} `json:"server"`
 			}
-			if !sent && json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "serving" && line.Server.Addr != "" {
-				addr <- line.Server.Addr
+			if sent || json.Unmarshal(sc.Bytes(), &line) != nil {
+				continue
+			}
+			switch {
+			case line.Msg == "metrics serving":
+				got.metrics = line.Addr
+			case line.Msg == "serving" && line.Server.Addr != "":
+				got.public = line.Server.Addr
+				addr <- got
 				sent = true
 			}
 		}

@@ -16,7 +16,7 @@ import (
 // and the public address does not serve it.
 func TestServeDebugAddr(t *testing.T) {
 	cmd := exec.Command(os.Args[0], "serve", "--addr", "127.0.0.1:0", "--data", t.TempDir(),
-		"--log-format", "json", "--debug-addr", "127.0.0.1:0")
+		"--log-format", "json", "--debug-addr", "127.0.0.1:0", "--metrics-addr", "127.0.0.1:0")
 	cmd.Env = append(os.Environ(), "ACCORD_TEST_MAIN=1")
 	stderr, err := cmd.StderrPipe()
 	if err != nil {

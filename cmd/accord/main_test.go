@@ -30,13 +30,14 @@ func TestMain(m *testing.M) {
 
 // child is `accord serve` running as a separate process.
 type child struct {
-	cmd  *exec.Cmd
-	addr string
+	cmd     *exec.Cmd
+	addr    string
+	metrics string // its metrics listener's address
 }
 
 func startServe(t *testing.T, dir string, extraEnv ...string) *child {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "serve", "--addr", "127.0.0.1:0", "--data", dir, "--log-format", "json")
+	cmd := exec.Command(os.Args[0], "serve", "--addr", "127.0.0.1:0", "--metrics-addr", "127.0.0.1:0", "--data", dir, "--log-format", "json")
 	cmd.Env = append(append(os.Environ(), "ACCORD_TEST_MAIN=1"), extraEnv...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
@@ -54,7 +55,7 @@ func startServe(t *testing.T, dir string, extraEnv ...string) *child {
 	addr := servingAddr(stderr)
 	select {
 	case a := <-addr:
-		return &child{cmd: cmd, addr: a}
+		return &child{cmd: cmd, addr: a.public, metrics: a.metrics}
 	case <-time.After(20 * time.Second):
 		t.Fatal("accord serve did not log \"serving\"")
 	}

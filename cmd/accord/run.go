@@ -88,6 +88,7 @@ func version() string {
 type serveFlags struct {
 	cfg                       server.Config
 	cqlHosts                  string
+	corsOrigins               string
 	coalesce, passive, relays bool
 	logFormat, logLevel       string
 }
@@ -115,6 +116,14 @@ func (m *Main) serveFlagSet(f *serveFlags) *flag.FlagSet {
 	fs.StringVar(&c.Gateway.ResumeURL, "gateway-url", "", "public gateway URL for resume_gateway_url (default: from the request Host)")
 	fs.IntVar(&c.UserCacheSize, "user-cache-size", 100_000, "users the account service keeps in memory (a bounded cache)")
 	fs.StringVar(&c.DebugAddr, "debug-addr", "", "serve Go's profiler (/debug/pprof/) on this separate address, e.g. 127.0.0.1:6060 (default: off)")
+	// HTTP hygiene: REST connection bounds, CORS, the metrics listener.
+	fs.StringVar(&c.MetricsAddr, "metrics-addr", "127.0.0.1:9090", "serve GET /metrics on this separate address (port 0: a free one; empty: off); never on --addr")
+	fs.DurationVar(&c.HTTP.ReadHeaderTimeout, "http-read-header-timeout", 10*time.Second, "time to read a REST request's headers")
+	fs.DurationVar(&c.HTTP.ReadTimeout, "http-read-timeout", 30*time.Second, "time to read a whole REST request, body included")
+	fs.DurationVar(&c.HTTP.WriteTimeout, "http-write-timeout", 30*time.Second, "time from a REST request's headers to the end of its response")
+	fs.DurationVar(&c.HTTP.IdleTimeout, "http-idle-timeout", 120*time.Second, "time a keep-alive connection may wait for its next request")
+	fs.IntVar(&c.HTTP.MaxHeaderBytes, "http-max-header-bytes", 64<<10, "largest request header accepted (431 beyond)")
+	fs.StringVar(&f.corsOrigins, "cors-origins", "", "comma-separated browser origins allowed to call /api cross-origin, e.g. https://chat.example (default: none; the bundled web client needs none)")
 	return fs
 }
 
@@ -171,17 +180,24 @@ func (m *Main) logger(format, level string) (*slog.Logger, error) {
 // log as its logger.
 func (f *serveFlags) serverConfig(log *slog.Logger) server.Config {
 	cfg := f.cfg
-	cfg.CQLHosts = nil
-	for _, h := range strings.Split(f.cqlHosts, ",") {
-		if h = strings.TrimSpace(h); h != "" {
-			cfg.CQLHosts = append(cfg.CQLHosts, h)
-		}
-	}
+	cfg.CQLHosts = splitList(f.cqlHosts)
+	cfg.HTTP.CORSOrigins = splitList(f.corsOrigins)
 	cfg.Logger = log
 	cfg.DirectReads = !f.coalesce
 	cfg.DisablePassive = !f.passive
 	cfg.DisableRelays = !f.relays
 	return cfg
+}
+
+// splitList splits a comma-separated flag value, dropping blanks.
+func splitList(v string) []string {
+	var out []string
+	for _, e := range strings.Split(v, ",") {
+		if e = strings.TrimSpace(e); e != "" {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 // shutdownGrace bounds graceful shutdown so the process exits well within

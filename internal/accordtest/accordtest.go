@@ -33,8 +33,9 @@ type Server struct {
 	HTTP *http.Client
 }
 
-// RunServer starts a server on 127.0.0.1:0 with a temporary data directory
-// (unless cfg says otherwise) and shuts it down when the test ends.
+// RunServer starts a server on 127.0.0.1:0, with its metrics listener on
+// another free port and a temporary data directory (unless cfg says
+// otherwise), and shuts it down when the test ends.
 func RunServer(t testing.TB, cfg server.Config) *Server {
 	t.Helper()
 	if cfg.Addr == "" {
@@ -42,6 +43,9 @@ func RunServer(t testing.TB, cfg server.Config) *Server {
 	}
 	if cfg.DataDir == "" {
 		cfg.DataDir = t.TempDir()
+	}
+	if cfg.MetricsAddr == "" {
+		cfg.MetricsAddr = "127.0.0.1:0" // GET MetricsURL()+"/metrics"
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))

@@ -22,6 +22,7 @@ import (
 	"github.com/maypok86/otter/v2/stats"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/accordchat/accord/internal/auth"
 	"github.com/accordchat/accord/internal/chat"
 	"github.com/accordchat/accord/internal/snowflake"
 	"github.com/accordchat/accord/internal/store"
@@ -64,6 +65,9 @@ type Config struct {
 	// Registerer receives the service's metrics (accord_account_*); nil
 	// registers none.
 	Registerer prometheus.Registerer
+	// Hashing bounds password hashing (register and login): beyond it a
+	// caller gets auth.ErrBusy, which the API answers with 429.
+	Hashing auth.HashLimits
 }
 
 // Service registers, authenticates and serves users.
@@ -72,6 +76,7 @@ type Service struct {
 	ids   *snowflake.Generator
 	users *otter.Cache[chat.ID, chat.User]
 	stats *stats.Counter // the cache's hits, misses and evictions
+	hash  *auth.Hasher   // every password hash and check goes through it
 }
 
 // New returns a Service over cfg.Store.
@@ -85,7 +90,11 @@ func New(cfg Config) (*Service, error) {
 	if cfg.CacheSize == 0 {
 		cfg.CacheSize = DefaultCacheSize
 	}
-	s := &Service{st: cfg.Store, ids: cfg.IDs, stats: stats.NewCounter()}
+	hash, err := auth.NewHasher(cfg.Hashing)
+	if err != nil {
+		return nil, fmt.Errorf("account: %w", err)
+	}
+	s := &Service{st: cfg.Store, ids: cfg.IDs, stats: stats.NewCounter(), hash: hash}
 	c, err := otter.New(&otter.Options[chat.ID, chat.User]{MaximumSize: cfg.CacheSize, StatsRecorder: s.stats})
 	if err != nil {
 		return nil, fmt.Errorf("account: cache: %w", err)

@@ -8,7 +8,6 @@ import (
 
 	"github.com/maypok86/otter/v2"
 
-	"github.com/accordchat/accord/internal/auth"
 	"github.com/accordchat/accord/internal/chat"
 	"github.com/accordchat/accord/internal/store"
 )
@@ -44,7 +43,7 @@ func (s *Service) loadUser(ctx context.Context, id chat.ID) (chat.User, error) {
 // token. The caller has validated the username and password; a taken
 // username is ErrUsernameTaken.
 func (s *Service) Register(ctx context.Context, username, password, globalName string) (chat.User, string, error) {
-	hash, err := auth.HashPassword(password)
+	hash, err := s.hash.Hash(ctx, password)
 	if err != nil {
 		return chat.User{}, "", err
 	}
@@ -115,11 +114,20 @@ func (s *Service) Login(ctx context.Context, username, password string) (chat.Us
 		return chat.User{}, "", fmt.Errorf("account: login %q: %w", username, err)
 	}
 	cred, err := s.st.Credentials(ctx, u.ID)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && (len(cred.PasswordHash) == 0 || !auth.CheckPassword(cred.PasswordHash, password))) {
+	if errors.Is(err, store.ErrNotFound) || (err == nil && len(cred.PasswordHash) == 0) {
 		return chat.User{}, "", ErrInvalidLogin
 	}
 	if err != nil {
 		return chat.User{}, "", fmt.Errorf("account: login %d: %w", u.ID, err)
+	}
+	// Hashing is bounded (auth.Hasher): a busy hasher is auth.ErrBusy, a
+	// 429 for the caller, never a wrong-password answer.
+	ok, err := s.hash.Check(ctx, cred.PasswordHash, password)
+	if err != nil {
+		return chat.User{}, "", fmt.Errorf("account: login %d: %w", u.ID, err)
+	}
+	if !ok {
+		return chat.User{}, "", ErrInvalidLogin
 	}
 	token, err := s.IssueToken(ctx, u.ID)
 	if err != nil {

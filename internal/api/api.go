@@ -212,9 +212,11 @@ func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 		}
 	}
 	switch {
-	case errors.Is(err, guild.ErrBusy):
-		// The guild's inbox is full: ask the client to retry shortly, the
-		// way Discord's libraries already handle.
+	case errors.Is(err, guild.ErrBusy) || errors.Is(err, auth.ErrBusy):
+		// The guild's inbox is full, or password hashing is at its bound:
+		// ask the client to retry shortly, the way Discord's libraries
+		// already handle (discord.py needs Via, else it sees a ban).
+		w.Header().Set("Via", "1.1 accord")
 		w.Header().Set("Retry-After", "1")
 		w.Header().Set("X-RateLimit-Scope", "shared")
 		writeJSON(w, http.StatusTooManyRequests, protocol.RateLimited{

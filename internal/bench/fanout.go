@@ -17,6 +17,10 @@ import (
 type FanoutConfig struct {
 	// Target is the server's base URL, e.g. "http://127.0.0.1:8080". Required.
 	Target string
+	// Metrics is the base URL of the server's metrics listener (`accord
+	// serve --metrics-addr`), where the gateway's bytes are counted; ""
+	// counts the bytes the sessions read instead.
+	Metrics string
 	// Token is an existing user's token to set up and post as; empty
 	// registers a fresh user.
 	Token string
@@ -219,7 +223,7 @@ func (r *fanoutRun) connect(ctx context.Context) error {
 // the CPU both processes spent and the server's peak RSS.
 func (r *fanoutRun) measure(ctx context.Context) error {
 	var err error
-	if r.bytes, err = startGatewayMeter(ctx, r.c.http, r.target, r.groups); err != nil {
+	if r.bytes, err = startGatewayMeter(ctx, r.c.http, r.cfg.Metrics, r.groups); err != nil {
 		return err
 	}
 	var cpuBefore time.Duration

@@ -34,7 +34,7 @@ func jsonKeys(t *testing.T, b []byte) []string {
 func TestFanout(t *testing.T) {
 	s := accordtest.RunServer(t, server.Config{})
 	for _, rate := range []float64{20, 0} {
-		res, err := bench.Fanout(context.Background(), bench.FanoutConfig{Target: s.URL(), Sessions: 60, Rate: rate, Duration: time.Second})
+		res, err := bench.Fanout(context.Background(), bench.FanoutConfig{Target: s.URL(), Metrics: s.MetricsURL(), Sessions: 60, Rate: rate, Duration: time.Second})
 		if err != nil {
 			t.Fatal(err)
 		}

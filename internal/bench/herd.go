@@ -20,6 +20,10 @@ import (
 type HerdConfig struct {
 	// Target is the server's base URL, e.g. "http://127.0.0.1:8080". Required.
 	Target string
+	// Metrics is the base URL of the server's metrics listener (`accord
+	// serve --metrics-addr`), e.g. "http://127.0.0.1:9090", where the
+	// store reads are counted. Required.
+	Metrics string
 	// Token is an existing user's token (Authorization value) to set up
 	// and read as; empty registers a fresh user.
 	Token string
@@ -77,8 +81,8 @@ const (
 // reads the server made for them (from its /metrics) and how long the
 // clients waited.
 func Herd(ctx context.Context, cfg HerdConfig) (HerdResult, error) {
-	if cfg.Target == "" {
-		return HerdResult{}, errors.New("bench: HerdConfig.Target is required")
+	if cfg.Target == "" || cfg.Metrics == "" {
+		return HerdResult{}, errors.New("bench: HerdConfig.Target and Metrics are required")
 	}
 	if cfg.Clients <= 0 {
 		cfg.Clients = 5000
@@ -107,12 +111,12 @@ func Herd(ctx context.Context, cfg HerdConfig) (HerdResult, error) {
 		return HerdResult{}, err
 	}
 	names := []string{metricStoreReads, metricCoalesced, metricCacheHits, metricCoalesce}
-	before, err := Metrics(ctx, c.http, target, names...)
+	before, err := Metrics(ctx, c.http, cfg.Metrics, names...)
 	if err != nil {
 		return HerdResult{}, err
 	}
 	if _, ok := before[metricStoreReads]; !ok {
-		return HerdResult{}, fmt.Errorf("bench: %s/metrics has no %s", target, metricStoreReads)
+		return HerdResult{}, fmt.Errorf("bench: %s/metrics has no %s", cfg.Metrics, metricStoreReads)
 	}
 
 	path := "/channels/" + channel + "/messages?limit=" + strconv.Itoa(cfg.Limit)
@@ -159,7 +163,7 @@ func Herd(ctx context.Context, cfg HerdConfig) (HerdResult, error) {
 	elapsed := time.Since(start)
 	bar.Stop()
 
-	after, err := Metrics(ctx, c.http, target, names...)
+	after, err := Metrics(ctx, c.http, cfg.Metrics, names...)
 	if err != nil {
 		return HerdResult{}, err
 	}

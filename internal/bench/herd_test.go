@@ -22,7 +22,7 @@ func TestHerd(t *testing.T) {
 	for _, direct := range []bool{false, true} {
 		s := accordtest.RunServer(t, server.Config{DirectReads: direct})
 		var bar bytes.Buffer
-		res, err := bench.Herd(context.Background(), bench.HerdConfig{Target: s.URL(), Clients: clients, Conns: 50, History: 20, Progress: &bar})
+		res, err := bench.Herd(context.Background(), bench.HerdConfig{Target: s.URL(), Metrics: s.MetricsURL(), Clients: clients, Conns: 50, History: 20, Progress: &bar})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -15,9 +15,10 @@ import (
 
 // PassiveServer is one server the passive scenario runs against.
 type PassiveServer struct {
-	Target string // base URL
-	PID    int    // for CPU; 0 reports none
-	Stop   func() // stops it (keeping its data for the next one)
+	Target  string // base URL
+	Metrics string // its metrics listener's base URL ("": count the bytes the sessions read)
+	PID     int    // for CPU; 0 reports none
+	Stop    func() // stops it (keeping its data for the next one)
 }
 
 // PassiveConfig configures the passive scenario. Zero values mean defaults.
@@ -173,7 +174,7 @@ func (st *passiveState) run(ctx context.Context, cfg PassiveConfig, passive bool
 		}
 	}()
 
-	meter, err := startGatewayMeter(ctx, c.http, target, groups)
+	meter, err := startGatewayMeter(ctx, c.http, srv.Metrics, groups)
 	if err != nil {
 		return passiveRun{}, err
 	}

@@ -18,7 +18,7 @@ import (
 func TestPassive(t *testing.T) {
 	dir := t.TempDir()
 	start := func(ctx context.Context, passive bool) (bench.PassiveServer, error) {
-		srv, err := server.New(server.Config{Addr: "127.0.0.1:0", DataDir: dir, DisablePassive: !passive,
+		srv, err := server.New(server.Config{Addr: "127.0.0.1:0", MetricsAddr: "127.0.0.1:0", DataDir: dir, DisablePassive: !passive,
 			PassiveInterval: 500 * time.Millisecond, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 		if err != nil {
 			return bench.PassiveServer{}, err
@@ -33,7 +33,7 @@ func TestPassive(t *testing.T) {
 				t.Errorf("shutdown: %v", err)
 			}
 		}
-		return bench.PassiveServer{Target: srv.URL(), Stop: stop}, nil
+		return bench.PassiveServer{Target: srv.URL(), Metrics: srv.MetricsURL(), Stop: stop}, nil
 	}
 	const sessions = 60
 	res, err := bench.Passive(context.Background(), bench.PassiveConfig{Start: start, Sessions: sessions, ActiveShare: 0.1,

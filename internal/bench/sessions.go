@@ -116,8 +116,13 @@ type gatewayMeter struct {
 	clientBefore int64
 }
 
-// startGatewayMeter starts measuring the bytes the gateway writes to groups.
+// startGatewayMeter starts measuring the bytes the gateway writes to groups;
+// target is the server's metrics listener ("": none, count what the
+// sessions read).
 func startGatewayMeter(ctx context.Context, hc *http.Client, target string, groups []sessions) (gatewayMeter, error) {
+	if target == "" {
+		return gatewayMeter{clientBefore: sumProgress(groups).Bytes}, nil
+	}
 	metric, v, err := gatewayBytes(ctx, hc, target)
 	if err != nil {
 		return gatewayMeter{}, err

@@ -261,7 +261,7 @@ func TestEndToEndMetrics(t *testing.T) {
 	alice := s.Register(t, "alice")
 	alice.CreateGuild(t, "metrics")
 	connect(t, s, alice, protocol.IntentGuilds)
-	resp, err := s.HTTP.Get(s.URL() + "/metrics")
+	resp, err := s.HTTP.Get(s.MetricsURL() + "/metrics")
 	if err != nil || resp.StatusCode != 200 {
 		t.Fatalf("GET /metrics: %v %v", resp, err)
 	}

@@ -114,6 +114,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		c.pre = make([]byte, n)
 		_, _ = rw.Reader.Read(c.pre)
 	}
+	_ = nc.SetDeadline(time.Time{}) // net/http's REST read/write timeouts stay on a hijacked conn
 	var closeWith protocol.CloseCode
 	switch v := q.Get("v"); v {
 	case "", "10", "9":

@@ -37,7 +37,7 @@ func fill(t *testing.T, s *accordtest.Server, guildID chat.ID, n int) {
 // metric returns the value of a metric without labels from /metrics.
 func metric(t *testing.T, s *accordtest.Server, name string) float64 {
 	t.Helper()
-	resp, err := s.HTTP.Get(s.URL() + "/metrics")
+	resp, err := s.HTTP.Get(s.MetricsURL() + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}

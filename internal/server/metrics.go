@@ -11,7 +11,8 @@ import (
 )
 
 // The server has one Prometheus registry, Server.Metrics, served at GET
-// /metrics; nothing registers globally. A component reaches it in one of two
+// /metrics on the metrics listener (Config.MetricsAddr, see debug.go), never
+// on the public address; nothing registers globally. A component reaches it in one of two
 // ways, chosen by where its counters live:
 //
 //   - a component that owns its metrics takes the registry as

@@ -13,8 +13,9 @@ import (
 	"github.com/accordchat/accord/internal/server"
 )
 
-// TestMetrics scrapes GET /metrics from a real server around a few history
-// reads, with the data service's techniques on and off.
+// TestMetrics scrapes GET /metrics from a real server's metrics listener
+// around a few history reads, with the data service's techniques on and
+// off.
 func TestMetrics(t *testing.T) {
 	names := []string{"accord_data_requests_total", "accord_data_store_reads_total", "accord_data_cache_hits_total",
 		"accord_data_coalesced_total", "accord_data_coalesce_enabled", "go_goroutines", "process_resident_memory_bytes"}
@@ -26,7 +27,7 @@ func TestMetrics(t *testing.T) {
 			for i := 0; i < 3; i++ {
 				alice.Send(t, ch, fmt.Sprint("m", i))
 			}
-			resp, err := http.Get(s.URL() + "/metrics")
+			resp, err := http.Get(s.MetricsURL() + "/metrics")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -39,7 +40,7 @@ func TestMetrics(t *testing.T) {
 				t.Fatalf("no accord_data_requests_total in\n%s", body)
 			}
 			ctx := context.Background()
-			before, err := bench.Metrics(ctx, http.DefaultClient, s.URL(), names...)
+			before, err := bench.Metrics(ctx, http.DefaultClient, s.MetricsURL(), names...)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -56,7 +57,7 @@ func TestMetrics(t *testing.T) {
 					t.Fatalf("%d messages", len(ms))
 				}
 			}
-			after, err := bench.Metrics(ctx, http.DefaultClient, s.URL(), names...)
+			after, err := bench.Metrics(ctx, http.DefaultClient, s.MetricsURL(), names...)
 			if err != nil {
 				t.Fatal(err)
 			}

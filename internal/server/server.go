@@ -26,10 +26,10 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/accordchat/accord/internal/account"
 	"github.com/accordchat/accord/internal/api"
+	"github.com/accordchat/accord/internal/auth"
 	"github.com/accordchat/accord/internal/data"
 	"github.com/accordchat/accord/internal/gateway"
 	"github.com/accordchat/accord/internal/guild"
@@ -101,6 +101,22 @@ type Config struct {
 	// listener of its own at this address (--debug-addr; see debug.go).
 	// Default: off.
 	DebugAddr string
+
+	// HTTP hygiene (issue 11): connection bounds, CORS, the metrics
+	// listener and password-hashing bounds.
+
+	// HTTP bounds the public listener's connections and sets its CORS
+	// origins (see http.go; --http-*, --cors-origins).
+	HTTP HTTPConfig
+	// MetricsAddr, if set, serves GET /metrics on a listener of its own at
+	// this address (--metrics-addr; see debug.go); the public address
+	// never serves it. Default: off here; `accord serve` defaults it to
+	// 127.0.0.1:9090, and port 0 picks a free one (see MetricsURL).
+	MetricsAddr string
+	// Hashing bounds concurrent password hashing (register, login); see
+	// auth.HashLimits. Default: GOMAXPROCS at once, a short queue, 429
+	// beyond.
+	Hashing auth.HashLimits
 }
 
 // setDefaults fills the zero fields of c with their defaults and validates
@@ -132,6 +148,9 @@ func (c *Config) setDefaults() error {
 	if c.UserCacheSize < 0 {
 		return fmt.Errorf("server: --user-cache-size %d is negative", c.UserCacheSize)
 	}
+	if err := c.HTTP.setDefaults(); err != nil {
+		return err
+	}
 	if c.NATS != "" {
 		return fmt.Errorf("server: --nats %s: clustering over NATS is not built yet; run without --nats for a single node", c.NATS)
 	}
@@ -149,7 +168,8 @@ type Server struct {
 	API    *api.Handler
 	// Gateway is the WebSocket gateway (see gateway.go).
 	Gateway *gateway.Gateway
-	// Metrics is the server's own registry, served at GET /metrics;
+	// Metrics is the server's own registry, served at GET /metrics on
+	// Config.MetricsAddr;
 	// components register their collectors here, never globally (see
 	// metrics.go).
 	Metrics *prometheus.Registry
@@ -164,6 +184,8 @@ type Server struct {
 	serving  atomic.Bool
 	stack    closeStack // what New and Start brought up; Shutdown unwinds it
 	serveErr chan error
+
+	metricsLn net.Listener // set by Start if Config.MetricsAddr is set
 
 	mu      sync.Mutex // held through Start, so Shutdown waits for it
 	started bool       // guarded by mu
@@ -196,7 +218,8 @@ func New(cfg Config) (*Server, error) {
 		return nil, s.unwind(err)
 	}
 	s.stack.push("data", noError(s.Data.Close))
-	if s.Accounts, err = account.New(account.Config{Store: s.Store, IDs: s.IDs, CacheSize: cfg.UserCacheSize, Registerer: s.Metrics}); err != nil {
+	if s.Accounts, err = account.New(account.Config{Store: s.Store, IDs: s.IDs, CacheSize: cfg.UserCacheSize, Registerer: s.Metrics,
+		Hashing: cfg.Hashing}); err != nil {
 		return nil, s.unwind(err)
 	}
 	s.stack.push("accounts", noError(s.Accounts.Close))
@@ -233,16 +256,10 @@ func New(cfg Config) (*Server, error) {
 		w.Header().Set("Content-Type", "text/plain")
 		_, _ = w.Write([]byte("ok\n"))
 	})
-	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.Metrics, promhttp.HandlerOpts{Registry: s.Metrics}))
 	// The web client (package web) answers every path nothing more specific
 	// claims; it talks to the server only through /api and /gateway.
 	s.mux.Handle("/", web.Handler())
-	s.http = &http.Server{
-		Handler:           s.mux,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute, // bounds idle keep-alive connections
-		ErrorLog:          slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn),
-	}
+	s.http = newHTTPServer(cfg.HTTP, s.mux, cfg.Logger)
 	return s, nil
 }
 
@@ -292,8 +309,9 @@ func openStore(cfg Config) (store.Store, error) {
 // the web client). Call it before Start.
 func (s *Server) Handle(pattern string, h http.Handler) { s.mux.Handle(pattern, h) }
 
-// Start serves in the background until Shutdown: the profiler's listener
-// first if Config.DebugAddr is set, then Config.Addr. Each listener is
+// Start serves in the background until Shutdown: the profiler's and the
+// metrics' listeners first if Config.DebugAddr and MetricsAddr are set,
+// then Config.Addr. Each listener is
 // pushed onto the close stack once it serves. If Start fails, it shuts the
 // whole server down (what Start began, then what New built, in reverse
 // order) before it returns the error; a later Shutdown is then a no-op.
@@ -317,6 +335,11 @@ func (s *Server) Start(ctx context.Context) error {
 func (s *Server) startLocked(ctx context.Context) error {
 	if s.cfg.DebugAddr != "" {
 		if err := s.startDebug(ctx); err != nil {
+			return err
+		}
+	}
+	if s.cfg.MetricsAddr != "" {
+		if err := s.startMetrics(ctx); err != nil {
 			return err
 		}
 	}
@@ -359,6 +382,16 @@ func (s *Server) Addr() string {
 
 // URL is the server's base URL, e.g. "http://127.0.0.1:8080".
 func (s *Server) URL() string { return "http://" + s.Addr() }
+
+// MetricsURL is the base URL of the metrics listener, e.g.
+// "http://127.0.0.1:9090" (GET MetricsURL()+"/metrics"), or "" if
+// Config.MetricsAddr is not set or Start has not run.
+func (s *Server) MetricsURL() string {
+	if s.metricsLn == nil {
+		return ""
+	}
+	return "http://" + s.metricsLn.Addr().String()
+}
 
 // Wait blocks until the HTTP server stops and returns why (nil after
 // Shutdown). Call it at most once, and only after Start succeeded.

@@ -49,7 +49,9 @@ export function accordBinary() {
 export async function startServer({ port = 0, data = null } = {}) {
   const ownData = !data;
   if (!data) data = fs.mkdtempSync(path.join(os.tmpdir(), 'accord-e2e-data-'));
-  const child = spawn(accordBinary(), ['serve', '--addr', `127.0.0.1:${port}`, '--data', data], {
+  // --metrics-addr 127.0.0.1:0: the default port 9090 would collide between
+  // servers run at once (the restart test, other test runs).
+  const child = spawn(accordBinary(), ['serve', '--addr', `127.0.0.1:${port}`, '--metrics-addr', '127.0.0.1:0', '--data', data], {
     cwd: repoRoot,
     env: { ...process.env, ACCORD_LOG_FORMAT: process.env.ACCORD_LOG_FORMAT || 'json' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -58,8 +60,11 @@ export async function startServer({ port = 0, data = null } = {}) {
   let addr = null;
   const onData = (chunk) => {
     log += chunk.toString();
-    if (!addr) {
-      const m = /(?:addr|address|listen\w*)["=:\s]+"?(?:https?:\/\/)?(127\.0\.0\.1:(\d+))/i.exec(log);
+    // The public address is on the "serving" line; "metrics serving" and
+    // "debug serving" name other listeners.
+    for (const line of addr ? [] : log.split('\n')) {
+      if (!/"msg":"serving"|msg=serving\b/.test(line)) continue;
+      const m = /(?:addr|address|listen\w*)["=:\s]+"?(?:https?:\/\/)?(127\.0\.0\.1:(\d+))/i.exec(line);
       if (m && m[2] !== '0') addr = m[1];
     }
   };
@@ -188,6 +193,7 @@ export async function openUser(browser, base, name, { viewport = { width: 1280, 
   const context = await browser.newContext({ viewport, colorScheme });
   const page = await context.newPage();
   const errors = [];
+  await watchCSP(context, page, errors);
   page.on('pageerror', (e) => errors.push(e.message));
   page.on('console', (m) => { if (m.type() === 'error' && !/status of 4\d\d/.test(m.text())) errors.push(m.text()); });
   // Gateway frames by direction and kind: with zlib-stream every frame the
@@ -257,12 +263,28 @@ export async function seedMessages(base, token, channelId, n, { prefix = 'seed',
   await Promise.all(Array.from({ length: concurrency }, worker));
 }
 
+/**
+ * watchCSP records every Content-Security-Policy violation of the context's
+ * pages in errors: the page hears each as a securitypolicyviolation event
+ * and logs it, so a client change that needs an inline script or style
+ * fails the tests that check errors is empty.
+ */
+export async function watchCSP(context, page, errors) {
+  await context.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => {
+      console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || 'inline'} (${e.sourceFile}:${e.lineNumber})`);
+    });
+  });
+  page.on('console', (m) => { if (m.text().startsWith('CSP violation')) errors.push(m.text()); });
+}
+
 /** openAs opens a page already signed in with token, at a hash route. */
 export async function openAs(browser, base, token, hash, { viewport = { width: 1280, height: 800 }, colorScheme = 'dark', reducedMotion = 'no-preference' } = {}) {
   const context = await browser.newContext({ viewport, colorScheme, reducedMotion });
   await context.addInitScript((t) => { if (!localStorage.getItem('accord.token')) localStorage.setItem('accord.token', t); }, token);
   const page = await context.newPage();
   const errors = [];
+  await watchCSP(context, page, errors);
   page.on('pageerror', (e) => errors.push(e.message));
   await page.goto(`${base}/${hash}`);
   return { context, page, errors };

@@ -4,7 +4,9 @@
 
 /**
  * h creates an element. attrs: "class", "text", "on<event>" (listener), "dataset"
- * (object), boolean values set or omit an attribute, others become attributes.
+ * (object), "style" (CSS text, set through CSSOM: the Content-Security-Policy
+ * refuses style attributes), boolean values set or omit an attribute, others
+ * become attributes.
  * Children may be strings, nodes, arrays, or null/false (skipped).
  */
 export function h(tag, attrs, ...children) {
@@ -15,6 +17,7 @@ export function h(tag, attrs, ...children) {
       if (k === 'class') el.className = v;
       else if (k === 'text') el.textContent = v;
       else if (k === 'dataset') Object.assign(el.dataset, v);
+      else if (k === 'style') el.style.cssText = v;
       else if (k.startsWith('on') && typeof v === 'function') el.addEventListener(k.slice(2), v);
       else if (k === 'value') el.value = v;
       else el.setAttribute(k, v === true ? '' : String(v));
