@@ -39,7 +39,9 @@ type Bus interface {
 	// Subscribe calls h with every message published to subject from now
 	// on, one call at a time, in order per publisher. h must not block for
 	// long: while it runs, later messages wait in a bounded queue and are
-	// dropped once it is full.
+	// dropped once it is full. On a NATS cluster the subscription reaches
+	// the other servers a few milliseconds after Subscribe returns;
+	// messages published there meanwhile may be missed (at most once).
 	Subscribe(subject Subject, h Handler) (Subscription, error)
 
 	// Request sends req to the one RequestHandler serving subject and
