@@ -24,6 +24,7 @@ var rank = []struct {
 	{"internal/auth", 1},
 	{"internal/bus", 1},
 	{"internal/store/storetest", 2},
+	{"internal/bus/bustest", 2},
 	{"internal/store/", 3}, // backends
 	{"internal/bus/", 3},   // backends
 	{"internal/data", 4},
@@ -62,7 +63,7 @@ func rankOf(pkg string) (int, bool) {
 
 func isBackend(pkg string) bool {
 	return (strings.HasPrefix(pkg, "internal/store/") && pkg != "internal/store/storetest") ||
-		strings.HasPrefix(pkg, "internal/bus/")
+		(strings.HasPrefix(pkg, "internal/bus/") && pkg != "internal/bus/bustest")
 }
 
 // drivers maps an outside module to the only packages that may import it.
@@ -70,7 +71,7 @@ var drivers = map[string][]string{
 	"github.com/cockroachdb/pebble":            {"internal/store/pebble"},
 	"github.com/apache/cassandra-gocql-driver": {"internal/store/cql"},
 	"github.com/gocql/gocql":                   {"internal/store/cql"},
-	"github.com/nats-io/nats.go":               {"internal/bus/nats"},
+	"github.com/nats-io/nats.go":               {"internal/bus/nats", "internal/cluster"},
 	"github.com/nats-io/nats-server":           {"internal/bus/nats"},
 	"github.com/lesismal/nbio":                 {"internal/gateway", "internal/bench"},
 	"github.com/gobwas/ws":                     {"internal/gateway", "internal/bench"},
@@ -223,6 +224,14 @@ func TestRulesCatchViolations(t *testing.T) {
 		{"internal/server", "internal/store/pebble", false},
 		{"internal/store/pebble", "internal/store", false},
 		{"internal/store/storetest", "internal/store", false},
+		{"internal/bus/nats", "internal/bus", false},
+		{"internal/bus/local", "internal/bus", false},
+		{"internal/bus/bustest", "internal/bus", false},
+		{"internal/bus", "internal/bus/nats", true},
+		{"internal/bus", "internal/bus/bustest", true},
+		{"internal/bus", "internal/guild", true},
+		{"internal/cluster", "internal/bus", false},
+		{"internal/bus", "internal/cluster", true},
 	}
 	for _, c := range cases {
 		f, _ := rankOf(c.from)
@@ -236,5 +245,11 @@ func TestRulesCatchViolations(t *testing.T) {
 	}
 	if sameBackendTree("internal/store/cql", "internal/store/pebble") {
 		t.Error("cql and pebble are different backends")
+	}
+	if !isBackend("internal/bus/nats") || !isBackend("internal/bus/local") || isBackend("internal/bus/bustest") || isBackend("internal/bus") {
+		t.Error("isBackend misclassifies bus packages")
+	}
+	if sameBackendTree("internal/bus/local", "internal/bus/nats") {
+		t.Error("local and nats are different bus backends")
 	}
 }
