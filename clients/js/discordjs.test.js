@@ -52,6 +52,7 @@ test('the snippet keeps REST and gateway on Accord; READY and the guild cache', 
 });
 
 test(`a burst of ${burst} messages arrives in order and honours the bucket`, { timeout: Math.max(120, 3 * burst) * 1000 }, async () => {
+  assert.ok(burst >= 1 && burst <= 100, 'ACCORD_CLIENT_BURST: 1..100 (one history page)');
   const channel = client.channels.cache.get(setup.channelId);
   const texts = Array.from({ length: burst }, (_, i) => `discord.js burst ${String(i).padStart(3, '0')}`);
   const sent = await Promise.all(texts.map((content) => channel.send(content)));
