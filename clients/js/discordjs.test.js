@@ -6,7 +6,7 @@ const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const { once } = require('node:events');
 const { guard, hosts } = require('./guard.js');
-const { base, accordHost, rest, bootstrap } = require('./setup.js');
+const { base, accordHost, rest, exhaustBucket, bootstrap } = require('./setup.js');
 
 guard(accordHost);
 // discord.js is loaded after the guard so that nothing it does escapes it.
@@ -82,4 +82,18 @@ test(`a burst of ${burst} messages arrives in order and honours the bucket`, { t
   for (const { headers } of limited) {
     assert.ok(headers.has('retry-after') && headers.get('x-ratelimit-scope'), 'a 429 lacks Retry-After or X-RateLimit-Scope');
   }
+});
+
+test('a 429 from a bucket the library could not know is waited out', { timeout: 30000 }, async () => {
+  const created = await rest('POST', `/guilds/${setup.guildId}/channels`, setup.owner, { name: 'discordjs-429' }, 201);
+  const channel = await client.channels.fetch(created.id);
+  await exhaustBucket(created.id, setup.botToken);
+  const sent = await channel.send('after a 429');
+  assert.equal(sent.content, 'after a 429');
+  const statuses = responses.filter((r) => r.method === 'POST' && r.path === `/channels/${created.id}/messages`).map((r) => r.status);
+  console.log(`discord.js: message create answered ${statuses}`);
+  assert.equal(statuses[0], 429, `${statuses}`);
+  assert.equal(statuses.at(-1), 200, `${statuses}`);
+  const [last] = await rest('GET', `/channels/${created.id}/messages?limit=1`, setup.owner, undefined, 200);
+  assert.equal(last.id, sent.id);
 });

@@ -43,6 +43,12 @@ _opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 def rest(method, path, token=None, body=None, want=None):
     """Call Accord's REST v10 API; return (status, decoded JSON body)."""
+    status, _, decoded = rest_full(method, path, token, body, want)
+    return status, decoded
+
+
+def rest_full(method, path, token=None, body=None, want=None):
+    """rest, also returning the response headers."""
     headers = {"Content-Type": "application/json"}
     if token:
         headers["Authorization"] = token
@@ -50,13 +56,32 @@ def rest(method, path, token=None, body=None, want=None):
     req = urllib.request.Request(f"{BASE}/api/v10{path}", data=data, method=method, headers=headers)
     try:
         with _opener.open(req, timeout=30) as r:
-            status, raw = r.status, r.read()
+            status, headers, raw = r.status, r.headers, r.read()
     except urllib.error.HTTPError as e:
-        status, raw = e.code, e.read()
+        status, headers, raw = e.code, e.headers, e.read()
     decoded = json.loads(raw) if raw else None
     if want is not None and status != want:
         raise AssertionError(f"{method} {path}: status {status}, want {want}: {decoded}")
-    return status, decoded
+    return status, headers, decoded
+
+
+def exhaust_bucket(channel_id, bot_token):
+    """Send messages as the bot, outside the library, until the channel's
+    message bucket answers 429; check that 429 has Discord's shape (a JSON
+    body with retry_after, Retry-After, X-RateLimit-Scope and Via: discord.py
+    takes a 429 without Via for a Cloudflare ban and raises) and return it."""
+    for i in range(20):
+        status, headers, data = rest_full("POST", f"/channels/{channel_id}/messages", f"Bot {bot_token}",
+                                          {"content": f"out of band {i}"})
+        if status == 429:
+            assert headers.get("Content-Type", "").startswith("application/json"), dict(headers)
+            assert data["retry_after"] > 0 and data["global"] is False and data["message"], data
+            for h in ("Retry-After", "X-RateLimit-Scope", "Via", "X-RateLimit-Bucket"):
+                assert headers.get(h), f"the 429 lacks {h}: {dict(headers)}"
+            assert headers["X-RateLimit-Scope"] == "user", dict(headers)
+            return headers, data
+        assert status == 200, (status, data)
+    raise AssertionError("20 messages at once and no 429: the channel's message bucket is not limited")
 
 
 class Setup:

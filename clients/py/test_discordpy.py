@@ -10,7 +10,7 @@ import aiohttp
 import discord
 
 from accord_discordpy import point_at_accord
-from conftest import ACCORD_HOST, BASE, hosts, rest
+from conftest import ACCORD_HOST, BASE, exhaust_bucket, hosts, rest
 
 BURST = int(os.environ.get("ACCORD_CLIENT_BURST", "100"))
 # A library that honours the bucket waits before it sends; a 429 now and
@@ -115,3 +115,25 @@ def test_burst_honours_rate_limit_bucket(accord):
     assert len(buckets) == 1, f"one channel's message creates share one bucket, got {buckets}"
     for h in limited:
         assert "Retry-After" in h and h.get("X-RateLimit-Scope"), dict(h)
+
+
+def test_429_from_an_unknown_bucket_is_waited_out(accord):
+    """A 429 the library could not foresee (the bucket was spent outside
+    it) is waited out and the send retried: it succeeds, no exception."""
+    _, ch = rest("POST", f"/guilds/{accord.guild_id}/channels", accord.owner, {"name": "discordpy-429"}, want=201)
+    channel_id = int(ch["id"])
+    recorder = Recorder()
+
+    async def body(client):
+        channel = client.get_channel(channel_id) or await client.fetch_channel(channel_id)
+        await asyncio.get_running_loop().run_in_executor(None, exhaust_bucket, channel_id, accord.bot_token)
+        return await asyncio.wait_for(channel.send("after a 429"), timeout=30)
+
+    sent = asyncio.run(run_bot(accord.bot_token, body, recorder))
+    assert sent.content == "after a 429"
+    statuses = [status for method, url, status, _ in recorder.responses
+                if method == "POST" and url.path == f"/api/v10/channels/{channel_id}/messages"]
+    print(f"discord.py: message create answered {statuses}")
+    assert statuses[0] == 429 and statuses[-1] == 200, statuses
+    _, history = rest("GET", f"/channels/{channel_id}/messages?limit=1", accord.owner, want=200)
+    assert history[0]["id"] == str(sent.id)

@@ -41,6 +41,20 @@ func server(t *testing.T) *accord {
 // failing the test unless the status is want.
 func (a *accord) rest(t *testing.T, want int, method, path, token string, body, out any) {
 	t.Helper()
+	status, _, raw := a.restFull(t, method, path, token, body)
+	if status != want {
+		t.Fatalf("%s %s: status %d, want %d: %s", method, path, status, want, raw)
+	}
+	if out != nil {
+		if err := json.Unmarshal(raw, out); err != nil {
+			t.Fatalf("%s %s: decode %s: %v", method, path, raw, err)
+		}
+	}
+}
+
+// restFull calls Accord's REST v10 API and returns the whole answer.
+func (a *accord) restFull(t *testing.T, method, path, token string, body any) (int, http.Header, []byte) {
+	t.Helper()
 	var rd io.Reader
 	if body != nil {
 		b, err := json.Marshal(body)
@@ -66,14 +80,42 @@ func (a *accord) rest(t *testing.T, want int, method, path, token string, body, 
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, path, err)
 	}
-	if res.StatusCode != want {
-		t.Fatalf("%s %s: status %d, want %d: %s", method, path, res.StatusCode, want, raw)
-	}
-	if out != nil {
-		if err := json.Unmarshal(raw, out); err != nil {
-			t.Fatalf("%s %s: decode %s: %v", method, path, raw, err)
+	return res.StatusCode, res.Header, raw
+}
+
+// exhaustBucket sends messages as the bot, outside the library, until the
+// channel's message bucket answers 429, and checks that 429 has Discord's
+// shape: a JSON body with retry_after, Retry-After, X-RateLimit-Scope, Via.
+func (a *accord) exhaustBucket(t *testing.T, channelID, botToken string) {
+	t.Helper()
+	for i := range 20 {
+		status, header, raw := a.restFull(t, "POST", "/channels/"+channelID+"/messages", "Bot "+botToken,
+			map[string]string{"content": fmt.Sprintf("out of band %d", i)})
+		if status == http.StatusTooManyRequests {
+			var body struct {
+				Message    string   `json:"message"`
+				RetryAfter *float64 `json:"retry_after"`
+				Global     *bool    `json:"global"`
+			}
+			if !strings.HasPrefix(header.Get("Content-Type"), "application/json") || json.Unmarshal(raw, &body) != nil ||
+				body.Message == "" || body.RetryAfter == nil || *body.RetryAfter <= 0 || body.Global == nil || *body.Global {
+				t.Fatalf("429 %s %s", header.Get("Content-Type"), raw)
+			}
+			for _, h := range []string{"Retry-After", "X-RateLimit-Scope", "Via", "X-RateLimit-Bucket"} {
+				if header.Get(h) == "" {
+					t.Fatalf("the 429 lacks %s: %v", h, header)
+				}
+			}
+			if header.Get("X-RateLimit-Scope") != "user" {
+				t.Fatalf("429 X-RateLimit-Scope %q, want user", header.Get("X-RateLimit-Scope"))
+			}
+			return
+		}
+		if status != http.StatusOK {
+			t.Fatalf("out-of-band message: status %d: %s", status, raw)
 		}
 	}
+	t.Fatal("20 messages at once and no 429: the channel's message bucket is not limited")
 }
 
 // setup is what bootstrap made: an owner, their guild and its first text

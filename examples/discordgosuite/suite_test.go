@@ -211,3 +211,35 @@ func compareIDs(x, y string) int {
 	}
 	return strings.Compare(x, y)
 }
+
+// TestTooManyRequestsWaitedOut: a 429 discordgo could not foresee (the
+// bucket was spent outside it) is waited out and the send retried; it
+// succeeds without an error.
+func TestTooManyRequestsWaitedOut(t *testing.T) {
+	a := server(t)
+	s := a.bootstrap(t, "discordgo")
+	var ch struct{ ID string }
+	a.rest(t, 201, "POST", "/guilds/"+s.guildID+"/channels", s.owner, map[string]string{"name": "discordgo-429"}, &ch)
+	dg, _, _, rec := open(t, a, s)
+
+	a.exhaustBucket(t, ch.ID, s.botToken)
+	m, err := dg.ChannelMessageSend(ch.ID, "after a 429")
+	if err != nil {
+		t.Fatalf("send after a 429: %v", err)
+	}
+	var statuses []int
+	for _, r := range rec.responses() {
+		if r.method == "POST" && r.path == "/api/v10/channels/"+ch.ID+"/messages" {
+			statuses = append(statuses, r.status)
+		}
+	}
+	t.Logf("discordgo: message create answered %v", statuses)
+	if len(statuses) < 2 || statuses[0] != http.StatusTooManyRequests || statuses[len(statuses)-1] != http.StatusOK {
+		t.Errorf("message create answered %v, want a 429 then a 200", statuses)
+	}
+	var last []struct{ ID string }
+	a.rest(t, 200, "GET", "/channels/"+ch.ID+"/messages?limit=1", s.owner, nil, &last)
+	if len(last) != 1 || last[0].ID != m.ID {
+		t.Errorf("history ends with %v, want %s", last, m.ID)
+	}
+}
