@@ -1,6 +1,6 @@
 // discord.js 14, unmodified, against a real Accord server: pointed at
 // Accord by the README's snippet, it logs in, bursts messages into one
-// channel and honours Accord's rate-limit buckets. The start of issue 17's
+// channel honouring Accord's rate-limit buckets, and waits out a 429. The start of issue 17's
 // discord.js suite: each later behaviour gets its own test here.
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');

@@ -1,6 +1,6 @@
 """discord.py 2.x, unmodified, against a real Accord server: pointed at
 Accord by the README's snippet, it logs in, bursts messages into one
-channel and honours Accord's rate-limit buckets. The start of issue 17's
+channel honouring Accord's rate-limit buckets, and waits out a 429. The start of issue 17's
 discord.py suite: each later behaviour gets its own test here.
 """
 import asyncio
