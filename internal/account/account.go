@@ -23,6 +23,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/accordchat/accord/internal/chat"
+	"github.com/accordchat/accord/internal/ratelimit"
 	"github.com/accordchat/accord/internal/snowflake"
 	"github.com/accordchat/accord/internal/store"
 )
@@ -64,6 +65,9 @@ type Config struct {
 	// Registerer receives the service's metrics (accord_account_*); nil
 	// registers none.
 	Registerer prometheus.Registerer
+	// Limits, if set, throttles registrations per username and failed
+	// logins per account name (see Register and Login).
+	Limits *ratelimit.Limiter
 }
 
 // Service registers, authenticates and serves users.
@@ -72,6 +76,8 @@ type Service struct {
 	ids   *snowflake.Generator
 	users *otter.Cache[chat.ID, chat.User]
 	stats *stats.Counter // the cache's hits, misses and evictions
+	// limits throttles Register and Login; nil throttles nothing.
+	limits *ratelimit.Limiter
 }
 
 // New returns a Service over cfg.Store.
@@ -85,7 +91,7 @@ func New(cfg Config) (*Service, error) {
 	if cfg.CacheSize == 0 {
 		cfg.CacheSize = DefaultCacheSize
 	}
-	s := &Service{st: cfg.Store, ids: cfg.IDs, stats: stats.NewCounter()}
+	s := &Service{st: cfg.Store, ids: cfg.IDs, stats: stats.NewCounter(), limits: cfg.Limits}
 	c, err := otter.New(&otter.Options[chat.ID, chat.User]{MaximumSize: cfg.CacheSize, StatsRecorder: s.stats})
 	if err != nil {
 		return nil, fmt.Errorf("account: cache: %w", err)

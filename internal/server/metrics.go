@@ -8,6 +8,7 @@ import (
 
 	"github.com/accordchat/accord/internal/gateway"
 	"github.com/accordchat/accord/internal/guild"
+	"github.com/accordchat/accord/internal/ratelimit"
 )
 
 // The server has one Prometheus registry, Server.Metrics, served at GET
@@ -41,6 +42,7 @@ func (s *Server) registerMetrics() error {
 	}{
 		{"guild", guildCollector(s.Guilds)},
 		{"gateway", gatewayCollector(s.Gateway)},
+		{"ratelimit", rateLimitCollector(s.Limits)},
 	} {
 		if err := s.Metrics.Register(c.collector); err != nil {
 			return fmt.Errorf("server: register %s metrics: %w", c.component, err)
@@ -80,6 +82,16 @@ func gatewayCollector(gw *gateway.Gateway) prometheus.Collector {
 			func(st gateway.Stats) int64 { return st.HeartbeatTimeouts }),
 		counterByLabel("accord_gateway_closes_total", "Connections closed by the server, by close code.", "code",
 			func(st gateway.Stats) map[string]int64 { return st.Closes }),
+	}}
+}
+
+// rateLimitCollector exports ratelimit.Stats.
+func rateLimitCollector(l *ratelimit.Limiter) prometheus.Collector {
+	return statsCollector[ratelimit.Stats]{stats: l.Stats, metrics: []statsMetric[ratelimit.Stats]{
+		counterByLabel("accord_rest_ratelimited_total", "REST requests answered 429, by X-RateLimit-Scope (user, global, shared).", "scope",
+			func(st ratelimit.Stats) map[string]int64 { return st.Limited }),
+		gauge("accord_rest_ratelimit_windows", "Rate-limit windows held in memory.",
+			func(st ratelimit.Stats) int64 { return st.Windows }),
 	}}
 }
 
