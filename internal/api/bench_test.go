@@ -13,8 +13,10 @@ import (
 
 // BenchmarkRESTCreateMessage posts messages over HTTP to an in-process
 // server from parallel clients: the whole REST path, durable write included.
+// It is a load test, so rate limits are off (BenchmarkRateLimitOverhead
+// measures what they cost).
 func BenchmarkRESTCreateMessage(b *testing.B) {
-	s := accordtest.RunServer(b, server.Config{})
+	s := accordtest.RunServer(b, server.Config{DisableRateLimits: true})
 	alice := s.Register(b, "bench")
 	_, ch := alice.CreateGuild(b, "bench")
 	url := fmt.Sprintf("%s/channels/%d/messages", s.Base, ch)
