@@ -5,8 +5,10 @@ import (
 	"io"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/accordchat/accord/internal/accordtest"
+	"github.com/accordchat/accord/internal/ratelimit"
 	"github.com/accordchat/accord/internal/server"
 )
 
@@ -22,8 +24,9 @@ func TestRateLimitFlags(t *testing.T) {
 	if cfg := parseServe(t, map[string]string{"ACCORD_RATE_LIMITS": "false"}); !cfg.DisableRateLimits {
 		t.Fatal("ACCORD_RATE_LIMITS=false left limits on")
 	}
-	cfg := parseServe(t, map[string]string{"ACCORD_RATE_LIMIT_INVALID": "7"}, "--rate-limit-global", "9")
-	if cfg.RateLimit.Global.Requests != 9 || cfg.RateLimit.InvalidRequests.Requests != 7 {
+	cfg := parseServe(t, map[string]string{"ACCORD_RATE_LIMIT_INVALID": "7"}, "--rate-limit-global", "9", "--rate-limit-messages", "8")
+	if cfg.RateLimit.Global.Requests != 9 || cfg.RateLimit.InvalidRequests.Requests != 7 ||
+		cfg.RateLimit.Routes[ratelimit.BucketMessageCreate] != (ratelimit.Limit{Requests: 8, Window: 5 * time.Second}) {
 		t.Fatalf("knobs: %+v", cfg.RateLimit)
 	}
 }
