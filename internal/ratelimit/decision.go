@@ -37,11 +37,13 @@ const Via = "1.1 accord"
 // X-RateLimit-Reset-After (which discordgo reads to pause every bucket).
 func (d Decision) SetHeaders(h http.Header) {
 	if d.Bucket != "" {
-		h.Set("X-RateLimit-Limit", strconv.Itoa(d.Limit))
-		h.Set("X-RateLimit-Remaining", strconv.Itoa(d.Remaining))
-		h.Set("X-RateLimit-Reset", strconv.FormatFloat(float64(d.Reset.UnixMilli())/1000, 'f', 3, 64))
-		h.Set("X-RateLimit-Reset-After", seconds(d.ResetAfter))
-		h.Set("X-RateLimit-Bucket", d.Bucket)
+		// Canonical keys set directly: Header.Set would allocate to
+		// canonicalise "X-RateLimit-..." on every answer.
+		h["X-Ratelimit-Limit"] = []string{strconv.Itoa(d.Limit)}
+		h["X-Ratelimit-Remaining"] = []string{strconv.Itoa(d.Remaining)}
+		h["X-Ratelimit-Reset"] = []string{strconv.FormatFloat(float64(d.Reset.UnixMilli())/1000, 'f', 3, 64)}
+		h["X-Ratelimit-Reset-After"] = []string{seconds(d.ResetAfter)}
+		h["X-Ratelimit-Bucket"] = []string{d.Bucket}
 	}
 	if !d.Limited {
 		return
