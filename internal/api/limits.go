@@ -59,7 +59,11 @@ func (rl *routeLimit) majorOf(r *http.Request) string {
 	return b.String()
 }
 
-// clientAddr is the address the request came from, without its port.
+// clientAddr is the address the request came from, without its port: the
+// connection's peer. Forwarding headers are not trusted (any client can
+// send them), so behind a reverse proxy every client shares the proxy's
+// address for the per-address limits; a trusted-proxy setting would be
+// the place to change that.
 func clientAddr(r *http.Request) string {
 	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
 		return host
