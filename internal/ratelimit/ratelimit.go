@@ -178,6 +178,11 @@ type Limiter struct {
 	cfg     Config
 	windows *table
 	limited [3]atomic.Int64 // refusals by scope: user, global, shared
+	// blockEnd is the latest end of any address's block (unix
+	// nanoseconds): before it, Blocked looks the address up; after it, no
+	// address is blocked and Blocked takes no lock, which is every
+	// request's case on a server nobody floods with invalid requests.
+	blockEnd atomic.Int64
 }
 
 // New returns a Limiter for cfg, or an error if a limit is not positive.
@@ -239,6 +244,9 @@ func (l *Limiter) Blocked(addr string) Decision {
 		return Decision{}
 	}
 	now := l.cfg.Now()
+	if now.UnixNano() >= l.blockEnd.Load() {
+		return Decision{}
+	}
 	w, ok := l.windows.get(kindInvalid+addr, now.UnixNano())
 	if !ok || w.used < l.cfg.InvalidRequests.Requests {
 		return Decision{}
@@ -264,8 +272,19 @@ func (l *Limiter) Invalid(addr string) {
 		}
 		if w.used++; w.used == lim.Requests {
 			w.reset = max(w.reset, now+int64(l.cfg.InvalidBlock))
+			l.extendBlockEnd(w.reset)
 		}
 	})
+}
+
+// extendBlockEnd raises blockEnd to at least end.
+func (l *Limiter) extendBlockEnd(end int64) {
+	for {
+		cur := l.blockEnd.Load()
+		if cur >= end || l.blockEnd.CompareAndSwap(cur, end) {
+			return
+		}
+	}
 }
 
 // Check reports whether key is refused by throttle th, without counting.
