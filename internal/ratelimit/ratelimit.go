@@ -103,7 +103,9 @@ type Config struct {
 	// Registrations is how many registrations may ask for one username per
 	// window. Default 5 per 10 minutes.
 	Registrations Limit
-	// MaxBuckets caps the windows kept in memory. Default 1,000,000.
+	// MaxBuckets caps the windows kept in memory (about 150 bytes each).
+	// Past it an arbitrary window is dropped, which can only admit more.
+	// Default 250,000 (tens of MB at most).
 	MaxBuckets int
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
@@ -129,7 +131,7 @@ func (c *Config) setDefaults() error {
 		c.InvalidBlock = 10 * time.Minute
 	}
 	if c.MaxBuckets == 0 {
-		c.MaxBuckets = 1_000_000
+		c.MaxBuckets = 250_000
 	}
 	if c.Now == nil {
 		c.Now = time.Now
