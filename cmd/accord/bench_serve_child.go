@@ -24,7 +24,8 @@ type serveChild struct {
 
 // startServeChild runs `accord serve` from this executable on dir (""
 // makes a temporary directory, removed by stop) and a free port, with
-// serveArgs added.
+// serveArgs added. Benches are load tests: the child serves with
+// --rate-limits=false, so the figures measure the server, not its limits.
 func (m *Main) startServeChild(ctx context.Context, dir string, serveArgs ...string) (*serveChild, error) {
 	exe, err := os.Executable()
 	if err != nil {
@@ -38,7 +39,7 @@ func (m *Main) startServeChild(ctx context.Context, dir string, serveArgs ...str
 		remove = func() { _ = os.RemoveAll(dir) }
 	}
 	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--metrics-addr", "127.0.0.1:0", "--data", dir,
-		"--log-format", "json", "--log-level", "info"}, serveArgs...)
+		"--log-format", "json", "--log-level", "info", "--rate-limits=false"}, serveArgs...)
 	cmd := exec.Command(exe, args...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {

@@ -94,10 +94,11 @@ func TestServeHealthzAndGracefulSIGTERM(t *testing.T) {
 
 // TestMessagesSurviveHardStop posts messages, kills the server without any
 // shutdown (SIGKILL: no store close), restarts it on the same directory and
-// finds every acknowledged message.
+// finds every acknowledged message. It posts 60 messages back to back, a
+// load no bucket admits, so it serves with ACCORD_RATE_LIMITS=false.
 func TestMessagesSurviveHardStop(t *testing.T) {
 	dir := t.TempDir()
-	c := startServe(t, dir)
+	c := startServe(t, dir, "ACCORD_RATE_LIMITS=false")
 	anon := c.client()
 	var reg struct {
 		Token string `json:"token"`
@@ -121,7 +122,7 @@ func TestMessagesSurviveHardStop(t *testing.T) {
 	}
 	_ = c.cmd.Wait()
 
-	c2 := startServe(t, dir)
+	c2 := startServe(t, dir, "ACCORD_RATE_LIMITS=false")
 	alice2 := c2.client()
 	alice2.Token = reg.Token
 	var ms []struct {

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/accordchat/accord/internal/ratelimit"
 	"github.com/accordchat/accord/internal/server"
 )
 
@@ -90,6 +91,8 @@ type serveFlags struct {
 	cqlHosts                  string
 	corsOrigins               string
 	coalesce, passive, relays bool
+	rateLimits                bool
+	rateLimitMessages         int
 	logFormat, logLevel       string
 }
 
@@ -115,6 +118,10 @@ func (m *Main) serveFlagSet(f *serveFlags) *flag.FlagSet {
 	fs.DurationVar(&c.Gateway.Options.HeartbeatInterval, "gateway-heartbeat", 41250*time.Millisecond, "heartbeat interval sent in HELLO")
 	fs.StringVar(&c.Gateway.ResumeURL, "gateway-url", "", "public gateway URL for resume_gateway_url (default: from the request Host)")
 	fs.IntVar(&c.UserCacheSize, "user-cache-size", 100_000, "users the account service keeps in memory (a bounded cache)")
+	fs.BoolVar(&f.rateLimits, "rate-limits", true, "REST rate limits and login/registration throttles (false: all off, for benchmarks and load tests; input size limits stay)")
+	fs.IntVar(&c.RateLimit.Global.Requests, "rate-limit-global", 50, "REST requests per second one user (or address, without a token) may make")
+	fs.IntVar(&f.rateLimitMessages, "rate-limit-messages", 5, "messages one user may post to one channel per 5 s (Discord's 5)")
+	fs.IntVar(&c.RateLimit.InvalidRequests.Requests, "rate-limit-invalid", 10_000, "401, 403 and 429 answers per 10 minutes one address may get before it is blocked for 10 minutes")
 	fs.StringVar(&c.DebugAddr, "debug-addr", "", "serve Go's profiler (/debug/pprof/) on this separate address, e.g. 127.0.0.1:6060 (default: off)")
 	// HTTP hygiene: REST connection bounds, CORS, the metrics listener.
 	fs.StringVar(&c.MetricsAddr, "metrics-addr", "127.0.0.1:9090", "serve GET /metrics on this separate address (port 0: a free one; empty: off); never on --addr")
@@ -186,6 +193,10 @@ func (f *serveFlags) serverConfig(log *slog.Logger) server.Config {
 	cfg.DirectReads = !f.coalesce
 	cfg.DisablePassive = !f.passive
 	cfg.DisableRelays = !f.relays
+	cfg.DisableRateLimits = !f.rateLimits
+	if f.rateLimitMessages != ratelimit.DefaultRoutes[ratelimit.BucketMessageCreate].Requests {
+		cfg.RateLimit.Routes = map[string]ratelimit.Limit{ratelimit.BucketMessageCreate: {Requests: f.rateLimitMessages, Window: 5 * time.Second}}
+	}
 	return cfg
 }
 

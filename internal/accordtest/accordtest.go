@@ -35,7 +35,8 @@ type Server struct {
 
 // RunServer starts a server on 127.0.0.1:0, with its metrics listener on
 // another free port and a temporary data directory (unless cfg says
-// otherwise), and shuts it down when the test ends.
+// otherwise), and shuts it down when the test ends. Its rate limits are
+// on, with raised counts (see TestLimitScale).
 func RunServer(t testing.TB, cfg server.Config) *Server {
 	t.Helper()
 	if cfg.Addr == "" {
@@ -50,6 +51,7 @@ func RunServer(t testing.TB, cfg server.Config) *Server {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
+	cfg.RateLimit = testLimits(cfg.RateLimit) // limits on, counts raised: see limits.go
 	srv, err := server.New(cfg)
 	if err != nil {
 		t.Fatalf("accordtest: new server: %v", err)

@@ -24,6 +24,7 @@ import (
 
 	"github.com/accordchat/accord/internal/auth"
 	"github.com/accordchat/accord/internal/chat"
+	"github.com/accordchat/accord/internal/ratelimit"
 	"github.com/accordchat/accord/internal/snowflake"
 	"github.com/accordchat/accord/internal/store"
 )
@@ -68,6 +69,9 @@ type Config struct {
 	// Hashing bounds password hashing (register and login): beyond it a
 	// caller gets auth.ErrBusy, which the API answers with 429.
 	Hashing auth.HashLimits
+	// Limits, if set, throttles registrations per username and failed
+	// logins per account name (see Register and Login).
+	Limits *ratelimit.Limiter
 }
 
 // Service registers, authenticates and serves users.
@@ -77,6 +81,8 @@ type Service struct {
 	users *otter.Cache[chat.ID, chat.User]
 	stats *stats.Counter // the cache's hits, misses and evictions
 	hash  *auth.Hasher   // every password hash and check goes through it
+	// limits throttles Register and Login; nil throttles nothing.
+	limits *ratelimit.Limiter
 }
 
 // New returns a Service over cfg.Store.
@@ -94,7 +100,7 @@ func New(cfg Config) (*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("account: %w", err)
 	}
-	s := &Service{st: cfg.Store, ids: cfg.IDs, stats: stats.NewCounter(), hash: hash}
+	s := &Service{st: cfg.Store, ids: cfg.IDs, stats: stats.NewCounter(), hash: hash, limits: cfg.Limits}
 	c, err := otter.New(&otter.Options[chat.ID, chat.User]{MaximumSize: cfg.CacheSize, StatsRecorder: s.stats})
 	if err != nil {
 		return nil, fmt.Errorf("account: cache: %w", err)

@@ -39,10 +39,11 @@ func (s *Service) loadUser(ctx context.Context, id chat.ID) (chat.User, error) {
 	return u, err
 }
 
-// Register creates a user with a password and returns it with its first
-// token. The caller has validated the username and password; a taken
-// username is ErrUsernameTaken.
-func (s *Service) Register(ctx context.Context, username, password, globalName string) (chat.User, string, error) {
+// registerUser creates a user with a password and returns it with its
+// first token (Register throttles, then calls it). The caller has
+// validated the username and password; a taken username is
+// ErrUsernameTaken.
+func (s *Service) registerUser(ctx context.Context, username, password, globalName string) (chat.User, string, error) {
 	hash, err := s.hash.Hash(ctx, password)
 	if err != nil {
 		return chat.User{}, "", err
@@ -103,9 +104,9 @@ func (s *Service) create(ctx context.Context, u chat.User, c chat.Credentials) e
 	return nil
 }
 
-// Login checks a username and password and returns the user with a new
-// token. A wrong username or password is ErrInvalidLogin.
-func (s *Service) Login(ctx context.Context, username, password string) (chat.User, string, error) {
+// loginUser checks a username and password and returns the user with a
+// new token (Login throttles, then calls it). A wrong username or password is ErrInvalidLogin.
+func (s *Service) loginUser(ctx context.Context, username, password string) (chat.User, string, error) {
 	u, err := s.st.UserByName(ctx, username)
 	if errors.Is(err, store.ErrNotFound) {
 		return chat.User{}, "", ErrInvalidLogin

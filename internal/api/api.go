@@ -18,12 +18,14 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"time"
 
 	"github.com/accordchat/accord/internal/account"
 	"github.com/accordchat/accord/internal/auth"
 	"github.com/accordchat/accord/internal/chat"
 	"github.com/accordchat/accord/internal/guild"
 	"github.com/accordchat/accord/internal/protocol"
+	"github.com/accordchat/accord/internal/ratelimit"
 	"github.com/accordchat/accord/internal/snowflake"
 	"github.com/accordchat/accord/internal/store"
 )
@@ -44,6 +46,9 @@ type Config struct {
 	// sessions (Discord disconnects them); without it they stay until
 	// their next IDENTIFY or RESUME fails.
 	Sessions SessionCloser
+	// Limits, if set, rate-limits every route (see limits.go); nil or a
+	// disabled Limiter limits nothing.
+	Limits *ratelimit.Limiter
 }
 
 // SessionCloser ends a user's gateway sessions. The gateway implements it.
@@ -60,6 +65,7 @@ type Handler struct {
 	guilds   *guild.Registry
 	ids      *snowflake.Generator
 	mux      *http.ServeMux
+	limits   *ratelimit.Limiter // nil: no limits
 
 	// appMu serialises the read-modify-write of applications (flag edits,
 	// token resets), so that two resets cannot both revoke the same old
@@ -87,7 +93,8 @@ func New(cfg Config) (*Handler, error) {
 	if cfg.GatewayPath == "" {
 		cfg.GatewayPath = "/gateway"
 	}
-	h := &Handler{cfg: cfg, log: cfg.Logger.WithGroup("api"), st: cfg.Store, accounts: cfg.Accounts, guilds: cfg.Guilds, ids: cfg.IDs, mux: http.NewServeMux()}
+	h := &Handler{cfg: cfg, log: cfg.Logger.WithGroup("api"), st: cfg.Store, accounts: cfg.Accounts, guilds: cfg.Guilds, ids: cfg.IDs, mux: http.NewServeMux(),
+		limits: cfg.Limits}
 	h.routes()
 	return h, nil
 }
@@ -104,8 +111,13 @@ const (
 )
 
 func (h *Handler) handle(method, path string, mode authMode, fn handlerFunc) {
+	rl := h.limitFor(method, path)
 	for _, p := range prefixes {
 		h.mux.HandleFunc(method+" "+p+path, func(w http.ResponseWriter, r *http.Request) {
+			if rl != nil {
+				h.serveLimited(w, r, rl, mode, fn)
+				return
+			}
 			var u *chat.User
 			if mode == withAuth {
 				user, err := h.authenticate(r)
@@ -205,6 +217,11 @@ func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 		writeJSON(w, apiErr.Status, apiErr)
 		return
 	}
+	var limited *ratelimit.Error
+	if errors.As(err, &limited) {
+		writeLimited(w, limited.Decision)
+		return
+	}
 	for _, s := range sentinels {
 		if errors.Is(err, s.err) {
 			writeJSON(w, s.status, protocol.NewAPIError(s.status, s.code, s.message))
@@ -215,10 +232,12 @@ func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 	case errors.Is(err, guild.ErrBusy) || errors.Is(err, auth.ErrBusy):
 		// The guild's inbox is full, or password hashing is at its bound:
 		// ask the client to retry shortly, the way Discord's libraries
-		// already handle (discord.py needs Via, else it sees a ban).
-		w.Header().Set("Via", "1.1 accord")
-		w.Header().Set("Retry-After", "1")
-		w.Header().Set("X-RateLimit-Scope", "shared")
+		// already handle (SetLimitedHeaders adds Via: discord.py sees a
+		// ban in a 429 without it).
+		ratelimit.SetLimitedHeaders(w.Header(), ratelimit.ScopeShared, time.Second)
+		if h.limits != nil {
+			h.limits.Shared()
+		}
 		writeJSON(w, http.StatusTooManyRequests, protocol.RateLimited{
 			Message: "The resource is being rate limited.", RetryAfter: 0.05, Code: protocol.CodeGeneral})
 		return

@@ -5,7 +5,20 @@ import (
 
 	"github.com/accordchat/accord/internal/chat"
 	"github.com/accordchat/accord/internal/protocol"
+	"github.com/accordchat/accord/internal/ratelimit"
 )
+
+// buckets tags the routes whose rate limit is a named bucket of package
+// ratelimit (routes sharing a name share the bucket); every other route is
+// a bucket of its own with ratelimit's default route limit.
+var buckets = map[string]string{
+	"POST /auth/login":                                    ratelimit.BucketLogin,
+	"POST /auth/register":                                 ratelimit.BucketRegister,
+	"POST /channels/{channel_id}/messages":                ratelimit.BucketMessageCreate,
+	"DELETE /channels/{channel_id}/messages/{message_id}": ratelimit.BucketMessageDelete,
+	"POST /channels/{channel_id}/messages/bulk-delete":    ratelimit.BucketBulkDelete,
+	"POST /channels/{channel_id}/typing":                  ratelimit.BucketTyping,
+}
 
 func (h *Handler) routes() {
 	// Bootstrap (shared/DESIGN.md "The public contract").

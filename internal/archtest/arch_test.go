@@ -29,6 +29,7 @@ var rank = []struct {
 	{"internal/bus/", 3},   // backends
 	{"internal/data", 4},
 	{"internal/cluster", 4},
+	{"internal/ratelimit", 4}, // a peer of data: below guild, account, api and gateway
 	{"internal/web", 4},
 	{"web", 4},
 	{"internal/guild", 5},
@@ -216,6 +217,11 @@ func TestRulesCatchViolations(t *testing.T) {
 		{"internal/account", "internal/store", false},
 		{"internal/account", "internal/auth", false},
 		{"internal/account", "internal/data", false},
+		{"internal/account", "internal/ratelimit", false},
+		{"internal/api", "internal/ratelimit", false},
+		{"internal/ratelimit", "internal/protocol", false},
+		{"internal/ratelimit", "internal/guild", true},
+		{"internal/ratelimit", "internal/api", true},
 		{"internal/account", "internal/guild", true},
 		{"internal/guild", "internal/account", true},
 		{"internal/account", "internal/api", true},

@@ -32,7 +32,7 @@ func jsonKeys(t *testing.T, b []byte) []string {
 // fixed rate and saturated, and checks that every session got every
 // message.
 func TestFanout(t *testing.T) {
-	s := accordtest.RunServer(t, server.Config{})
+	s := accordtest.RunServer(t, server.Config{DisableRateLimits: true}) // a load test, as `accord bench` runs it
 	for _, rate := range []float64{20, 0} {
 		res, err := bench.Fanout(context.Background(), bench.FanoutConfig{Target: s.URL(), Metrics: s.MetricsURL(), Sessions: 60, Rate: rate, Duration: time.Second})
 		if err != nil {

@@ -20,7 +20,7 @@ import (
 func TestHerd(t *testing.T) {
 	const clients = 300
 	for _, direct := range []bool{false, true} {
-		s := accordtest.RunServer(t, server.Config{DirectReads: direct})
+		s := accordtest.RunServer(t, server.Config{DirectReads: direct, DisableRateLimits: true}) // a load test, as `accord bench` runs it
 		var bar bytes.Buffer
 		res, err := bench.Herd(context.Background(), bench.HerdConfig{Target: s.URL(), Metrics: s.MetricsURL(), Clients: clients, Conns: 50, History: 20, Progress: &bar})
 		if err != nil {

@@ -30,6 +30,10 @@ func (s *Server) mountGateway() error {
 	if s.cfg.Gateway.ResumeURL != "" {
 		cfg.ResumeURL = s.cfg.Gateway.ResumeURL
 	}
+	// --rate-limits=false switches the gateway's limits off with the REST
+	// ones (benches and load tests open thousands of sockets from one
+	// address).
+	cfg.DisableLimits = cfg.DisableLimits || s.cfg.DisableRateLimits
 	gw, err := gateway.New(cfg)
 	if err != nil {
 		return err

@@ -8,6 +8,7 @@ import (
 
 	"github.com/accordchat/accord/internal/gateway"
 	"github.com/accordchat/accord/internal/guild"
+	"github.com/accordchat/accord/internal/ratelimit"
 )
 
 // The server has one Prometheus registry, Server.Metrics, served at GET
@@ -42,6 +43,7 @@ func (s *Server) registerMetrics() error {
 	}{
 		{"guild", guildCollector(s.Guilds)},
 		{"gateway", gatewayCollector(s.Gateway)},
+		{"ratelimit", rateLimitCollector(s.Limits)},
 	} {
 		if err := s.Metrics.Register(c.collector); err != nil {
 			return fmt.Errorf("server: register %s metrics: %w", c.component, err)
@@ -79,8 +81,24 @@ func gatewayCollector(gw *gateway.Gateway) prometheus.Collector {
 			func(st gateway.Stats) int64 { return st.SlowDisconnects }),
 		counter("accord_gateway_heartbeat_timeouts_total", "Connections closed with 4009.",
 			func(st gateway.Stats) int64 { return st.HeartbeatTimeouts }),
+		counter("accord_gateway_identify_limited_total", "IDENTIFYs refused with op 9 by the identify concurrency or daily session-start limit.",
+			func(st gateway.Stats) int64 { return st.IdentifyLimited }),
+		counter("accord_gateway_members_limited_total", "Op 8 requests for all members answered with RATE_LIMITED.",
+			func(st gateway.Stats) int64 { return st.MembersLimited }),
+		counter("accord_gateway_address_limited_total", "WebSocket upgrades refused with 429 by the per-address connection cap.",
+			func(st gateway.Stats) int64 { return st.AddrLimited }),
 		counterByLabel("accord_gateway_closes_total", "Connections closed by the server, by close code.", "code",
 			func(st gateway.Stats) map[string]int64 { return st.Closes }),
+	}}
+}
+
+// rateLimitCollector exports ratelimit.Stats.
+func rateLimitCollector(l *ratelimit.Limiter) prometheus.Collector {
+	return statsCollector[ratelimit.Stats]{stats: l.Stats, metrics: []statsMetric[ratelimit.Stats]{
+		counterByLabel("accord_rest_ratelimited_total", "REST requests answered 429, by X-RateLimit-Scope (user, global, shared).", "scope",
+			func(st ratelimit.Stats) map[string]int64 { return st.Limited }),
+		gauge("accord_rest_ratelimit_windows", "Rate-limit windows held in memory.",
+			func(st ratelimit.Stats) int64 { return st.Windows }),
 	}}
 }
 

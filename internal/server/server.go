@@ -33,6 +33,7 @@ import (
 	"github.com/accordchat/accord/internal/data"
 	"github.com/accordchat/accord/internal/gateway"
 	"github.com/accordchat/accord/internal/guild"
+	"github.com/accordchat/accord/internal/ratelimit"
 	"github.com/accordchat/accord/internal/snowflake"
 	"github.com/accordchat/accord/internal/store"
 	"github.com/accordchat/accord/internal/store/cql"
@@ -97,6 +98,13 @@ type Config struct {
 	// UserCacheSize bounds how many users the account service keeps in
 	// memory (--user-cache-size). Default account.DefaultCacheSize.
 	UserCacheSize int
+	// DisableRateLimits switches off every REST rate limit and throttle
+	// (`accord serve --rate-limits=false`), for benchmarks and load tests;
+	// input size limits stay. It overrides RateLimit.Disabled.
+	DisableRateLimits bool
+	// RateLimit holds the REST limits (--rate-limit-*); the zero value of
+	// each field is package ratelimit's default.
+	RateLimit ratelimit.Config
 	// DebugAddr, if set, serves Go's profiler (/debug/pprof/) on a
 	// listener of its own at this address (--debug-addr; see debug.go).
 	// Default: off.
@@ -177,6 +185,9 @@ type Server struct {
 	// Accounts owns users and tokens; the API and the gateway read users
 	// through it.
 	Accounts *account.Service
+	// Limits keeps the REST rate limits and the login and registration
+	// throttles (disabled by Config.DisableRateLimits).
+	Limits *ratelimit.Limiter
 
 	mux      *http.ServeMux
 	http     *http.Server
@@ -218,8 +229,13 @@ func New(cfg Config) (*Server, error) {
 		return nil, s.unwind(err)
 	}
 	s.stack.push("data", noError(s.Data.Close))
+	rl := cfg.RateLimit
+	rl.Disabled = cfg.DisableRateLimits
+	if s.Limits, err = ratelimit.New(rl); err != nil {
+		return nil, s.unwind(fmt.Errorf("server: %w", err))
+	}
 	if s.Accounts, err = account.New(account.Config{Store: s.Store, IDs: s.IDs, CacheSize: cfg.UserCacheSize, Registerer: s.Metrics,
-		Hashing: cfg.Hashing}); err != nil {
+		Hashing: cfg.Hashing, Limits: s.Limits}); err != nil {
 		return nil, s.unwind(err)
 	}
 	s.stack.push("accounts", noError(s.Accounts.Close))
@@ -239,7 +255,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, s.unwind(err)
 	}
 	s.API, err = api.New(api.Config{Store: s.Store, Accounts: s.Accounts, Guilds: s.Guilds, IDs: s.IDs, Logger: cfg.Logger,
-		MaxBodyBytes: cfg.MaxBodyBytes, Sessions: s.Gateway})
+		MaxBodyBytes: cfg.MaxBodyBytes, Sessions: s.Gateway, Limits: s.Limits})
 	if err != nil {
 		return nil, s.unwind(err)
 	}
