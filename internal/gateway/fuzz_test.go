@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"testing"
+	"time"
 
 	"github.com/accordchat/accord/internal/auth"
 	"github.com/accordchat/accord/internal/chat"
@@ -92,6 +93,9 @@ func FuzzHandle(f *testing.F) {
 		go func() { _, _ = io.Copy(io.Discard, client) }()
 		defer client.Close()
 		c := &conn{gw: g, nc: server, fd: -1, resumeURL: "ws://x/gateway"}
+		// As at the upgrade: without it the heartbeat sweep may close the
+		// connection (4009) in the middle of the run.
+		c.lastBeat.Store(time.Now().UnixNano())
 		g.mu.Lock()
 		g.conns[c] = struct{}{}
 		g.mu.Unlock()
