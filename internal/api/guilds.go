@@ -168,6 +168,10 @@ func (h *Handler) createChannel(w http.ResponseWriter, r *http.Request, u *chat.
 	if body.Type == chat.ChannelText {
 		// Discord lower-cases text channel names and joins words with dashes.
 		name = strings.ToLower(strings.Join(strings.Fields(name), "-"))
+		// A name of only spaces becomes empty: check what is stored.
+		if err := validChannelName(name); err != nil {
+			return err
+		}
 	}
 	c, err := h.guilds.CreateChannel(r.Context(), id, u.ID, guild.ChannelCreate{
 		Name: name, Type: body.Type, Topic: body.Topic, Position: body.Position, ParentID: body.ParentID,

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"testing"
+	"time"
 
 	"github.com/accordchat/accord/internal/auth"
 	"github.com/accordchat/accord/internal/chat"
@@ -50,7 +51,8 @@ func (fuzzGuilds) RequestMembers(_ context.Context, _ chat.ID, req MembersReques
 
 // FuzzHandle runs arbitrary client payloads, after an optional IDENTIFY,
 // through a connection's payload handler: no input may panic or leave the
-// connection half-closed.
+// connection half-closed; a frame that is not a payload closes with 4002,
+// and a command before IDENTIFY with 4003.
 func FuzzHandle(f *testing.F) {
 	for _, s := range []string{
 		`{"op":2,"d":{"token":"t","intents":513,"shard":[1,2]}}`,
@@ -60,6 +62,21 @@ func FuzzHandle(f *testing.F) {
 		`{"op":3,"d":{"status":"idle"}}`,
 		`{"op":1,"d":99}`,
 		`{"op":14,"d":{}}`,
+		`{"op":14,"d":{"guild_id":"4194304","typing":true,"activities":true,"threads":true,"channels":{"1":[[0,99]]}}}`,
+		`{"op":14,"d":{"guild_id":"x"}}`,
+		`{"op":37,"d":{"subscriptions":{"4194304":{"typing":true},"8388608":{}}}}`,
+		`{"op":37,"d":{"subscriptions":{"0":{}}}}`,
+		`{"op":37,"d":{"subscriptions":{"x":{}}}}`,
+		`{"op":37,"d":null}`,
+		`{"op":4,"d":{"guild_id":"4194304","channel_id":null}}`,
+		`{"op":3,"d":[]}`,
+		`{"op":8,"d":{"guild_id":"4194304","limit":0}}`,
+		`{"op":2,"d":{"token":"nope","intents":1}}`,
+		`{"op":2,"d":{"token":"t","intents":1099511627776}}`,
+		`{"op":6,"d":{"token":"t","session_id":"x","seq":-1}}`,
+		`{"op":99,"d":{}}`,
+		`{"op":"1"}`,
+		`not json`,
 		`{"op":2,"d":{"token":"t","intents":2,"large_threshold":-5}}`,
 	} {
 		f.Add([]byte(s), true)
@@ -76,19 +93,28 @@ func FuzzHandle(f *testing.F) {
 		go func() { _, _ = io.Copy(io.Discard, client) }()
 		defer client.Close()
 		c := &conn{gw: g, nc: server, fd: -1, resumeURL: "ws://x/gateway"}
+		// As at the upgrade: without it the heartbeat sweep may close the
+		// connection (4009) in the middle of the run.
+		c.lastBeat.Store(time.Now().UnixNano())
 		g.mu.Lock()
 		g.conns[c] = struct{}{}
 		g.mu.Unlock()
 		if identified && !c.handle(identify) {
 			t.Fatal("IDENTIFY refused")
 		}
-		if !c.handle(payload) {
-			c.mu.Lock()
-			code := c.closeCode
-			c.mu.Unlock()
-			if code == 0 {
-				t.Fatalf("handler refused %q without a close code", payload)
-			}
+		ok := c.handle(payload)
+		c.mu.Lock()
+		code := c.closeCode
+		c.mu.Unlock()
+		if !ok && code == 0 {
+			t.Fatalf("handler refused %q without a close code", payload)
+		}
+		p, err := protocol.DecodePayload(payload)
+		switch {
+		case err != nil && (ok || code != protocol.CloseDecodeError):
+			t.Fatalf("undecodable %q: kept %v, close %d; want 4002", payload, ok, code)
+		case err == nil && !identified && p.Op != protocol.OpHeartbeat && p.Op != protocol.OpIdentify && p.Op != protocol.OpResume && ok:
+			t.Fatalf("op %d accepted before IDENTIFY", p.Op)
 		}
 		c.close(protocol.CloseUnknownError)
 	})

@@ -77,7 +77,9 @@ func BasePermissions(g GuildView, userID ID, roles []ID) Permission {
 	if p&PermAdministrator != 0 {
 		return PermAll
 	}
-	return p
+	// Bits Discord does not define grant nothing; keeping them would
+	// pre-grant whatever a later version defines there.
+	return p & PermAll
 }
 
 // ChannelPermissions applies a channel's overwrites to base in Discord's
@@ -110,6 +112,7 @@ func ChannelPermissions(base Permission, guildID, userID ID, roles []ID, overwri
 	if member != nil {
 		p = p&^member.Deny | member.Allow
 	}
+	p &= PermAll // as in BasePermissions: undefined bits grant nothing
 	if p&PermViewChannel == 0 {
 		return 0
 	}
