@@ -20,7 +20,7 @@ func TestPassive(t *testing.T) {
 	start := func(ctx context.Context, passive bool) (bench.PassiveServer, error) {
 		srv, err := server.New(server.Config{Addr: "127.0.0.1:0", MetricsAddr: "127.0.0.1:0", DataDir: dir, DisablePassive: !passive,
 			DisableRateLimits: true, // a load test
-			PassiveInterval: 500 * time.Millisecond, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+			PassiveInterval:   500 * time.Millisecond, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 		if err != nil {
 			return bench.PassiveServer{}, err
 		}
