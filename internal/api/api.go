@@ -112,8 +112,21 @@ const (
 
 func (h *Handler) handle(method, path string, mode authMode, fn handlerFunc) {
 	rl := h.limitFor(method, path)
+	maxBody := bodyLimits[method+" "+path]
 	for _, p := range prefixes {
 		h.mux.HandleFunc(method+" "+p+path, func(w http.ResponseWriter, r *http.Request) {
+			if maxBody > 0 {
+				// A declared length over the route's cap is refused before
+				// anything runs (even a handler that reads no body); a
+				// chunked body is capped as it is read. readBody's
+				// Config.MaxBodyBytes cap wraps this one, so the smaller
+				// of the two applies.
+				if r.ContentLength > maxBody {
+					h.writeError(w, r, errTooLarge)
+					return
+				}
+				r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+			}
 			if rl != nil {
 				h.serveLimited(w, r, rl, mode, fn)
 				return

@@ -20,6 +20,16 @@ var buckets = map[string]string{
 	"POST /channels/{channel_id}/typing":                  ratelimit.BucketTyping,
 }
 
+// bodyLimits caps the bodies of routes that need far less than
+// Config.MaxBodyBytes (1 MiB by default), so that they refuse a large body
+// (413 / 40005) before reading it whole. Routes whose fields have limits
+// of their own (logins, profiles, messages) keep the general cap: there a
+// long field gets its 50035 field error, which says more than a 413.
+var bodyLimits = map[string]int64{
+	"POST /channels/{channel_id}/typing":               1 << 10,  // no body at all on Discord
+	"POST /channels/{channel_id}/messages/bulk-delete": 16 << 10, // at most 100 IDs
+}
+
 func (h *Handler) routes() {
 	// Bootstrap (shared/DESIGN.md "The public contract").
 	h.handle("POST", "/auth/register", noAuth, h.register)
