@@ -63,7 +63,8 @@ func (c *conn) handle(msg []byte) bool {
 		}
 		return true
 	case protocol.OpPresenceUpdate, protocol.OpRequestGuildMembers, protocol.OpVoiceStateUpdate,
-		protocol.OpGuildSubscriptions, protocol.OpBulkGuildSubscribe:
+		protocol.OpGuildSubscriptions, protocol.OpBulkGuildSubscribe,
+		protocol.OpRequestSoundboardSounds, protocol.OpRequestChannelInfo:
 		if sess == nil {
 			c.close(protocol.CloseNotAuthenticated)
 			return false
@@ -88,6 +89,10 @@ func (c *conn) handle(msg []byte) bool {
 		code = c.requestMembers(ctx, sess, p.D)
 	case protocol.OpGuildSubscriptions, protocol.OpBulkGuildSubscribe:
 		code = c.subscribe(ctx, sess, p.Op, p.D)
+	case protocol.OpRequestSoundboardSounds:
+		code = c.soundboardSounds(ctx, sess, p.D)
+	case protocol.OpRequestChannelInfo:
+		code = c.channelInfo(ctx, sess, p.D)
 	default:
 		// Voice (op 4) is accepted and has no effect.
 	}

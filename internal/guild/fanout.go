@@ -71,6 +71,7 @@ type event struct {
 	passive []protocol.PassiveChannel
 	done    chan struct{}
 	reply   chan map[string]*sub
+	need    protocol.Permission // evSend: also needed in channel (invite events)
 }
 
 // msgEvent is what deciding the variant of a message event needs.
@@ -195,6 +196,9 @@ func (sh *shard) handle(ev *event) {
 				continue
 			}
 			if ev.channel != 0 && !sh.canView(s, ev.channel) {
+				continue
+			}
+			if ev.need != 0 && sh.channelPerms(s, ev.channel)&ev.need != ev.need {
 				continue
 			}
 			if ev.gated && sh.isPassive(s) {

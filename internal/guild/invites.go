@@ -44,7 +44,11 @@ func (r *Registry) CreateInvite(ctx context.Context, channelID, userID chat.ID, 
 		if err := r.st.PutInvite(ctx, inv); err != nil {
 			return Invite{}, fmt.Errorf("guild %d: create invite: %w", a.id, err)
 		}
-		return a.inviteObject(inv, false), nil
+		out := a.inviteObject(inv, false)
+		a.broadcastInvite(protocol.EventInviteCreate, protocol.InviteCreateEvent{ChannelID: ch.ID, Code: code,
+			CreatedAt: out.CreatedAt, GuildID: a.id, Inviter: out.Inviter, MaxAge: maxAge, MaxUses: maxUses,
+			ExpiresAt: out.ExpiresAt}, ch.ID)
+		return out, nil
 	})
 }
 
@@ -151,6 +155,9 @@ func (r *Registry) AcceptInvite(ctx context.Context, code string, userID chat.ID
 			if err := r.st.PutInvite(ctx, inv); err != nil {
 				return Invite{}, fmt.Errorf("guild %d: count invite use: %w", a.id, err)
 			}
+			if inv.MaxUses > 0 && inv.Uses >= inv.MaxUses {
+				a.inviteGone(inv) // used up: clients drop it as Discord's do
+			}
 		}
 		return a.inviteObject(inv, false), nil
 	})
@@ -242,6 +249,26 @@ func (r *Registry) DeleteInvite(ctx context.Context, code string, userID chat.ID
 		if err := r.st.DeleteInvite(ctx, code); err != nil {
 			return Invite{}, fmt.Errorf("guild %d: delete invite: %w", a.id, err)
 		}
+		a.inviteGone(inv)
 		return a.inviteObject(inv, false), nil
 	})
+}
+
+// inviteGone sends INVITE_DELETE for inv.
+func (a *actor) inviteGone(inv chat.Invite) {
+	a.broadcastInvite(protocol.EventInviteDelete,
+		protocol.InviteDeleteEvent{ChannelID: inv.ChannelID, GuildID: a.id, Code: inv.Code}, inv.ChannelID)
+}
+
+// broadcastInvite sends an invite event, as Discord does, only to sessions
+// with GUILD_INVITES whose user may see and manage the invite's channel:
+// an invite code lets anyone join, so members who cannot manage invites
+// must not learn new codes.
+func (a *actor) broadcastInvite(name string, body any, channelID chat.ID) {
+	d := a.dispatch(name, body)
+	if d == nil {
+		return
+	}
+	ev := &event{kind: evSend, d: d, intent: protocol.IntentGuildInvites, channel: channelID, need: protocol.PermManageChannels}
+	a.enqueue(func() { a.deliver(ev) })
 }

@@ -240,6 +240,10 @@ func goldenObjects(t *testing.T) []struct {
 		{"gateway_rate_limited", protocol.GatewayRateLimited{Opcode: protocol.OpRequestGuildMembers, RetryAfter: 29.5, Meta: protocol.RequestGuildMembersRateMeta{GuildID: goldenGuildID, Nonce: "n<1>"}}},
 		{"rate_limited", protocol.RateLimited{Message: "The resource is being rate limited.", RetryAfter: 0.05, Code: protocol.CodeGeneral}},
 		{"authorize", protocol.AuthorizeAnswer{Location: "https://discord.com/oauth2/error?error=access_denied"}},
+		{"event_soundboard_sounds", protocol.SoundboardSoundsEvent{GuildID: goldenGuildID, Sounds: []struct{}{}}},
+		{"event_channel_info", protocol.ChannelInfoEvent{GuildID: goldenGuildID, Channels: []protocol.ChannelInfo{{ID: goldenChannelID}}}},
+		{"event_invite_create", goldenInviteCreate()},
+		{"event_invite_delete", protocol.InviteDeleteEvent{ChannelID: goldenChannelID, GuildID: goldenGuildID, Code: "abcDEF12"}},
 	}
 }
 
@@ -280,6 +284,14 @@ var notEncoded = map[string]bool{
 	"Payload": true, "Identify": true, "Resume": true, "RequestGuildMembers": true,
 	"GuildSubscriptions": true, "BulkGuildSubscriptions": true,
 	"Dispatch": true, "FieldError": true, "GuildView": true,
+	"RequestSoundboardSounds": true, "RequestChannelInfo": true,
+}
+
+func goldenInviteCreate() protocol.InviteCreateEvent {
+	u := protocol.UserObject(goldenUser)
+	exp := protocol.Timestamp(goldenTime.Add(time.Hour))
+	return protocol.InviteCreateEvent{ChannelID: goldenChannelID, Code: "abcDEF12", CreatedAt: protocol.Timestamp(goldenTime),
+		GuildID: goldenGuildID, Inviter: &u, MaxAge: 3600, MaxUses: 5, ExpiresAt: &exp}
 }
 
 // TestGoldenCoversEveryObject keeps the pins complete: every exported struct
