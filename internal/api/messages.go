@@ -189,6 +189,14 @@ func (h *Handler) listMessages(w http.ResponseWriter, r *http.Request, u *chat.U
 			if p.After, err = queryID(r, "after"); err != nil {
 				return err
 			}
+			if p.After == 0 && r.URL.Query().Get("after") != "" {
+				// after=0 is a cursor (discord.py's oldest_first starts
+				// there): the oldest messages, not the newest. store.Page's
+				// zero After means "no cursor", so ask for ID > 1, which is
+				// the same set: no issued snowflake is that small (its
+				// timestamp bits alone put it at 1<<22 or more).
+				p.After = 1
+			}
 		}
 	}
 	ms, err := h.guilds.Messages(r.Context(), channelID, u.ID, p)
