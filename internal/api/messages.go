@@ -2,7 +2,9 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -203,8 +205,35 @@ func (h *Handler) listMessages(w http.ResponseWriter, r *http.Request, u *chat.U
 	if err != nil {
 		return err
 	}
+	blind, err := h.contentBlind(r.Context(), u)
+	if err != nil {
+		return err
+	}
+	if blind {
+		for i := range ms {
+			ms[i] = guild.StripContentFor(ms[i], u.ID)
+		}
+	}
 	writeJSON(w, http.StatusOK, ms)
 	return nil
+}
+
+// contentBlind reports whether u reads messages without their content, as
+// Discord's REST does for a bot whose application has neither
+// MESSAGE_CONTENT flag (the gateway blanks the same messages for a session
+// without the intent, which such a bot cannot ask for).
+func (h *Handler) contentBlind(ctx context.Context, u *chat.User) (bool, error) {
+	if !u.Bot {
+		return false, nil
+	}
+	app, err := h.accounts.ApplicationByBot(ctx, u.ID)
+	if errors.Is(err, store.ErrNotFound) {
+		return true, nil // no application, no intent
+	}
+	if err != nil {
+		return false, err
+	}
+	return app.Flags&(chat.AppFlagGatewayMessageContent|chat.AppFlagGatewayMessageContentLimited) == 0, nil
 }
 
 func (h *Handler) getMessage(w http.ResponseWriter, r *http.Request, u *chat.User) error {
@@ -219,6 +248,13 @@ func (h *Handler) getMessage(w http.ResponseWriter, r *http.Request, u *chat.Use
 	m, err := h.guilds.Message(r.Context(), channelID, messageID, u.ID)
 	if err != nil {
 		return err
+	}
+	blind, err := h.contentBlind(r.Context(), u)
+	if err != nil {
+		return err
+	}
+	if blind {
+		m = guild.StripContentFor(m, u.ID)
 	}
 	writeJSON(w, http.StatusOK, m)
 	return nil
