@@ -97,3 +97,19 @@ test('a 429 from a bucket the library could not know is waited out', { timeout: 
   const [last] = await rest('GET', `/channels/${created.id}/messages?limit=1`, setup.owner, undefined, 200);
   assert.equal(last.id, sent.id);
 });
+
+test('guild.members.search() finds members by username prefix; the own member and the preview answer', { timeout: 30000 }, async () => {
+  const guild = client.guilds.cache.get(setup.guildId);
+  const bot = client.user;
+  // GET /guilds/{id}/members/search: 400 on main ("search" read as a user id).
+  const found = await guild.members.search({ query: bot.username.slice(0, 4).toUpperCase(), limit: 10 });
+  assert.ok(found.has(bot.id), `search did not find the bot: ${[...found.keys()]}`);
+  const none = await guild.members.search({ query: 'no-such-member-prefix', limit: 10 });
+  assert.equal(none.size, 0);
+  // GET /users/@me/guilds/{id}/member and GET /guilds/{id}/preview: 404 on main.
+  const me = await rest('GET', `/users/@me/guilds/${setup.guildId}/member`, `Bot ${setup.botToken}`, undefined, 200);
+  assert.equal(me.user.id, bot.id);
+  const preview = await client.fetchGuildPreview(setup.guildId);
+  assert.equal(preview.id, setup.guildId);
+  assert.equal(preview.approximateMemberCount, 2);
+});

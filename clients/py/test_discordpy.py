@@ -137,3 +137,21 @@ def test_429_from_an_unknown_bucket_is_waited_out(accord):
     assert statuses[0] == 429 and statuses[-1] == 200, statuses
     _, history = rest("GET", f"/channels/{channel_id}/messages?limit=1", accord.owner, want=200)
     assert history[0]["id"] == str(sent.id)
+
+
+def test_history_oldest_first(accord):
+    """history(oldest_first=True) starts from after=0: it yields the
+    channel's oldest messages in order, not the newest page (issue 17)."""
+    _, ch = rest("POST", f"/guilds/{accord.guild_id}/channels", accord.owner, {"name": "discordpy-history"}, want=201)
+    channel_id = int(ch["id"])
+
+    async def body(client):
+        channel = client.get_channel(channel_id) or await client.fetch_channel(channel_id)
+        sent = [await channel.send(f"h{i}") for i in range(6)]
+        oldest = [m.id async for m in channel.history(limit=5, oldest_first=True)]
+        newest = [m.id async for m in channel.history(limit=5)]
+        return [m.id for m in sent], oldest, newest
+
+    sent, oldest, newest = asyncio.run(run_bot(accord.bot_token, body))
+    assert oldest == sent[:5], f"oldest_first: {oldest}, want {sent[:5]}"
+    assert newest == sent[:0:-1], f"newest first: {newest}, want {sent[:0:-1]}"

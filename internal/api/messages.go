@@ -2,7 +2,9 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -189,14 +191,49 @@ func (h *Handler) listMessages(w http.ResponseWriter, r *http.Request, u *chat.U
 			if p.After, err = queryID(r, "after"); err != nil {
 				return err
 			}
+			if p.After == 0 && r.URL.Query().Get("after") != "" {
+				// after=0 is a cursor (discord.py's oldest_first starts
+				// there): the oldest messages, not the newest. store.Page's
+				// zero After means "no cursor", so ask for ID > 1, which is
+				// the same set: no issued snowflake is that small (its
+				// timestamp bits alone put it at 1<<22 or more).
+				p.After = 1
+			}
 		}
 	}
 	ms, err := h.guilds.Messages(r.Context(), channelID, u.ID, p)
 	if err != nil {
 		return err
 	}
+	blind, err := h.contentBlind(r.Context(), u)
+	if err != nil {
+		return err
+	}
+	if blind {
+		for i := range ms {
+			ms[i] = guild.StripContentFor(ms[i], u.ID)
+		}
+	}
 	writeJSON(w, http.StatusOK, ms)
 	return nil
+}
+
+// contentBlind reports whether u reads messages without their content, as
+// Discord's REST does for a bot whose application has neither
+// MESSAGE_CONTENT flag (the gateway blanks the same messages for a session
+// without the intent, which such a bot cannot ask for).
+func (h *Handler) contentBlind(ctx context.Context, u *chat.User) (bool, error) {
+	if !u.Bot {
+		return false, nil
+	}
+	app, err := h.accounts.ApplicationByBot(ctx, u.ID)
+	if errors.Is(err, store.ErrNotFound) {
+		return true, nil // no application, no intent
+	}
+	if err != nil {
+		return false, err
+	}
+	return app.Flags&(chat.AppFlagGatewayMessageContent|chat.AppFlagGatewayMessageContentLimited) == 0, nil
 }
 
 func (h *Handler) getMessage(w http.ResponseWriter, r *http.Request, u *chat.User) error {
@@ -211,6 +248,13 @@ func (h *Handler) getMessage(w http.ResponseWriter, r *http.Request, u *chat.Use
 	m, err := h.guilds.Message(r.Context(), channelID, messageID, u.ID)
 	if err != nil {
 		return err
+	}
+	blind, err := h.contentBlind(r.Context(), u)
+	if err != nil {
+		return err
+	}
+	if blind {
+		m = guild.StripContentFor(m, u.ID)
 	}
 	writeJSON(w, http.StatusOK, m)
 	return nil

@@ -53,6 +53,7 @@ func (h *Handler) routes() {
 	h.handle("PATCH", "/users/@me", withAuth, h.editMe)
 	h.handle("GET", "/users/@me/guilds", withAuth, h.myGuilds)
 	h.handle("DELETE", "/users/@me/guilds/{guild_id}", withAuth, h.leaveGuild)
+	h.handle("GET", "/users/@me/guilds/{guild_id}/member", withAuth, h.getMyMember)
 	h.handle("GET", "/users/{user_id}", withAuth, h.getUser)
 
 	// Guilds.
@@ -60,11 +61,14 @@ func (h *Handler) routes() {
 	h.handle("GET", "/guilds/{guild_id}", withAuth, h.getGuild)
 	h.handle("PATCH", "/guilds/{guild_id}", withAuth, h.editGuild)
 	h.handle("DELETE", "/guilds/{guild_id}", withAuth, h.deleteGuild)
+	h.handle("GET", "/guilds/{guild_id}/preview", withAuth, h.guildPreview)
 	h.handle("GET", "/guilds/{guild_id}/channels", withAuth, h.listChannels)
 	h.handle("POST", "/guilds/{guild_id}/channels", withAuth, h.createChannel)
 	h.handle("PATCH", "/guilds/{guild_id}/channels", withAuth, h.moveChannels)
 	h.handle("GET", "/guilds/{guild_id}/members", withAuth, h.listMembers)
 	h.handle("PATCH", "/guilds/{guild_id}/members/@me", withAuth, h.editMyMember)
+	// More specific than {user_id}, so the mux never reads "search" as an ID.
+	h.handle("GET", "/guilds/{guild_id}/members/search", withAuth, h.searchMembers)
 	h.handle("GET", "/guilds/{guild_id}/members/{user_id}", withAuth, h.getMember)
 	h.handle("PATCH", "/guilds/{guild_id}/members/{user_id}", withAuth, h.editMember)
 	h.handle("DELETE", "/guilds/{guild_id}/members/{user_id}", withAuth, h.kickMember)

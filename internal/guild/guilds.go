@@ -68,6 +68,19 @@ func (a *actor) counts() (members, online int) {
 	return len(a.members), online
 }
 
+// Preview returns the guild preview (GET /guilds/{id}/preview). Discord
+// also shows discoverable guilds to anyone; Accord has no discovery, so a
+// non-member gets chat.ErrUnknownGuild, as for a guild that does not exist.
+func (r *Registry) Preview(ctx context.Context, guildID, userID chat.ID) (protocol.GuildPreview, error) {
+	return ask(ctx, r, guildID, func(_ context.Context, a *actor) (protocol.GuildPreview, error) {
+		if a.members[userID] == nil {
+			return protocol.GuildPreview{}, chat.ErrUnknownGuild
+		}
+		members, online := a.counts()
+		return protocol.GuildPreviewObject(a.guild, members, online), nil
+	})
+}
+
 // UserGuild returns the partial guild of GET /users/@me/guilds.
 func (r *Registry) UserGuild(ctx context.Context, guildID, userID chat.ID) (protocol.PartialGuild, error) {
 	return ask(ctx, r, guildID, func(_ context.Context, a *actor) (protocol.PartialGuild, error) {

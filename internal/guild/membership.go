@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/accordchat/accord/internal/chat"
 	"github.com/accordchat/accord/internal/protocol"
@@ -34,6 +35,50 @@ func (r *Registry) Member(ctx context.Context, guildID, userID, targetID chat.ID
 		m := a.members[targetID]
 		if m == nil {
 			return protocol.Member{}, chat.ErrUnknownMember
+		}
+		return a.memberObject(m), nil
+	})
+}
+
+// SearchMembers returns up to limit members whose username or nickname
+// starts with query, case-insensitively, in user-ID order (GET
+// /guilds/{id}/members/search).
+func (r *Registry) SearchMembers(ctx context.Context, guildID, userID chat.ID, query string, limit int) ([]protocol.Member, error) {
+	return ask(ctx, r, guildID, func(_ context.Context, a *actor) ([]protocol.Member, error) {
+		if err := a.requireMember(userID); err != nil {
+			return nil, err
+		}
+		q := strings.ToLower(query)
+		out := []protocol.Member{}
+		for _, id := range a.sortedMemberIDs() {
+			if len(out) >= limit {
+				break
+			}
+			if m := a.members[id]; a.memberMatches(m, q) {
+				out = append(out, a.memberObject(m))
+			}
+		}
+		return out, nil
+	})
+}
+
+// memberMatches reports whether m's username or nickname starts with q
+// (already lower case), as Discord's member search and op 8 match.
+func (a *actor) memberMatches(m *chat.Member, q string) bool {
+	if q == "" || strings.HasPrefix(strings.ToLower(m.Nick), q) {
+		return true
+	}
+	return strings.HasPrefix(strings.ToLower(a.userOf(m.UserID).Username), q)
+}
+
+// SelfMember returns userID's own member object (GET
+// /users/@me/guilds/{id}/member); a non-member gets chat.ErrUnknownGuild,
+// as Discord answers 10004.
+func (r *Registry) SelfMember(ctx context.Context, guildID, userID chat.ID) (protocol.Member, error) {
+	return ask(ctx, r, guildID, func(_ context.Context, a *actor) (protocol.Member, error) {
+		m := a.members[userID]
+		if m == nil {
+			return protocol.Member{}, chat.ErrUnknownGuild
 		}
 		return a.memberObject(m), nil
 	})

@@ -3,6 +3,7 @@ package guild
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 
@@ -252,6 +253,17 @@ func messageEvent(d *protocol.Dispatch, body protocol.Message, m chat.Message) *
 	return &event{kind: evMessage, d: d, channel: m.ChannelID, msg: &msgEvent{
 		body: body, author: m.AuthorID, mentions: m.Mentions, roles: m.MentionRoles, everyone: m.MentionEveryone,
 	}}
+}
+
+// StripContentFor returns m as readerID sees it without the MESSAGE_CONTENT
+// intent: content, embeds, attachments and components empty unless the
+// reader wrote m or m mentions it (Discord's rule; the gateway's fan-out
+// applies the same one).
+func StripContentFor(m protocol.Message, readerID chat.ID) protocol.Message {
+	if m.Author.ID == readerID || slices.ContainsFunc(m.Mentions, func(u protocol.MentionedUser) bool { return u.ID == readerID }) {
+		return m
+	}
+	return stripContent(m)
 }
 
 func stripContent(m protocol.Message) protocol.Message {

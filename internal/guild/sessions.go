@@ -136,14 +136,9 @@ func (r *Registry) RequestMembers(ctx context.Context, guildID chat.ID, req Memb
 			if req.Limit > 0 && len(res.members) >= req.Limit {
 				break
 			}
-			m := a.members[id]
-			if q != "" {
-				u := a.userOf(id)
-				if !strings.HasPrefix(strings.ToLower(u.Username), q) && !strings.HasPrefix(strings.ToLower(m.Nick), q) {
-					continue
-				}
+			if m := a.members[id]; a.memberMatches(m, q) {
+				add(m)
 			}
-			add(m)
 		}
 		return res, nil
 	})

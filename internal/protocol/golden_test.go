@@ -188,6 +188,7 @@ func goldenObjects(t *testing.T) []struct {
 		// their own (and the coverage test below can see their type).
 		{"embeds", protocol.EmbedObjects(goldenEmbeds())},
 		{"guild", protocol.GuildObject(goldenGuild(), roles)},
+		{"guild_preview", protocol.GuildPreviewObject(goldenGuild(), 12, 5)},
 		{"partial_guild", protocol.PartialGuildObject(goldenGuild(), goldenUserID, protocol.PermAdministrator)},
 		{"hello", protocol.Hello{HeartbeatInterval: 41250}},
 		{"ready_user", protocol.ReadyUser{User: protocol.UserObject(goldenUser), Verified: true}},

@@ -228,6 +228,31 @@ func GuildObject(g chat.Guild, roles []chat.Role) Guild {
 	return out
 }
 
+// GuildPreview is GET /guilds/{id}/preview: the public face of a guild.
+type GuildPreview struct {
+	ID                       chat.ID    `json:"id"`
+	Name                     string     `json:"name"`
+	Icon                     *string    `json:"icon"`
+	Splash                   *string    `json:"splash"`
+	DiscoverySplash          *string    `json:"discovery_splash"`
+	Emojis                   []struct{} `json:"emojis"`
+	Features                 []string   `json:"features"`
+	ApproximateMemberCount   int        `json:"approximate_member_count"`
+	ApproximatePresenceCount int        `json:"approximate_presence_count"`
+	Description              *string    `json:"description"`
+	Stickers                 []struct{} `json:"stickers"`
+}
+
+// GuildPreviewObject converts a guild with its member and online counts.
+func GuildPreviewObject(g chat.Guild, members, online int) GuildPreview {
+	return GuildPreview{
+		ID: g.ID, Name: g.Name, Icon: optString(g.Icon),
+		Emojis: []struct{}{}, Features: []string{},
+		ApproximateMemberCount: members, ApproximatePresenceCount: online,
+		Description: optString(g.Description), Stickers: []struct{}{},
+	}
+}
+
 // PartialGuild is an entry of GET /users/@me/guilds.
 type PartialGuild struct {
 	ID          chat.ID  `json:"id"`
