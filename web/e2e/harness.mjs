@@ -45,13 +45,18 @@ export function accordBinary() {
 /**
  * startServer runs `accord serve --addr 127.0.0.1:0` with a fresh data
  * directory, learns the port it bound from its log, and waits for /healthz.
+ * Rate limits are on, as in production; a test that seeds thousands of
+ * messages before it looks at the client (a load step: 5 messages per 5 s
+ * per channel would take hours) passes rateLimits: false.
  */
-export async function startServer({ port = 0, data = null } = {}) {
+export async function startServer({ port = 0, data = null, rateLimits = true } = {}) {
   const ownData = !data;
   if (!data) data = fs.mkdtempSync(path.join(os.tmpdir(), 'accord-e2e-data-'));
   // --metrics-addr 127.0.0.1:0: the default port 9090 would collide between
   // servers run at once (the restart test, other test runs).
-  const child = spawn(accordBinary(), ['serve', '--addr', `127.0.0.1:${port}`, '--metrics-addr', '127.0.0.1:0', '--data', data], {
+  const args = ['serve', '--addr', `127.0.0.1:${port}`, '--metrics-addr', '127.0.0.1:0', '--data', data];
+  if (!rateLimits) args.push('--rate-limits=false');
+  const child = spawn(accordBinary(), args, {
     cwd: repoRoot,
     env: { ...process.env, ACCORD_LOG_FORMAT: process.env.ACCORD_LOG_FORMAT || 'json' },
     stdio: ['ignore', 'pipe', 'pipe'],

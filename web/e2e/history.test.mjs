@@ -10,7 +10,7 @@ let server;
 let browser;
 
 before(async () => {
-  server = await startServer();
+  server = await startServer({ rateLimits: false }); // seeding many messages is a load step
   browser = await launchBrowser();
 });
 
