@@ -9,6 +9,7 @@ import (
 
 	"github.com/accordchat/accord/internal/accordtest"
 	"github.com/accordchat/accord/internal/chat"
+	"github.com/accordchat/accord/internal/poll"
 	"github.com/accordchat/accord/internal/server"
 )
 
@@ -58,7 +59,7 @@ func TestPingPong(t *testing.T) {
 		t.Fatal("the bot got no GUILD_CREATE")
 	}
 	alice.Send(t, general, "!ping")
-	accordtest.CheckFor(t, 5*time.Second, 20*time.Millisecond, func() error {
+	poll.Until(t, 5*time.Second, 20*time.Millisecond, func() error {
 		var msgs []struct {
 			Content string `json:"content"`
 			Author  struct {

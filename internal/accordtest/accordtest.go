@@ -263,20 +263,3 @@ func (c *Client) Send(t testing.TB, channelID chat.ID, content string) Message {
 	c.Must(t, http.StatusOK, "POST", fmt.Sprintf("/channels/%d/messages", channelID), map[string]string{"content": content}, &m)
 	return m
 }
-
-// CheckFor calls f every interval until it returns nil or total has passed,
-// then fails the test with f's last error.
-func CheckFor(t testing.TB, total, every time.Duration, f func() error) {
-	t.Helper()
-	deadline := time.Now().Add(total)
-	for {
-		err := f()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("accordtest: condition not met within %s: %v", total, err)
-		}
-		time.Sleep(every)
-	}
-}

@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/accordchat/accord/internal/accordtest"
 	"github.com/accordchat/accord/internal/chat"
+	"github.com/accordchat/accord/internal/poll"
 	"github.com/accordchat/accord/internal/protocol"
 	"github.com/accordchat/accord/internal/store"
 )
@@ -55,7 +55,7 @@ func TestDeleteGuildClientHangsUp(t *testing.T) {
 	}()
 	// The guild row is deleted first; hang up as soon as it is gone.
 	bg := context.Background()
-	accordtest.CheckFor(t, 10*time.Second, 50*time.Microsecond, func() error {
+	poll.Until(t, 10*time.Second, 50*time.Microsecond, func() error {
 		if _, err := s.Store.Guild(bg, g.ID); !errors.Is(err, store.ErrNotFound) {
 			return fmt.Errorf("guild row still there (%v)", err)
 		}
@@ -66,7 +66,7 @@ func TestDeleteGuildClientHangsUp(t *testing.T) {
 		t.Fatalf("client got %v before hanging up; the delete was not cut in the middle", err)
 	}
 
-	accordtest.CheckFor(t, 10*time.Second, 5*time.Millisecond, func() error {
+	poll.Until(t, 10*time.Second, 5*time.Millisecond, func() error {
 		for _, id := range channels {
 			if _, err := s.Store.Channel(bg, id); !errors.Is(err, store.ErrNotFound) {
 				return fmt.Errorf("channel %d left (%v)", id, err)

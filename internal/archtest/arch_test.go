@@ -18,6 +18,7 @@ var rank = []struct {
 }{
 	{"internal/chat", 0},
 	{"internal/golden", 0}, // golden-file comparison for tests
+	{"internal/poll", 0},   // polling with a deadline, for tests
 	{"internal/snowflake", 1},
 	{"internal/protocol", 1},
 	{"internal/store", 1},

@@ -10,6 +10,7 @@ import (
 
 	"github.com/accordchat/accord/examples/discordgoaccord"
 	"github.com/accordchat/accord/internal/accordtest"
+	"github.com/accordchat/accord/internal/poll"
 	"github.com/accordchat/accord/internal/server"
 )
 
@@ -55,7 +56,7 @@ func TestDiscordgo(t *testing.T) {
 	}
 	defer dg.Close()
 
-	accordtest.CheckFor(t, 5*time.Second, 10*time.Millisecond, func() error {
+	poll.Until(t, 5*time.Second, 10*time.Millisecond, func() error {
 		mu.Lock()
 		defer mu.Unlock()
 		if ready == nil || len(guilds) != 1 {
@@ -79,7 +80,7 @@ func TestDiscordgo(t *testing.T) {
 	}
 
 	alice.Send(t, general, "hello discordgo")
-	accordtest.CheckFor(t, 5*time.Second, 10*time.Millisecond, func() error {
+	poll.Until(t, 5*time.Second, 10*time.Millisecond, func() error {
 		mu.Lock()
 		defer mu.Unlock()
 		for _, m := range messages {

@@ -11,6 +11,7 @@ import (
 	"github.com/accordchat/accord/internal/accordtest"
 	"github.com/accordchat/accord/internal/chat"
 	"github.com/accordchat/accord/internal/gateway"
+	"github.com/accordchat/accord/internal/poll"
 	"github.com/accordchat/accord/internal/protocol"
 	"github.com/accordchat/accord/internal/server"
 )
@@ -149,7 +150,7 @@ func TestEndToEndResume(t *testing.T) {
 		}
 	}
 	_ = g.nc.Close() // a network failure: no close frame
-	checkFor(t, 2*time.Second, 2*time.Millisecond, func() error {
+	poll.Until(t, 2*time.Second, 2*time.Millisecond, func() error {
 		if n := s.Gateway.Stats().Connections; n != 0 {
 			return fmt.Errorf("%d connections", n)
 		}

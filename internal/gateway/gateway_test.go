@@ -11,6 +11,7 @@ import (
 
 	"github.com/accordchat/accord/internal/chat"
 	"github.com/accordchat/accord/internal/gateway"
+	"github.com/accordchat/accord/internal/poll"
 	"github.com/accordchat/accord/internal/protocol"
 )
 
@@ -175,7 +176,7 @@ func TestCloseCodes(t *testing.T) {
 				want = tt.code2
 			}
 			c.expectClose(want)
-			checkFor(t, 2*time.Second, 5*time.Millisecond, func() error {
+			poll.Until(t, 2*time.Second, 5*time.Millisecond, func() error {
 				if n := e.gw.Stats().Closes[fmt.Sprint(tt.code)]; n == 0 {
 					return fmt.Errorf("close %d not counted: %+v", tt.code, e.gw.Stats().Closes)
 				}
@@ -200,7 +201,7 @@ func TestResumeReplaysMissedDispatches(t *testing.T) {
 	// Drop the TCP connection without a close frame, as a network failure
 	// would, and publish while the session is disconnected.
 	_ = c.nc.Close()
-	checkFor(t, 2*time.Second, 2*time.Millisecond, func() error {
+	poll.Until(t, 2*time.Second, 2*time.Millisecond, func() error {
 		if e.gw.Stats().Connections != 0 {
 			return errNotYet
 		}
@@ -267,7 +268,7 @@ func TestInvalidSession(t *testing.T) {
 		r := c.identify(tok, protocol.IntentGuilds, nil)
 		c.expect(protocol.OpDispatch, "GUILD_CREATE")
 		_ = c.nc.Close()
-		checkFor(t, 2*time.Second, 5*time.Millisecond, func() error {
+		poll.Until(t, 2*time.Second, 5*time.Millisecond, func() error {
 			if e.gw.HasSession(r.SessionID) || e.rt.subscribed(e.gids[0], r.SessionID) {
 				return errNotYet // still resumable, or still subscribed
 			}
@@ -286,7 +287,7 @@ func TestInvalidSession(t *testing.T) {
 		r := c.identify(tok, protocol.IntentGuilds, nil)
 		_ = c.closeWith(1000)
 		c.expectClose(1000)
-		checkFor(t, 2*time.Second, 5*time.Millisecond, func() error {
+		poll.Until(t, 2*time.Second, 5*time.Millisecond, func() error {
 			if e.gw.HasSession(r.SessionID) {
 				return errNotYet
 			}
@@ -396,7 +397,7 @@ func TestPresenceUpdate(t *testing.T) {
 	hello(t, c)
 	c.identify(tok, protocol.IntentGuilds, map[string]any{"presence": map[string]any{"status": "idle"}})
 	c.send(protocol.OpPresenceUpdate, map[string]any{"since": nil, "activities": []any{}, "status": "dnd", "afk": false})
-	checkFor(t, 2*time.Second, 5*time.Millisecond, func() error {
+	poll.Until(t, 2*time.Second, 5*time.Millisecond, func() error {
 		e.rt.mu.Lock()
 		defer e.rt.mu.Unlock()
 		if len(e.rt.presences) != 2 || !strings.Contains(string(e.rt.presences[1]), `"dnd"`) {
@@ -442,7 +443,7 @@ func TestSlowConsumerIsDisconnected(t *testing.T) {
 		c.expect(protocol.OpDispatch, "GUILD_CREATE")
 		readers = append(readers, c)
 	}
-	checkFor(t, 5*time.Second, 5*time.Millisecond, func() error {
+	poll.Until(t, 5*time.Second, 5*time.Millisecond, func() error {
 		if n := e.rt.subscribers(gid); n != 101 {
 			return fmt.Errorf("%d subscribers", n)
 		}
@@ -460,14 +461,14 @@ func TestSlowConsumerIsDisconnected(t *testing.T) {
 	}
 	body := []byte(`{"content":"` + strings.Repeat("x", 1000) + `"}`)
 	sent := 0
-	checkFor(t, 20*time.Second, 0, func() error {
+	poll.Until(t, 20*time.Second, 0, func() error {
 		// Bursts well under the queue bound: readers must never overflow.
 		for range 20 {
 			e.rt.publish(gid, &protocol.Dispatch{Name: "MESSAGE_CREATE", Data: body})
 			sent++
 		}
 		// Pace the publisher by the readers, which keep up.
-		checkFor(t, 5*time.Second, time.Millisecond, func() error {
+		poll.Until(t, 5*time.Second, time.Millisecond, func() error {
 			for i := range counts {
 				if n := counts[i].Load(); n < int64(sent-20) {
 					return fmt.Errorf("reader %d has %d of %d", i, n, sent)
@@ -480,7 +481,7 @@ func TestSlowConsumerIsDisconnected(t *testing.T) {
 		}
 		return nil
 	})
-	checkFor(t, 10*time.Second, time.Millisecond, func() error {
+	poll.Until(t, 10*time.Second, time.Millisecond, func() error {
 		for i := range counts {
 			if n := counts[i].Load(); n != int64(sent) {
 				return fmt.Errorf("reader %d has %d of %d", i, n, sent)

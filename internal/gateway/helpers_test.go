@@ -487,20 +487,4 @@ type readyData struct {
 	seq int64
 }
 
-// checkFor polls f until it returns nil or total passes.
-func checkFor(t *testing.T, total, every time.Duration, f func() error) {
-	t.Helper()
-	deadline := time.Now().Add(total)
-	for {
-		err := f()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("after %v: %v", total, err)
-		}
-		time.Sleep(every)
-	}
-}
-
 var errNotYet = errors.New("not yet")

@@ -14,6 +14,7 @@ import (
 	"github.com/accordchat/accord/internal/accordtest"
 	"github.com/accordchat/accord/internal/chat"
 	"github.com/accordchat/accord/internal/gateway"
+	"github.com/accordchat/accord/internal/poll"
 	"github.com/accordchat/accord/internal/protocol"
 	"github.com/accordchat/accord/internal/server"
 )
@@ -199,7 +200,7 @@ func TestConnectionsPerAddress(t *testing.T) {
 	}
 	_ = open[0].closeWith(1000)
 	open[0].expectClose(1000)
-	checkFor(t, 2*time.Second, 5*time.Millisecond, func() error {
+	poll.Until(t, 2*time.Second, 5*time.Millisecond, func() error {
 		if resp := upgrade(t, e.url); resp.StatusCode != http.StatusSwitchingProtocols {
 			return errNotYet
 		}

@@ -16,6 +16,7 @@ import (
 	"github.com/gobwas/ws"
 
 	"github.com/accordchat/accord/internal/gateway"
+	"github.com/accordchat/accord/internal/poll"
 	"github.com/accordchat/accord/internal/protocol"
 )
 
@@ -42,7 +43,7 @@ func TestShutdownLeavesNoGoroutines(t *testing.T) {
 	// A client that never reads: its socket fills and a writer hands the
 	// rest of a write to a goroutine that blocks.
 	dialStalled(t, e.url, tok)
-	checkFor(t, 5*time.Second, 5*time.Millisecond, func() error {
+	poll.Until(t, 5*time.Second, 5*time.Millisecond, func() error {
 		if n := e.rt.subscribers(gid); n != 3 {
 			return fmt.Errorf("%d subscribers", n)
 		}
@@ -53,7 +54,7 @@ func TestShutdownLeavesNoGoroutines(t *testing.T) {
 		e.rt.publish(gid, &protocol.Dispatch{Name: protocol.EventMessageCreate, Data: body})
 	}
 	for _, fn := range []string{".(*conn).readLoop", ".(*conn).finishWrite", ".(*writerPool).work", ".(*Gateway).sweep"} {
-		checkFor(t, 5*time.Second, 5*time.Millisecond, func() error {
+		poll.Until(t, 5*time.Second, 5*time.Millisecond, func() error {
 			for _, stack := range gatewayGoroutines() {
 				if strings.Contains(stack, "internal/gateway"+fn) {
 					return nil
@@ -68,7 +69,7 @@ func TestShutdownLeavesNoGoroutines(t *testing.T) {
 	if err := e.gw.Shutdown(ctx); err != nil {
 		t.Fatal(err)
 	}
-	checkFor(t, 5*time.Second, 5*time.Millisecond, func() error {
+	poll.Until(t, 5*time.Second, 5*time.Millisecond, func() error {
 		var left []string
 		for id, stack := range gatewayGoroutines() {
 			if _, ok := before[id]; !ok {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/accordchat/accord/internal/gateway"
+	"github.com/accordchat/accord/internal/poll"
 	"github.com/accordchat/accord/internal/protocol"
 )
 
@@ -28,7 +29,7 @@ func TestStalledSocketClosedAfterWriteTimeout(t *testing.T) {
 	hello(t, reader)
 	reader.identify(tok, protocol.IntentGuilds, nil)
 	reader.expect(protocol.OpDispatch, "GUILD_CREATE")
-	checkFor(t, 5*time.Second, 5*time.Millisecond, func() error {
+	poll.Until(t, 5*time.Second, 5*time.Millisecond, func() error {
 		if n := e.rt.subscribers(gid); n != 2 {
 			return fmt.Errorf("%d subscribers", n)
 		}
@@ -48,7 +49,7 @@ func TestStalledSocketClosedAfterWriteTimeout(t *testing.T) {
 		e.rt.publish(gid, &protocol.Dispatch{Name: "MESSAGE_CREATE", Data: body})
 	}
 	start := time.Now()
-	checkFor(t, 10*time.Second, 5*time.Millisecond, func() error {
+	poll.Until(t, 10*time.Second, 5*time.Millisecond, func() error {
 		if m := got.Load(); m != n {
 			return fmt.Errorf("reader has %d of %d", m, n)
 		}
@@ -59,7 +60,7 @@ func TestStalledSocketClosedAfterWriteTimeout(t *testing.T) {
 	if c := e.gw.Stats().Connections; c != 2 {
 		t.Fatalf("the reader finished only after the stalled client was closed (%d connections open, %v)", c, time.Since(start))
 	}
-	checkFor(t, 10*time.Second, 5*time.Millisecond, func() error {
+	poll.Until(t, 10*time.Second, 5*time.Millisecond, func() error {
 		if c := e.gw.Stats().Connections; c != 1 {
 			return fmt.Errorf("%d connections open", c)
 		}

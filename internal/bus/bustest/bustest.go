@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/accordchat/accord/internal/bus"
+	"github.com/accordchat/accord/internal/poll"
 )
 
 // Options are the limits a test asks of a Bus; zero means the backend's
@@ -74,23 +75,6 @@ func NodeID() string {
 	return fmt.Sprintf("t%d-%d", time.Now().UnixNano(), nodeSeq.Add(1))
 }
 
-// CheckFor calls f every interval until it returns nil, failing t with
-// f's last error once total has passed.
-func CheckFor(t testing.TB, total, every time.Duration, f func() error) {
-	t.Helper()
-	deadline := time.Now().Add(total)
-	for {
-		err := f()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("after %v: %v", total, err)
-		}
-		time.Sleep(every)
-	}
-}
-
 // probe marks the messages sync sends to learn that a route works.
 var probe = []byte("\x00probe")
 
@@ -121,7 +105,7 @@ func (in *inbox) got() [][]byte {
 // wait waits until the inbox holds n messages.
 func (in *inbox) wait(t *testing.T, n int) [][]byte {
 	t.Helper()
-	CheckFor(t, 20*time.Second, 5*time.Millisecond, func() error {
+	poll.Until(t, 20*time.Second, 5*time.Millisecond, func() error {
 		if got := len(in.got()); got < n {
 			return fmt.Errorf("received %d of %d messages", got, n)
 		}
@@ -150,7 +134,7 @@ func waitRoute(t *testing.T, pub bus.Bus, subject bus.Subject, in *inbox) {
 	in.mu.Lock()
 	in.probed = false // a probe from before does not show the route works now
 	in.mu.Unlock()
-	CheckFor(t, 30*time.Second, 20*time.Millisecond, func() error {
+	poll.Until(t, 30*time.Second, 20*time.Millisecond, func() error {
 		in.mu.Lock()
 		ok := in.probed
 		in.mu.Unlock()

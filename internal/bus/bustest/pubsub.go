@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/accordchat/accord/internal/bus"
+	"github.com/accordchat/accord/internal/poll"
 )
 
 // testPublishSubscribe: a node gets what is published to its subject, its
@@ -194,7 +195,7 @@ func testSlowSubscriber(t *testing.T, n Network) {
 		t.Errorf("publishing %d messages past a stuck subscriber took %v", sent, d)
 	}
 	checkSeq(t, in.wait(t, sent), 1, sent)
-	CheckFor(t, 10*time.Second, 10*time.Millisecond, func() error {
+	poll.Until(t, 10*time.Second, 10*time.Millisecond, func() error {
 		if st := slow.Stats(); st.Dropped == 0 {
 			return fmt.Errorf("slow subscriber stats %+v: nothing dropped", st)
 		}
@@ -237,7 +238,7 @@ func testUnsubscribeAndClose(t *testing.T, n Network) {
 		t.Fatalf("Close: %v", err)
 	}
 	publish(t, b, kept, []byte("after close"))
-	CheckFor(t, 10*time.Second, 20*time.Millisecond, func() error {
+	poll.Until(t, 10*time.Second, 20*time.Millisecond, func() error {
 		_, err := b.Request(t.Context(), srv, nil)
 		if !errors.Is(err, bus.ErrNoResponders) {
 			return fmt.Errorf("request to a closed Bus's subject: err = %v, want ErrNoResponders", err)
@@ -281,7 +282,7 @@ func testOutage(t *testing.T, n Network) {
 	subject := bus.NodeSubject(NodeID())
 	in, _ := subscribe(t, a, b, subject)
 	o.Down(t, a)
-	CheckFor(t, 10*time.Second, 10*time.Millisecond, func() error {
+	poll.Until(t, 10*time.Second, 10*time.Millisecond, func() error {
 		if st := a.Stats(); st.Disconnects == 0 {
 			return fmt.Errorf("stats %+v: no disconnect seen", st)
 		}
@@ -304,7 +305,7 @@ func testOutage(t *testing.T, n Network) {
 	}
 	// a's buffered messages from the outage may arrive in between.
 	var got [][]byte
-	CheckFor(t, 20*time.Second, 5*time.Millisecond, func() error {
+	poll.Until(t, 20*time.Second, 5*time.Millisecond, func() error {
 		got = got[:0]
 		for _, m := range in.got()[before:] {
 			if !strings.HasPrefix(string(m), "during outage") {

@@ -11,13 +11,14 @@ import (
 	"time"
 
 	"github.com/accordchat/accord/internal/bus"
+	"github.com/accordchat/accord/internal/poll"
 )
 
 // waitServed waits until a request on subject finds its handler: on a
 // cluster, interest takes a moment to cross servers.
 func waitServed(t *testing.T, b bus.Bus, subject bus.Subject) {
 	t.Helper()
-	CheckFor(t, 30*time.Second, 20*time.Millisecond, func() error {
+	poll.Until(t, 30*time.Second, 20*time.Millisecond, func() error {
 		ctx, cancel := context.WithTimeout(t.Context(), time.Second)
 		defer cancel()
 		_, err := b.Request(ctx, subject, probe)
@@ -148,7 +149,7 @@ func testRequestBusy(t *testing.T, n Network) {
 			errs <- err
 		}()
 	}
-	CheckFor(t, 10*time.Second, 5*time.Millisecond, func() error {
+	poll.Until(t, 10*time.Second, 5*time.Millisecond, func() error {
 		if r := running.Load(); r != limit {
 			return fmt.Errorf("%d handlers running, want %d", r, limit)
 		}

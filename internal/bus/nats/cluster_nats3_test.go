@@ -24,6 +24,7 @@ import (
 	"github.com/accordchat/accord/internal/bus"
 	"github.com/accordchat/accord/internal/bus/bustest"
 	"github.com/accordchat/accord/internal/bus/nats"
+	"github.com/accordchat/accord/internal/poll"
 )
 
 const script = "../../../scripts/nats"
@@ -96,7 +97,7 @@ func TestKillServerWhilePublishing(t *testing.T) {
 	c := newCluster(t)
 	sub := connect(t, c.urls, bustest.Options{})
 	var pub *nats.Bus
-	bustest.CheckFor(t, 10*time.Second, time.Millisecond, func() error {
+	poll.Until(t, 10*time.Second, time.Millisecond, func() error {
 		p := connect(t, c.urls, bustest.Options{})
 		if p.URL() == sub.URL() {
 			_ = p.Close()
@@ -146,7 +147,7 @@ func TestKillServerWhilePublishing(t *testing.T) {
 	// waitFor waits until a message numbered at least n has arrived.
 	waitFor := func(n int) {
 		t.Helper()
-		bustest.CheckFor(t, 30*time.Second, 5*time.Millisecond, func() error {
+		poll.Until(t, 30*time.Second, 5*time.Millisecond, func() error {
 			if r := received(); len(r) == 0 || r[len(r)-1] < n {
 				return fmt.Errorf("no message >= %d received yet", n)
 			}
@@ -155,7 +156,7 @@ func TestKillServerWhilePublishing(t *testing.T) {
 	}
 	waitFor(500)
 	c.Down(t, sub)
-	bustest.CheckFor(t, 30*time.Second, 10*time.Millisecond, func() error {
+	poll.Until(t, 30*time.Second, 10*time.Millisecond, func() error {
 		if st := sub.Stats(); st.Reconnects == 0 || !st.Connected {
 			return fmt.Errorf("subscriber stats %+v: not reconnected", st)
 		}

@@ -11,6 +11,7 @@ import (
 	"github.com/accordchat/accord/internal/bus"
 	"github.com/accordchat/accord/internal/bus/bustest"
 	"github.com/accordchat/accord/internal/bus/nats"
+	"github.com/accordchat/accord/internal/poll"
 )
 
 // connect returns a Bus on urls with the suite's limits and fast
@@ -119,7 +120,7 @@ func TestPublishBufferIsBounded(t *testing.T) {
 	}
 	defer b.Close()
 	e.Down(t, b)
-	bustest.CheckFor(t, 10*time.Second, 10*time.Millisecond, func() error {
+	poll.Until(t, 10*time.Second, 10*time.Millisecond, func() error {
 		if b.Stats().Connected {
 			return errors.New("still connected")
 		}
