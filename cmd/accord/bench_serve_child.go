@@ -72,6 +72,7 @@ func (m *Main) startServeChild(ctx context.Context, dir string, serveArgs ...str
 type servedAddrs struct {
 	public  string // of its "serving" line
 	metrics string // of its "metrics serving" line, logged before; "" if off
+	debug   string // of its "debug serving" line, logged before; "" if off
 }
 
 // servingAddr reads a child `accord serve`'s JSON log from r and sends the
@@ -97,6 +98,8 @@ func servingAddr(r io.Reader) <-chan servedAddrs {
 			switch {
 			case line.Msg == "metrics serving":
 				got.metrics = line.Addr
+			case line.Msg == "debug serving":
+				got.debug = line.Addr
 			case line.Msg == "serving" && line.Server.Addr != "":
 				got.public = line.Server.Addr
 				addr <- got

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bufio"
-	"encoding/json"
 	"io"
 	"net/http"
 	"os"
@@ -26,38 +24,14 @@ func TestServeDebugAddr(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	addrs := make(chan [2]string, 2) // {msg, addr}
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			var line struct {
-				Msg    string `json:"msg"`
-				Addr   string `json:"addr"`
-				Server struct {
-					Addr string `json:"addr"`
-				} `json:"server"`
-			}
-			if json.Unmarshal(sc.Bytes(), &line) != nil {
-				continue
-			}
-			switch line.Msg {
-			case "debug serving":
-				addrs <- [2]string{"debug", line.Addr}
-			case "serving":
-				addrs <- [2]string{"public", line.Server.Addr}
-			}
-		}
-		_, _ = io.Copy(io.Discard, stderr)
-	}()
-	got := map[string]string{}
-	timeout := time.After(20 * time.Second)
-	for len(got) < 2 {
-		select {
-		case a := <-addrs:
-			got[a[0]] = a[1]
-		case <-timeout:
-			t.Fatalf("addresses logged: %v, want public and debug", got)
-		}
+	var got servedAddrs
+	select {
+	case got = <-servingAddr(stderr):
+	case <-time.After(20 * time.Second):
+		t.Fatal("accord serve did not log \"serving\"")
+	}
+	if got.debug == "" {
+		t.Fatalf("addresses logged: %+v, want public and debug", got)
 	}
 	get := func(url string) (int, string) {
 		t.Helper()
@@ -69,13 +43,13 @@ func TestServeDebugAddr(t *testing.T) {
 		b, _ := io.ReadAll(resp.Body)
 		return resp.StatusCode, string(b)
 	}
-	if code, body := get("http://" + got["debug"] + "/debug/pprof/cmdline"); code != 200 || !strings.Contains(body, "serve") {
+	if code, body := get("http://" + got.debug + "/debug/pprof/cmdline"); code != 200 || !strings.Contains(body, "serve") {
 		t.Fatalf("debug cmdline: %d %q", code, body)
 	}
-	if code, body := get("http://" + got["debug"] + "/debug/pprof/"); code != 200 || !strings.Contains(body, "goroutine") {
+	if code, body := get("http://" + got.debug + "/debug/pprof/"); code != 200 || !strings.Contains(body, "goroutine") {
 		t.Fatalf("debug index: %d %.200q", code, body)
 	}
-	if _, body := get("http://" + got["public"] + "/debug/pprof/cmdline"); strings.Contains(body, "--debug-addr") {
+	if _, body := get("http://" + got.public + "/debug/pprof/cmdline"); strings.Contains(body, "--debug-addr") {
 		t.Fatalf("public address serves the profiler: %.200q", body)
 	}
 }
