@@ -48,6 +48,7 @@ const DefaultCacheSize = 100_000
 // username store.ErrExists.
 type Store interface {
 	store.Users
+	PutApplication(ctx context.Context, a chat.Application) error
 	ApplicationByBot(ctx context.Context, botID chat.ID) (chat.Application, error)
 	UserGuilds(ctx context.Context, userID chat.ID) ([]chat.ID, error)
 }
@@ -80,7 +81,11 @@ type Service struct {
 	ids   *snowflake.Generator
 	users *otter.Cache[chat.ID, chat.User]
 	stats *stats.Counter // the cache's hits, misses and evictions
-	hash  *auth.Hasher   // every password hash and check goes through it
+	// apps caches applications by bot user ID: every IDENTIFY and every
+	// REST message read of a bot needs its flags (privileged intents,
+	// MESSAGE_CONTENT), which change only through SaveApplication.
+	apps *otter.Cache[chat.ID, chat.Application]
+	hash *auth.Hasher // every password hash and check goes through it
 	// limits throttles Register and Login; nil throttles nothing.
 	limits *ratelimit.Limiter
 }
@@ -106,6 +111,13 @@ func New(cfg Config) (*Service, error) {
 		return nil, fmt.Errorf("account: cache: %w", err)
 	}
 	s.users = c
+	// Bots are users, so the user bound also bounds their applications.
+	apps, err := otter.New(&otter.Options[chat.ID, chat.Application]{MaximumSize: cfg.CacheSize})
+	if err != nil {
+		c.StopAllGoroutines()
+		return nil, fmt.Errorf("account: application cache: %w", err)
+	}
+	s.apps = apps
 	if cfg.Registerer != nil {
 		if err := s.register(cfg.Registerer); err != nil {
 			s.Close()
@@ -117,4 +129,7 @@ func New(cfg Config) (*Service, error) {
 
 // Close stops the cache's background work. The Service must not be used
 // afterwards.
-func (s *Service) Close() { s.users.StopAllGoroutines() }
+func (s *Service) Close() {
+	s.users.StopAllGoroutines()
+	s.apps.StopAllGoroutines()
+}

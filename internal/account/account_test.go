@@ -30,6 +30,12 @@ var (
 type countingStore struct {
 	store.Store
 	userReads atomic.Int64
+	appReads  atomic.Int64
+}
+
+func (c *countingStore) ApplicationByBot(ctx context.Context, botID chat.ID) (chat.Application, error) {
+	c.appReads.Add(1)
+	return c.Store.ApplicationByBot(ctx, botID)
 }
 
 func (c *countingStore) User(ctx context.Context, id chat.ID) (chat.User, error) {

@@ -156,13 +156,6 @@ func (s *Service) UpdateProfile(ctx context.Context, u chat.User) error {
 	return fmt.Errorf("account: update user %d: %w", u.ID, err)
 }
 
-// ApplicationByBot returns the application whose bot is botID, as the
-// store does (store.ErrNotFound when there is none); the gateway reads it
-// to check a bot's privileged intents.
-func (s *Service) ApplicationByBot(ctx context.Context, botID chat.ID) (chat.Application, error) {
-	return s.st.ApplicationByBot(ctx, botID)
-}
-
 // UserGuilds lists the IDs of the guilds userID is a member of, in no
 // particular order, as the store does.
 func (s *Service) UserGuilds(ctx context.Context, userID chat.ID) ([]chat.ID, error) {

@@ -245,7 +245,7 @@ func (h *Handler) createApplication(w http.ResponseWriter, r *http.Request, u *c
 		return err
 	}
 	app.BotID = bot.ID
-	if err := h.st.PutApplication(r.Context(), app); err != nil {
+	if err := h.accounts.SaveApplication(r.Context(), app); err != nil {
 		return err
 	}
 	obj, err := h.applicationObject(r, app)
@@ -260,7 +260,7 @@ func (h *Handler) myApplication(r *http.Request, u *chat.User) (chat.Application
 	if !u.Bot {
 		return chat.Application{}, errUnauthorized
 	}
-	app, err := h.st.ApplicationByBot(r.Context(), u.ID)
+	app, err := h.accounts.ApplicationByBot(r.Context(), u.ID)
 	if errors.Is(err, store.ErrNotFound) {
 		return chat.Application{}, chat.ErrUnknownApp
 	}
@@ -302,7 +302,7 @@ func (h *Handler) editMyApplication(w http.ResponseWriter, r *http.Request, u *c
 				Message: "Only gateway intent flags may be changed."})
 		}
 		app.Flags = app.Flags&^intentFlags | *body.Flags
-		if err := h.st.PutApplication(r.Context(), app); err != nil {
+		if err := h.accounts.SaveApplication(r.Context(), app); err != nil {
 			return err
 		}
 	}
@@ -350,7 +350,7 @@ func (h *Handler) resetBotToken(w http.ResponseWriter, r *http.Request, u *chat.
 		return err
 	}
 	app.TokenHash = hash
-	if err := h.st.PutApplication(r.Context(), app); err != nil {
+	if err := h.accounts.SaveApplication(r.Context(), app); err != nil {
 		return err
 	}
 	// Sessions identified with a revoked token end now, as on Discord; the
