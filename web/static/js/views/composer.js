@@ -83,6 +83,20 @@ function updateCounter() {
   ui.els.counter.classList.toggle('near', n > MAX_CONTENT - 200);
 }
 
+// Sends to one channel go out one at a time, in the order typed, as
+// Discord's client sends them: concurrent sends that meet the channel's
+// rate limit would each wait out their own retry_after and could land out
+// of order.
+const sendQueues = new Map();
+
+function inOrder(channelId, fn) {
+  const next = (sendQueues.get(channelId) || Promise.resolve()).then(fn);
+  const tail = next.catch(() => {});
+  sendQueues.set(channelId, tail);
+  tail.then(() => { if (sendQueues.get(channelId) === tail) sendQueues.delete(channelId); });
+  return next;
+}
+
 async function sendMessage() {
   const input = ui.els.input;
   const channelId = ui.channelId;
@@ -102,7 +116,7 @@ async function sendMessage() {
   ui.lastTypingSent = 0;
   ui.list.setItems(log.view(), { stickToBottom: true });
   try {
-    const msg = await client.api.sendMessage(channelId, content, nonce);
+    const msg = await inOrder(channelId, () => client.api.sendMessage(channelId, content, nonce));
     log.dropPending(nonce);
     applyMessageCreate(msg);
   } catch (err) {
