@@ -169,3 +169,21 @@ func (b *batch) flush(guildID chat.ID) {
 		delete(b.nodes, node)
 	}
 }
+
+// DropNode unsubscribes every session of node from every guild actor
+// here: the node died or restarted, and its sessions with it.
+func (r *Registry) DropNode(node string) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	for _, a := range r.actors {
+		_ = a.offer(func(a *actor) { // best effort: a full inbox only delays cleanup
+			a.enqueue(func() {
+				for id, su := range a.subs {
+					if su.node == node {
+						a.removeSub(id)
+					}
+				}
+			})
+		})
+	}
+}
