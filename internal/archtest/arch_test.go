@@ -24,10 +24,14 @@ var rank = []struct {
 	{"internal/store", 1},
 	{"internal/auth", 1},
 	{"internal/bus", 1},
+	{"internal/blob", 1},  // blob store interface
+	{"internal/media", 1}, // sniffing and image conversion
 	{"internal/store/storetest", 2},
 	{"internal/bus/bustest", 2},
+	{"internal/blob/blobtest", 2},
 	{"internal/store/", 3}, // backends
 	{"internal/bus/", 3},   // backends
+	{"internal/blob/", 3},  // backends
 	{"internal/data", 4},
 	{"internal/cluster", 4},
 	{"internal/ratelimit", 4}, // a peer of data: below guild, account, api and gateway
@@ -66,7 +70,8 @@ func rankOf(pkg string) (int, bool) {
 
 func isBackend(pkg string) bool {
 	return (strings.HasPrefix(pkg, "internal/store/") && pkg != "internal/store/storetest") ||
-		(strings.HasPrefix(pkg, "internal/bus/") && pkg != "internal/bus/bustest")
+		(strings.HasPrefix(pkg, "internal/bus/") && pkg != "internal/bus/bustest") ||
+		(strings.HasPrefix(pkg, "internal/blob/") && pkg != "internal/blob/blobtest")
 }
 
 // drivers maps an outside module to the only packages that may import it.
@@ -74,6 +79,7 @@ var drivers = map[string][]string{
 	"github.com/cockroachdb/pebble":            {"internal/store/pebble"},
 	"github.com/apache/cassandra-gocql-driver": {"internal/store/cql"},
 	"github.com/gocql/gocql":                   {"internal/store/cql"},
+	"github.com/minio/minio-go":                {"internal/blob/s3"},
 	"github.com/nats-io/nats.go":               {"internal/bus/nats", "internal/cluster"},
 	"github.com/nats-io/nats-server":           {"internal/bus/nats"},
 	"github.com/lesismal/nbio":                 {"internal/gateway", "internal/bench"},

@@ -1,0 +1,44 @@
+package fs_test
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/accordchat/accord/internal/blob"
+	"github.com/accordchat/accord/internal/blob/blobtest"
+	"github.com/accordchat/accord/internal/blob/fs"
+)
+
+func TestConformance(t *testing.T) {
+	blobtest.Run(t, func(t *testing.T) blob.Store {
+		s, err := fs.New(t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	})
+}
+
+// TestNoTempFilesLeft checks that failed and successful Puts leave only
+// the blob and its sidecar in the directory.
+func TestNoTempFilesLeft(t *testing.T) {
+	dir := t.TempDir()
+	s, err := fs.New(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	blobtest.Run(t, func(*testing.T) blob.Store { return s })
+	err = filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if m, _ := filepath.Match(".tmp-*", d.Name()); m {
+			t.Errorf("temporary file left: %s", p)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
