@@ -136,6 +136,10 @@ func (m *Main) serveFlagSet(f *serveFlags) *flag.FlagSet {
 	fs.DurationVar(&c.HTTP.WriteTimeout, "http-write-timeout", 30*time.Second, "time from a REST request's headers to the end of its response")
 	fs.DurationVar(&c.HTTP.IdleTimeout, "http-idle-timeout", 120*time.Second, "time a keep-alive connection may wait for its next request")
 	fs.IntVar(&c.HTTP.MaxHeaderBytes, "http-max-header-bytes", 64<<10, "largest request header accepted (431 beyond)")
+	fs.StringVar(&c.Blob.Store, "blob", "fs", "blob store of attachments, avatars and icons: fs (files under --data/blobs) or s3://bucket[/prefix]?endpoint=http://host:port&region=r (credentials from ACCORD_S3_ACCESS_KEY and ACCORD_S3_SECRET_KEY; a cluster needs s3)")
+	fs.Int64Var(&c.Blob.MaxFileBytes, "max-file-bytes", 25<<20, "largest uploaded file (40005 beyond)")
+	fs.Int64Var(&c.Blob.MaxUploadBytes, "max-upload-bytes", 25<<20, "largest total of the files of one request (40005 beyond)")
+	fs.DurationVar(&c.Blob.CollectEvery, "blob-collect-every", time.Hour, "how often blobs of deleted messages, channels and guilds are collected (negative: never)")
 	fs.StringVar(&f.corsOrigins, "cors-origins", "", "comma-separated browser origins allowed to call /api cross-origin, e.g. https://chat.example (default: none; the bundled web client needs none)")
 	return fs
 }
@@ -234,7 +238,9 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	srv, err := server.New(f.serverConfig(log))
+	cfg := f.serverConfig(log)
+	cfg.Blob.S3AccessKey, cfg.Blob.S3SecretKey = m.Getenv("ACCORD_S3_ACCESS_KEY"), m.Getenv("ACCORD_S3_SECRET_KEY")
+	srv, err := server.New(cfg)
 	if err != nil {
 		return err
 	}

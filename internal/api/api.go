@@ -22,10 +22,12 @@ import (
 
 	"github.com/accordchat/accord/internal/account"
 	"github.com/accordchat/accord/internal/auth"
+	"github.com/accordchat/accord/internal/blob"
 	"github.com/accordchat/accord/internal/chat"
 	"github.com/accordchat/accord/internal/guild"
 	"github.com/accordchat/accord/internal/protocol"
 	"github.com/accordchat/accord/internal/ratelimit"
+	"github.com/accordchat/accord/internal/signedurl"
 	"github.com/accordchat/accord/internal/snowflake"
 	"github.com/accordchat/accord/internal/store"
 )
@@ -55,6 +57,18 @@ type Config struct {
 	// MoveWait bounds how long a request for a moving guild waits for its
 	// new owner before it answers 503. Default DefaultMoveWait.
 	MoveWait time.Duration
+
+	// Blobs stores attachments, avatars and icons; nil refuses uploads
+	// (a multipart request's files are then an error) and serves no CDN.
+	Blobs blob.Store
+	// Signer signs attachment URLs (see cdn.go); required with Blobs.
+	Signer *signedurl.Signer
+	// MaxFileBytes caps one uploaded file and MaxUploadBytes all files of
+	// one request (40005 beyond). Both default to DefaultMaxUploadBytes.
+	MaxFileBytes, MaxUploadBytes int64
+	// MaxPixels bounds the images the CDN decodes to resize or convert.
+	// Default media.DefaultMaxPixels.
+	MaxPixels int
 }
 
 // SessionCloser ends a user's gateway sessions. The gateway implements it.
@@ -72,6 +86,7 @@ type Handler struct {
 	ids      *snowflake.Generator
 	mux      *http.ServeMux
 	limits   *ratelimit.Limiter // nil: no limits
+	blobs    blob.Store         // nil: no uploads, no CDN
 
 	// appMu serialises the read-modify-write of applications (flag edits,
 	// token resets), so that two resets cannot both revoke the same old
@@ -102,8 +117,17 @@ func New(cfg Config) (*Handler, error) {
 	if cfg.GatewayPath == "" {
 		cfg.GatewayPath = "/gateway"
 	}
+	if cfg.Blobs != nil && cfg.Signer == nil {
+		return nil, errors.New("api: Config.Signer is required with Blobs")
+	}
+	if cfg.MaxUploadBytes <= 0 {
+		cfg.MaxUploadBytes = DefaultMaxUploadBytes
+	}
+	if cfg.MaxFileBytes <= 0 {
+		cfg.MaxFileBytes = DefaultMaxUploadBytes
+	}
 	h := &Handler{cfg: cfg, log: cfg.Logger.WithGroup("api"), st: cfg.Store, accounts: cfg.Accounts, guilds: cfg.Guilds, ids: cfg.IDs, mux: http.NewServeMux(),
-		limits: cfg.Limits}
+		limits: cfg.Limits, blobs: cfg.Blobs}
 	h.routes()
 	return h, nil
 }

@@ -59,11 +59,20 @@ var (
 // atOwner wraps fn so that it runs at the owner of the guild it touches.
 func (h *Handler) atOwner(fn handlerFunc) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request, u *chat.User) error {
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.cfg.MaxBodyBytes))
+		limit := h.cfg.MaxBodyBytes
+		if isMultipart(r) && h.blobs != nil {
+			// Uploads are read once here, so that the request can run
+			// again at another node; readUpload applies their limits.
+			limit = h.uploadCap()
+		}
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 		if err != nil {
 			var tooLarge *http.MaxBytesError
 			if errors.As(err, &tooLarge) {
 				return errTooLarge
+			}
+			if isMultipart(r) && h.blobs != nil {
+				return errBadUpload // a truncated upload
 			}
 			return err
 		}

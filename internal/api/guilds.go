@@ -68,9 +68,19 @@ func (h *Handler) editGuild(w http.ResponseWriter, r *http.Request, u *chat.User
 	if desc != nil && utf8.RuneCountInString(*desc) > protocol.MaxGuildDescription {
 		return protocol.InvalidForm(lengthError("description", 0, protocol.MaxGuildDescription))
 	}
-	icon, err := imageField("icon", body.Icon)
+	icon, img, err := imageField("icon", body.Icon)
 	if err != nil {
 		return err
+	}
+	if img != nil && h.blobs != nil {
+		// The guild's owner checks MANAGE_GUILD before anything is stored,
+		// and the icon is durable before the guild names it.
+		if err := h.guilds.CheckManageGuild(r.Context(), id, u.ID); err != nil {
+			return err
+		}
+		if err := h.storeImage(r.Context(), "icons", id, img); err != nil {
+			return err
+		}
 	}
 	g, err := h.guilds.EditGuild(r.Context(), id, u.ID, guild.GuildEdit{
 		Name: body.Name, Description: desc, Icon: icon, SystemChannelID: body.SystemChannelID.ptr()})

@@ -2,12 +2,16 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
 	"strings"
 
+	"github.com/accordchat/accord/internal/blob"
+	"github.com/accordchat/accord/internal/chat"
+	"github.com/accordchat/accord/internal/media"
 	"github.com/accordchat/accord/internal/protocol"
 )
 
@@ -31,46 +35,74 @@ var imageMagic = map[string]func([]byte) bool{
 	},
 }
 
+// imageData is a validated image field's decoded bytes.
+type imageData struct {
+	hash, typ string
+	b         []byte
+}
+
 // imageHash validates the image data v of field path and returns the hash
-// to store.
-func imageHash(path, v string) (string, error) {
+// to store with the bytes.
+func imageHash(path, v string) (imageData, error) {
 	invalid := protocol.InvalidForm(protocol.FieldError{Path: path, Code: protocol.FieldImageInvalid,
 		Message: "Invalid image data"})
 	rest, ok := strings.CutPrefix(v, "data:image/")
 	if !ok {
-		return "", invalid
+		return imageData{}, invalid
 	}
 	typ, data, ok := strings.Cut(rest, ";base64,")
 	is := imageMagic[typ]
 	if !ok || is == nil {
-		return "", invalid
+		return imageData{}, invalid
 	}
 	if base64.StdEncoding.DecodedLen(len(data)) > protocol.MaxImageBytes+2 {
-		return "", protocol.InvalidForm(protocol.FieldError{Path: path, Code: protocol.FieldBinaryTypeMaxSize,
+		return imageData{}, protocol.InvalidForm(protocol.FieldError{Path: path, Code: protocol.FieldBinaryTypeMaxSize,
 			Message: fmt.Sprintf("File cannot be larger than %d kb.", protocol.MaxImageBytes>>10)})
 	}
 	b, err := base64.StdEncoding.DecodeString(data)
 	if err != nil || len(b) == 0 || !is(b) {
-		return "", invalid
+		return imageData{}, invalid
+	}
+	// A header that decodes as another image type than the URI names is
+	// refused too (the magic check alone lets a truncated file through:
+	// the CDN then serves it as stored and refuses to resize it).
+	if info := media.Probe(b); info.IsImage() && info.Format != typ {
+		return imageData{}, invalid
 	}
 	sum := sha256.Sum256(b)
 	h := hex.EncodeToString(sum[:16])
 	if typ == "gif" {
 		h = "a_" + h
 	}
-	return h, nil
+	return imageData{hash: h, typ: typ, b: b}, nil
 }
 
-// imageField returns the hash to store for a nullable image field: nil if
-// absent, "" for null (remove the image).
-func imageField(path string, n nullableString) (*string, error) {
+// imageField returns the hash to store for a nullable image field (nil if
+// absent, "" for null: remove the image) and, for a new image, its bytes.
+func imageField(path string, n nullableString) (*string, *imageData, error) {
 	p := n.ptr()
 	if p == nil || *p == "" {
-		return p, nil
+		return p, nil, nil
 	}
-	h, err := imageHash(path, *p)
+	img, err := imageHash(path, *p)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return &h, nil
+	return &img.hash, &img, nil
+}
+
+// storeImage puts an avatar or icon in the blob store under
+// kind/{ownerID}/{hash}, where the CDN serves it. The key is the hash of
+// the bytes, so storing it again (a request re-run at another node) writes
+// the same blob.
+func (h *Handler) storeImage(ctx context.Context, kind string, ownerID chat.ID, img *imageData) error {
+	if img == nil || h.blobs == nil {
+		return nil
+	}
+	key := kind + "/" + ownerID.String() + "/" + img.hash
+	err := h.blobs.Put(ctx, key, bytes.NewReader(img.b), int64(len(img.b)), blob.Meta{"content-type": "image/" + img.typ})
+	if err != nil {
+		return fmt.Errorf("store %s: %w", key, err)
+	}
+	return nil
 }

@@ -48,6 +48,7 @@ type messageBody struct {
 		FailIfNotExists *bool   `json:"fail_if_not_exists"`
 	} `json:"message_reference"`
 	AllowedMentions *allowedMentionsBody `json:"allowed_mentions"`
+	Attachments     []attachmentBody     `json:"attachments"`
 }
 
 var errEmptyMessage = protocol.NewAPIError(http.StatusBadRequest, protocol.CodeEmptyMessage, "Cannot send an empty message")
@@ -55,6 +56,12 @@ var errEmptyMessage = protocol.NewAPIError(http.StatusBadRequest, protocol.CodeE
 // decodeMessageCreate decodes and validates a Create Message body. It is
 // pure, so it is what the fuzz target exercises.
 func decodeMessageCreate(b []byte) (guild.MessageCreate, error) {
+	return decodeMessage(b, nil)
+}
+
+// decodeMessage decodes a Create Message body sent with the files in up
+// (nil: none).
+func decodeMessage(b []byte, up *upload) (guild.MessageCreate, error) {
 	var body messageBody
 	if err := decodeJSON(b, &body); err != nil {
 		return guild.MessageCreate{}, err
@@ -118,12 +125,17 @@ func decodeMessageCreate(b []byte) (guild.MessageCreate, error) {
 		embeds, errs := decodeEmbeds(body.Embeds)
 		req.Embeds, fields = embeds, append(fields, errs...)
 	}
+	if up != nil {
+		var errs []protocol.FieldError
+		req.Attachments, _, errs = up.describe(body.Attachments)
+		fields = append(fields, errs...)
+	}
 	if len(fields) > 0 {
 		return guild.MessageCreate{}, protocol.InvalidForm(fields...)
 	}
 	// Stickers and components are accepted but not stored, so a message
-	// needs content or an embed that shows something.
-	if strings.TrimSpace(req.Content) == "" && !hasVisibleEmbed(req.Embeds) {
+	// needs content, an embed that shows something, or a file.
+	if strings.TrimSpace(req.Content) == "" && !hasVisibleEmbed(req.Embeds) && len(req.Attachments) == 0 {
 		return guild.MessageCreate{}, errEmptyMessage
 	}
 	return req, nil
@@ -153,6 +165,9 @@ func (h *Handler) createMessage(w http.ResponseWriter, r *http.Request, u *chat.
 	channelID, err := pathID(r, "channel_id")
 	if err != nil {
 		return err
+	}
+	if isMultipart(r) && h.blobs != nil {
+		return h.createMessageWithFiles(w, r, u, channelID)
 	}
 	b, err := h.readBody(w, r)
 	if err != nil {
@@ -269,27 +284,65 @@ func (h *Handler) editMessage(w http.ResponseWriter, r *http.Request, u *chat.Us
 	if err != nil {
 		return err
 	}
+	var up *upload
+	var b []byte
+	if isMultipart(r) && h.blobs != nil {
+		up, err = h.readUpload(w, r, channelID, messageID, func() error {
+			return h.guilds.CheckAttach(r.Context(), channelID, u.ID, messageID)
+		})
+		if err != nil {
+			return err
+		}
+		b = up.payload
+		if len(b) == 0 {
+			b = []byte("{}")
+		}
+	} else if b, err = h.readBody(w, r); err != nil {
+		return err
+	}
+	out, err := h.editMessageBody(r.Context(), channelID, messageID, u, b, up)
+	if err != nil {
+		if up != nil {
+			h.dropAttachments(context.WithoutCancel(r.Context()), channelID, up.files)
+		}
+		return err
+	}
+	writeRaw(w, http.StatusOK, out)
+	return nil
+}
+
+// editMessageBody applies an edit body b, sent with the files in up (nil:
+// none), and returns the message's new JSON.
+func (h *Handler) editMessageBody(ctx context.Context, channelID, messageID chat.ID, u *chat.User, b []byte, up *upload) ([]byte, error) {
 	var body struct {
 		Content         nullableString       `json:"content"`
 		Embeds          nullableEmbeds       `json:"embeds"`
 		Flags           *int                 `json:"flags"`
 		AllowedMentions *allowedMentionsBody `json:"allowed_mentions"`
+		Attachments     *[]attachmentBody    `json:"attachments"`
 	}
-	if err := h.decode(w, r, &body); err != nil {
-		return err
+	if err := decodeJSON(b, &body); err != nil {
+		return nil, err
 	}
 	var edit guild.MessageEdit
+	if body.Attachments != nil || up != nil {
+		ae, errs := editAttachments(body.Attachments, up)
+		if len(errs) > 0 {
+			return nil, protocol.InvalidForm(errs...)
+		}
+		edit.Attachments = ae
+	}
 	if body.Embeds.Set {
 		embeds, errs := body.Embeds.decode()
 		if len(errs) > 0 {
-			return protocol.InvalidForm(errs...)
+			return nil, protocol.InvalidForm(errs...)
 		}
 		edit.Embeds = &embeds
 	}
 	if body.Content.Set {
 		c := body.Content.Value
 		if utf8.RuneCountInString(c) > maxContent {
-			return protocol.InvalidForm(protocol.FieldError{Path: "content", Code: protocol.FieldBaseTypeMaxLength,
+			return nil, protocol.InvalidForm(protocol.FieldError{Path: "content", Code: protocol.FieldBaseTypeMaxLength,
 				Message: fmt.Sprintf("Must be %d or fewer in length.", maxContent)})
 		}
 		// Blank content is refused by the guild actor only if the
@@ -300,12 +353,7 @@ func (h *Handler) editMessage(w http.ResponseWriter, r *http.Request, u *chat.Us
 	if am := body.AllowedMentions; am != nil {
 		edit.AllowedMentions = &guild.AllowedMentions{Parse: am.Parse, Users: am.Users, Roles: am.Roles, RepliedUser: am.RepliedUser}
 	}
-	out, err := h.guilds.EditMessage(r.Context(), channelID, messageID, u.ID, edit)
-	if err != nil {
-		return err
-	}
-	writeRaw(w, http.StatusOK, out)
-	return nil
+	return h.guilds.EditMessage(ctx, channelID, messageID, u.ID, edit)
 }
 
 func (h *Handler) deleteMessage(w http.ResponseWriter, r *http.Request, u *chat.User) error {

@@ -96,6 +96,7 @@ func (h *Handler) routes() {
 	h.handle("GET", "/channels/{channel_id}/messages/{message_id}", withAuth, h.getMessage)
 	h.handle("PATCH", "/channels/{channel_id}/messages/{message_id}", withAuth, h.editMessage)
 	h.handle("DELETE", "/channels/{channel_id}/messages/{message_id}", withAuth, h.deleteMessage)
+	h.handle("POST", "/attachments/refresh-urls", withAuth, h.refreshURLs)
 
 	// Gateway discovery.
 	h.handle("GET", "/gateway", noAuth, h.gateway)

@@ -120,12 +120,16 @@ func (h *Handler) editMe(w http.ResponseWriter, r *http.Request, u *chat.User) e
 		}
 		nu.GlobalName = *p
 	}
-	avatar, err := imageField("avatar", body.Avatar)
+	avatar, img, err := imageField("avatar", body.Avatar)
 	if err != nil {
 		return err
 	}
 	if avatar != nil {
 		nu.Avatar = *avatar
+	}
+	// The image is durable before any user object names it.
+	if err := h.storeImage(r.Context(), "avatars", u.ID, img); err != nil {
+		return err
 	}
 	if err := h.accounts.UpdateProfile(r.Context(), nu); err != nil {
 		if errors.Is(err, account.ErrUsernameTaken) {

@@ -26,6 +26,7 @@ var rank = []struct {
 	{"internal/bus", 1},
 	{"internal/blob", 1},  // blob store interface
 	{"internal/media", 1}, // sniffing and image conversion
+	{"internal/signedurl", 1},
 	{"internal/store/storetest", 2},
 	{"internal/bus/bustest", 2},
 	{"internal/blob/blobtest", 2},

@@ -157,7 +157,26 @@ type Message struct {
 	Flags           int               `json:"flags,omitempty"`
 	Reference       *MessageReference `json:"message_reference,omitempty"`
 	Embeds          []Embed           `json:"embeds,omitempty"`
+	Attachments     []Attachment      `json:"attachments,omitempty"`
 }
+
+// Attachment is a file stored with a message. The bytes live in the blob
+// store under the attachment's key (see package api); the message keeps
+// what Discord's attachment object shows. ContentType was sniffed from the
+// bytes; Width and Height are set for images.
+type Attachment struct {
+	ID          ID     `json:"id"`
+	Filename    string `json:"filename"`
+	Description string `json:"description,omitempty"`
+	ContentType string `json:"content_type,omitempty"`
+	Size        int64  `json:"size"`
+	Width       int    `json:"width,omitempty"`
+	Height      int    `json:"height,omitempty"`
+	Flags       int    `json:"flags,omitempty"`
+}
+
+// Attachment flags (Discord's).
+const AttachmentIsSpoiler = 1 << 3
 
 // Embed is a rich embed, Discord's embed object as a client may send it
 // (video and provider, which only Discord's link unfurler sets, are left

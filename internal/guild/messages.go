@@ -30,6 +30,9 @@ type MessageCreate struct {
 	AllowedMentions *AllowedMentions
 	// Embeds are stored with the message as the REST layer validated them.
 	Embeds []chat.Embed
+	// Attachments are files already in the blob store (see
+	// CheckAttach); they need ATTACH_FILES.
+	Attachments []chat.Attachment
 }
 
 // MessageEdit is a validated edit; nil fields are unchanged. Embeds, when
@@ -39,6 +42,9 @@ type MessageEdit struct {
 	Embeds          *[]chat.Embed
 	Flags           *int
 	AllowedMentions *AllowedMentions
+	// Attachments, when set, replace the message's attachments: Keep
+	// names those of its own to keep, New are uploaded files to add.
+	Attachments *AttachmentEdit
 }
 
 var errEmptyMessage = protocol.NewAPIError(400, protocol.CodeEmptyMessage, "Cannot send an empty message")
@@ -91,7 +97,11 @@ func (r *Registry) CreateMessage(ctx context.Context, channelID, authorID chat.I
 }
 
 func (a *actor) createMessage(ctx context.Context, ch *chat.Channel, authorID chat.ID, req MessageCreate, reply func([]byte, error)) {
-	if err := a.require(authorID, ch, protocol.PermViewChannel|protocol.PermSendMessages); err != nil {
+	need := protocol.PermViewChannel | protocol.PermSendMessages
+	if len(req.Attachments) > 0 {
+		need |= protocol.PermAttachFiles
+	}
+	if err := a.require(authorID, ch, need); err != nil {
 		reply(nil, err)
 		return
 	}
@@ -124,8 +134,9 @@ func (a *actor) createMessage(ctx context.Context, ch *chat.Channel, authorID ch
 		TTS:       req.TTS && perms&protocol.PermSendTTSMessages != 0,
 		Nonce:     req.Nonce,
 		Flags:     req.Flags & protocol.MessageFlagSuppressEmbeds, // the only flag clients may set
-		Type:      chat.MessageDefault,
-		Embeds:    req.Embeds,
+		Type:        chat.MessageDefault,
+		Embeds:      req.Embeds,
+		Attachments: req.Attachments,
 	}
 	var replied *chat.Message
 	if ref := req.Reference; ref != nil {
@@ -243,6 +254,7 @@ func (a *actor) renderMessage(m chat.Message, replied *chat.Message) protocol.Me
 		ref := protocol.MessageObject(*replied, a.userOf(replied.AuthorID), a.usersOf(replied.Mentions))
 		out.ReferencedMessage = &ref
 	}
+	a.r.signAttachments(&out)
 	return out
 }
 
@@ -275,7 +287,7 @@ func StripContentFor(m protocol.Message, readerID chat.ID) protocol.Message {
 func stripContent(m protocol.Message) protocol.Message {
 	m.Content = ""
 	m.Embeds = []struct{}{}
-	m.Attachments = []struct{}{}
+	m.Attachments = []protocol.Attachment{}
 	m.Components = []struct{}{}
 	if m.ReferencedMessage != nil {
 		ref := stripContent(*m.ReferencedMessage)
@@ -307,7 +319,7 @@ func (r *Registry) EditMessage(ctx context.Context, channelID, messageID, userID
 		}
 		perms := a.perms(userID, ch)
 		if m.AuthorID != userID {
-			if req.Content != nil || req.Embeds != nil {
+			if req.Content != nil || req.Embeds != nil || req.Attachments != nil {
 				return nil, protocol.NewAPIError(403, protocol.CodeCannotEditOthers, "Cannot edit a message authored by another user")
 			}
 			if perms&protocol.PermManageMessages == 0 {
@@ -327,7 +339,17 @@ func (r *Registry) EditMessage(ctx context.Context, channelID, messageID, userID
 			now := a.r.cfg.Now().UTC()
 			m.EditedAt = &now
 		}
-		if (req.Content != nil || req.Embeds != nil) && strings.TrimSpace(m.Content) == "" && len(m.Embeds) == 0 {
+		var removed []chat.Attachment
+		if ae := req.Attachments; ae != nil {
+			if len(ae.New) > 0 && perms&protocol.PermAttachFiles == 0 {
+				return nil, chat.ErrMissingPerms
+			}
+			m.Attachments, removed = ae.apply(m.Attachments)
+			now := a.r.cfg.Now().UTC()
+			m.EditedAt = &now
+		}
+		if (req.Content != nil || req.Embeds != nil || req.Attachments != nil) &&
+			strings.TrimSpace(m.Content) == "" && len(m.Embeds) == 0 && len(m.Attachments) == 0 {
 			return nil, errEmptyMessage
 		}
 		if req.Flags != nil {
@@ -336,6 +358,7 @@ func (r *Registry) EditMessage(ctx context.Context, channelID, messageID, userID
 		if err := a.r.data.UpdateMessage(ctx, m); err != nil {
 			return nil, err
 		}
+		r.attachmentsGone(ch.ID, removed)
 		body := a.renderMessage(m, r.repliedTo(ctx, m))
 		out := mustJSON(body)
 		d := &protocol.Dispatch{Name: protocol.EventMessageUpdate, Data: out}
@@ -362,6 +385,7 @@ func (r *Registry) DeleteMessage(ctx context.Context, channelID, messageID, user
 		if err := a.r.data.DeleteMessages(ctx, ch.ID, messageID); err != nil {
 			return err
 		}
+		r.attachmentsGone(ch.ID, m.Attachments)
 		a.broadcast(protocol.EventMessageDelete, protocol.MessageDeleteEvent{ChannelID: ch.ID, GuildID: a.id, ID: messageID},
 			protocol.IntentGuildMessages, ch.ID)
 		return nil
@@ -465,6 +489,7 @@ func (r *Registry) renderStored(ctx context.Context, m chat.Message) protocol.Me
 		ref := protocol.MessageObject(*rm, user(rm.AuthorID), users(rm.Mentions))
 		out.ReferencedMessage = &ref
 	}
+	r.signAttachments(&out)
 	return out
 }
 

@@ -66,6 +66,14 @@ type Config struct {
 	// Remote carries fan-out to sessions on other nodes; required with
 	// Placement.
 	Remote RemoteSender
+
+	// AttachmentURL, if set, turns an attachment's CDN path into the URL
+	// clients get (signed, absolute); without it they get the bare path.
+	AttachmentURL func(path string) string
+	// AttachmentsGone, if set, is told of attachments that no message
+	// holds any more (their message was deleted, or an edit removed
+	// them), so that their blobs can go. It must not block.
+	AttachmentsGone func(channelID chat.ID, as []chat.Attachment)
 }
 
 // Registry finds, starts and stops guild actors. It is safe for concurrent

@@ -184,6 +184,12 @@ func goldenObjects(t *testing.T) []struct {
 		{"overwrite", goldenOverwrites[1]},
 		{"message", plainMessage},
 		{"message_full", goldenFullMessage()},
+		{"message_attachments", protocol.MessageObject(chat.Message{ID: goldenMessageID, ChannelID: goldenChannelID,
+			AuthorID: goldenUserID, Attachments: []chat.Attachment{
+				{ID: goldenReplyID + 1, Filename: "SPOILER_cat.png", Description: "a <cat>", ContentType: "image/png",
+					Size: 4096, Width: 640, Height: 480, Flags: chat.AttachmentIsSpoiler},
+				{ID: goldenReplyID + 2, Filename: "data.bin", ContentType: "application/octet-stream", Size: 3},
+			}}, goldenUser, nil)},
 		// Message.Embeds is typed any, so the embeds are also pinned on
 		// their own (and the coverage test below can see their type).
 		{"embeds", protocol.EmbedObjects(goldenEmbeds())},

@@ -299,7 +299,7 @@ type Message struct {
 	Content           string            `json:"content"`
 	ChannelID         chat.ID           `json:"channel_id"`
 	Author            User              `json:"author"`
-	Attachments       []struct{}        `json:"attachments"`
+	Attachments       []Attachment      `json:"attachments"`
 	Embeds            any               `json:"embeds"` // []Embed; see MessageObject
 	Mentions          []MentionedUser   `json:"mentions"`
 	MentionRoles      []chat.ID         `json:"mention_roles"`
@@ -317,6 +317,46 @@ type Message struct {
 	Member            *Member           `json:"member,omitempty"`
 }
 
+// Attachment is Discord's attachment object. URL and ProxyURL are the
+// same signed CDN URL (Accord has no separate media proxy); Width and
+// Height are present for images only.
+type Attachment struct {
+	ID          chat.ID `json:"id"`
+	Filename    string  `json:"filename"`
+	Description string  `json:"description,omitempty"`
+	ContentType string  `json:"content_type,omitempty"`
+	Size        int64   `json:"size"`
+	URL         string  `json:"url"`
+	ProxyURL    string  `json:"proxy_url"`
+	Width       *int    `json:"width,omitempty"`
+	Height      *int    `json:"height,omitempty"`
+	Flags       int     `json:"flags,omitempty"`
+}
+
+// AttachmentPath is the CDN path of an attachment, Discord's layout:
+// /attachments/{channel_id}/{attachment_id}/{filename}.
+func AttachmentPath(channelID chat.ID, a chat.Attachment) string {
+	return "/attachments/" + channelID.String() + "/" + a.ID.String() + "/" + a.Filename
+}
+
+// AttachmentObjects converts a message's attachments (never nil). URLs
+// are the bare CDN paths; the guild layer replaces them with signed,
+// absolute ones.
+func AttachmentObjects(channelID chat.ID, as []chat.Attachment) []Attachment {
+	out := make([]Attachment, 0, len(as))
+	for _, a := range as {
+		p := AttachmentPath(channelID, a)
+		o := Attachment{ID: a.ID, Filename: a.Filename, Description: a.Description, ContentType: a.ContentType,
+			Size: a.Size, URL: p, ProxyURL: p, Flags: a.Flags}
+		if a.Width > 0 && a.Height > 0 {
+			w, h := a.Width, a.Height
+			o.Width, o.Height = &w, &h
+		}
+		out = append(out, o)
+	}
+	return out
+}
+
 // MessageObject converts a stored message. author is the message's author;
 // mentions are the users in m.Mentions, in that order (missing ones are
 // skipped by the caller). Member, GuildID and ReferencedMessage are left for
@@ -330,7 +370,7 @@ func MessageObject(m chat.Message, author chat.User, mentions []chat.User) Messa
 		Content:         m.Content,
 		ChannelID:       m.ChannelID,
 		Author:          UserObject(author),
-		Attachments:     []struct{}{},
+		Attachments:     AttachmentObjects(m.ChannelID, m.Attachments),
 		Embeds:          EmbedObjects(m.Embeds),
 		Mentions:        make([]MentionedUser, 0, len(mentions)),
 		MentionRoles:    m.MentionRoles,

@@ -128,6 +128,9 @@ type Config struct {
 	// auth.HashLimits. Default: GOMAXPROCS at once, a short queue, 429
 	// beyond.
 	Hashing auth.HashLimits
+	// Blob is the store of attachments, avatars and icons, and its limits
+	// (see blobs.go; --blob, --max-file-bytes, --max-upload-bytes).
+	Blob BlobConfig
 }
 
 // setDefaults fills the zero fields of c with their defaults and validates
@@ -202,6 +205,7 @@ type Server struct {
 	serveErr chan error
 
 	metricsLn net.Listener // set by Start if Config.MetricsAddr is set
+	collector background   // the attachment collector (blobs.go)
 
 	mu      sync.Mutex // held through Start, so Shutdown waits for it
 	started bool       // guarded by mu
@@ -244,10 +248,15 @@ func New(cfg Config) (*Server, error) {
 		return nil, s.unwind(err)
 	}
 	s.stack.push("accounts", noError(s.Accounts.Close))
+	blobs, signer, err := openBlobs(context.Background(), cfg, s.cdnBase)
+	if err != nil {
+		return nil, s.unwind(err)
+	}
 	gcfg := guild.Config{Store: s.Store, Data: s.Data, IDs: s.IDs, Users: s.Accounts, Logger: cfg.Logger,
 		InboxSize: cfg.GuildInbox, IdleTimeout: cfg.GuildIdleTimeout,
 		DisablePassive: cfg.DisablePassive, PassiveInterval: cfg.PassiveInterval,
-		DisableRelays: cfg.DisableRelays, RelayThreshold: cfg.RelayThreshold}
+		DisableRelays: cfg.DisableRelays, RelayThreshold: cfg.RelayThreshold,
+		AttachmentURL: signer.Sign, AttachmentsGone: s.attachmentsGone}
 	if cfg.clustered() {
 		if err := s.newCluster(); err != nil {
 			return nil, s.unwind(err)
@@ -260,14 +269,17 @@ func New(cfg Config) (*Server, error) {
 	}
 	// The guild actors stop after the gateway and the HTTP server (pushed
 	// later), so no request reaches a closed registry.
-	s.stack.push("guilds", noError(s.Guilds.Close))
+	// The blob collector, started by Start, reads the store through the
+	// API: it stops with the guilds, after the HTTP server.
+	s.stack.push("guilds", noError(func() { s.collector.stop(); s.Guilds.Close() }))
 	// The gateway comes first so the API can end a bot's sessions when its
 	// token is reset.
 	if err := s.mountGateway(); err != nil {
 		return nil, s.unwind(err)
 	}
 	acfg := api.Config{Store: s.Store, Accounts: s.Accounts, Guilds: s.Guilds, IDs: s.IDs, Logger: cfg.Logger,
-		MaxBodyBytes: cfg.MaxBodyBytes, Sessions: s.Gateway, Limits: s.Limits}
+		MaxBodyBytes: cfg.MaxBodyBytes, Sessions: s.Gateway, Limits: s.Limits,
+		Blobs: blobs, Signer: signer, MaxFileBytes: cfg.Blob.MaxFileBytes, MaxUploadBytes: cfg.Blob.MaxUploadBytes}
 	if s.Node != nil {
 		// Token resets end the bot's sessions on every node.
 		acfg.Forward, acfg.Sessions = s.Node, s.Node
@@ -288,6 +300,11 @@ func New(cfg Config) (*Server, error) {
 	s.mux.Handle("/api/", s.API)
 	s.mux.Handle("/api", s.API)
 	s.mux.HandleFunc("GET /healthz", s.serveHealth)
+	// The CDN, with Discord's paths (see api/cdn.go).
+	cdn := s.API.CDN()
+	for _, p := range []string{"/attachments/", "/avatars/", "/icons/"} {
+		s.mux.Handle(p, cdn)
+	}
 	// The web client (package web) answers every path nothing more specific
 	// claims; it talks to the server only through /api and /gateway.
 	s.mux.Handle("/", web.Handler())
@@ -387,6 +404,7 @@ func (s *Server) startLocked(ctx context.Context) error {
 			return err
 		}
 	}
+	s.collector.start(s.collectBlobs)
 	go func() {
 		err := s.http.Serve(ln)
 		if errors.Is(err, http.ErrServerClosed) {

@@ -16,13 +16,13 @@ import (
 )
 
 const messageCols = `channel_id, message_id, author_id, guild_id, content, edited_at, tts, mention_everyone,
-	mentions, mention_roles, nonce, type, flags, ref_message_id, ref_channel_id, ref_guild_id, embeds`
+	mentions, mention_roles, nonce, type, flags, ref_message_id, ref_channel_id, ref_guild_id, embeds, attachments`
 
 // One prepared insert serves every message: columns a message leaves empty
 // are bound as gocql.UnsetValue, which writes nothing (no null, so no
 // tombstone), rather than each shape of message needing its own statement.
 const insertMessage = `INSERT INTO messages (bucket, ` + messageCols + `)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 // opt returns v, or UnsetValue when v is empty and unset is allowed.
 func opt[T comparable](v T, unset bool) any {
@@ -52,15 +52,16 @@ func bucketOf(id chat.ID) int32 { return int32(snowflake.Bucket(id)) }
 // Embeds are stored as their JSON in one text column: they are read and
 // written whole, only ever with their message, and their shape may grow
 // (Discord adds parts) without a schema change. No embeds is "".
+// Attachments are stored the same way, for the same reasons.
 func messageArgs(m chat.Message) ([]any, error) {
 	unset := m.EditedAt == nil
-	var embeds string
-	if len(m.Embeds) > 0 {
-		b, err := json.Marshal(m.Embeds)
-		if err != nil {
-			return nil, fmt.Errorf("cql: message %d: encode embeds: %w", m.ID, err)
-		}
-		embeds = string(b)
+	embeds, err := jsonColumn(m.Embeds, len(m.Embeds))
+	if err != nil {
+		return nil, fmt.Errorf("cql: message %d: encode embeds: %w", m.ID, err)
+	}
+	attachments, err := jsonColumn(m.Attachments, len(m.Attachments))
+	if err != nil {
+		return nil, fmt.Errorf("cql: message %d: encode attachments: %w", m.ID, err)
 	}
 	var edited any = gocql.UnsetValue
 	if m.EditedAt != nil {
@@ -77,14 +78,24 @@ func messageArgs(m chat.Message) ([]any, error) {
 		optList(m.Mentions, unset), optList(m.MentionRoles, unset),
 		opt(m.Nonce, unset), m.Type, m.Flags,
 		opt(i64(ref.MessageID), unset), opt(i64(ref.ChannelID), unset), opt(i64(ref.GuildID), unset),
-		opt(embeds, unset),
+		opt(embeds, unset), opt(attachments, unset),
 	}, nil
+}
+
+// jsonColumn is v's JSON, or "" when it holds n == 0 elements.
+func jsonColumn(v any, n int) (string, error) {
+	if n == 0 {
+		return "", nil
+	}
+	b, err := json.Marshal(v)
+	return string(b), err
 }
 
 // messageRow scans messageCols; unset columns read as zero values.
 type messageRow struct {
 	channel, id, author, guild       int64
 	content, nonce, embeds           string
+	attachments                      string
 	edited                           time.Time
 	tts, everyone                    bool
 	mentions, roles                  []int64
@@ -94,7 +105,7 @@ type messageRow struct {
 
 func (r *messageRow) dest() []any {
 	return []any{&r.channel, &r.id, &r.author, &r.guild, &r.content, &r.edited, &r.tts, &r.everyone,
-		&r.mentions, &r.roles, &r.nonce, &r.typ, &r.flags, &r.refMessage, &r.refChannel, &r.refGuild, &r.embeds}
+		&r.mentions, &r.roles, &r.nonce, &r.typ, &r.flags, &r.refMessage, &r.refChannel, &r.refGuild, &r.embeds, &r.attachments}
 }
 
 func (r *messageRow) message() (chat.Message, error) {
@@ -112,6 +123,11 @@ func (r *messageRow) message() (chat.Message, error) {
 	if r.embeds != "" {
 		if err := json.Unmarshal([]byte(r.embeds), &m.Embeds); err != nil {
 			return chat.Message{}, fmt.Errorf("cql: message %d: decode embeds: %w", r.id, err)
+		}
+	}
+	if r.attachments != "" {
+		if err := json.Unmarshal([]byte(r.attachments), &m.Attachments); err != nil {
+			return chat.Message{}, fmt.Errorf("cql: message %d: decode attachments: %w", r.id, err)
 		}
 	}
 	return m, nil

@@ -63,6 +63,7 @@ var tables = []string{
 		mentions frozen<list<bigint>>, mention_roles frozen<list<bigint>>,
 		nonce text, type int, flags int,
 		ref_message_id bigint, ref_channel_id bigint, ref_guild_id bigint, embeds text,
+		attachments text,
 		PRIMARY KEY ((channel_id, bucket), message_id)
 	) WITH CLUSTERING ORDER BY (message_id DESC)`,
 	// The buckets of a channel that have held a message, newest first, so
@@ -81,6 +82,7 @@ var tables = []string{
 var addedColumns = []struct{ table, column, cqlType string }{
 	{"messages", "embeds", "text"},
 	{"applications", "token_hash", "blob"},
+	{"messages", "attachments", "text"},
 }
 
 const channelColumnsDDL = `id bigint, guild_id bigint, type int, name text, topic text, position int,

@@ -15,9 +15,10 @@ import (
 // the key and are not repeated here.
 //
 // Version 2 added embeds (flag recEmbeds, encoded after the reference);
-// version 1 records, which cannot carry that flag, still decode. Records
+// version 3 attachments (flag recAttachments, encoded after the embeds).
+// Older records, which cannot carry the newer flags, still decode. Records
 // are always written at the current version.
-const recordVersion = 2
+const recordVersion = 3
 
 // Record flag bits.
 const (
@@ -26,8 +27,10 @@ const (
 	recEdited
 	recReference
 	recEmbeds
+	recAttachments
 	recKnownFlagsV1 = recTTS | recMentionEveryone | recEdited | recReference
-	recKnownFlags   = recKnownFlagsV1 | recEmbeds
+	recKnownFlagsV2 = recKnownFlagsV1 | recEmbeds
+	recKnownFlags   = recKnownFlagsV2 | recAttachments
 )
 
 // Embed presence bits: which optional parts of an embed follow its four
@@ -70,6 +73,9 @@ func appendMessage(b []byte, m *chat.Message) []byte {
 	if len(m.Embeds) > 0 {
 		bits |= recEmbeds
 	}
+	if len(m.Attachments) > 0 {
+		bits |= recAttachments
+	}
 	b = append(b, recordVersion)
 	b = binary.AppendUvarint(b, bits)
 	b = binary.AppendUvarint(b, uint64(m.GuildID))
@@ -92,6 +98,19 @@ func appendMessage(b []byte, m *chat.Message) []byte {
 		b = binary.AppendUvarint(b, uint64(len(m.Embeds)))
 		for i := range m.Embeds {
 			b = appendEmbed(b, &m.Embeds[i])
+		}
+	}
+	if len(m.Attachments) > 0 {
+		b = binary.AppendUvarint(b, uint64(len(m.Attachments)))
+		for _, a := range m.Attachments {
+			b = binary.AppendUvarint(b, uint64(a.ID))
+			b = appendString(b, a.Filename)
+			b = appendString(b, a.Description)
+			b = appendString(b, a.ContentType)
+			b = binary.AppendUvarint(b, uint64(a.Size))
+			b = binary.AppendUvarint(b, uint64(a.Width))
+			b = binary.AppendUvarint(b, uint64(a.Height))
+			b = binary.AppendUvarint(b, uint64(a.Flags))
 		}
 	}
 	return b
@@ -180,6 +199,8 @@ func decodeMessage(rec []byte, m *chat.Message) error {
 	known := uint64(recKnownFlags)
 	switch v := d.byte(); v {
 	case recordVersion:
+	case 2:
+		known = recKnownFlagsV2
 	case 1:
 		known = recKnownFlagsV1
 	default:
@@ -216,6 +237,10 @@ func decodeMessage(rec []byte, m *chat.Message) error {
 	if bits&recEmbeds != 0 {
 		m.Embeds = d.embeds()
 	}
+	m.Attachments = nil
+	if bits&recAttachments != 0 {
+		m.Attachments = d.attachments()
+	}
 	if d.err {
 		return fmt.Errorf("%w: truncated or overlong field", errRecord)
 	}
@@ -223,6 +248,30 @@ func decodeMessage(rec []byte, m *chat.Message) error {
 		return fmt.Errorf("%w: %d trailing bytes", errRecord, len(d.b))
 	}
 	return nil
+}
+
+// attachments reads a non-empty list of attachments.
+func (d *decoder) attachments() []chat.Attachment {
+	n := d.uvarint()
+	// An attachment takes at least 8 bytes: the bound keeps a corrupt
+	// count from allocating without limit.
+	if n == 0 || n > uint64(len(d.b)/8) {
+		d.err, d.b = true, nil
+		return nil
+	}
+	out := make([]chat.Attachment, n)
+	for i := range out {
+		a := &out[i]
+		a.ID = chat.ID(d.uvarint())
+		a.Filename = d.string()
+		a.Description = d.string()
+		a.ContentType = d.string()
+		a.Size = int64(d.uvarint() & (1<<63 - 1))
+		a.Width = int(d.uvarint() & (1<<31 - 1))
+		a.Height = int(d.uvarint() & (1<<31 - 1))
+		a.Flags = int(d.uvarint() & (1<<31 - 1))
+	}
+	return out
 }
 
 // embeds reads a non-empty list of embeds.

@@ -100,6 +100,7 @@ func testMessages(t *testing.T, s store.Store) {
 	t.Run("RoundTrip", func(t *testing.T) { testMessageRoundTrip(t, s) })
 	t.Run("Edit", func(t *testing.T) { testEdit(t, s) })
 	t.Run("Embeds", func(t *testing.T) { testEmbeds(t, s) })
+	t.Run("Attachments", func(t *testing.T) { testAttachments(t, s) })
 	t.Run("Delete", func(t *testing.T) { testDelete(t, s) })
 	t.Run("Isolation", func(t *testing.T) { testIsolation(t, s) })
 	t.Run("Concurrent", func(t *testing.T) { testConcurrentPuts(t, s) })
@@ -381,6 +382,42 @@ func testEmbeds(t *testing.T, s store.Store) {
 	page, err := s.Messages(t.Context(), ch, store.Page{Limit: 10})
 	ok(t, "Messages", err)
 	check(t, "Messages", page, []chat.Message{plainEdited, cleared})
+}
+
+// testAttachments checks that attachments survive a round trip (a
+// file-only message, every field set) and that an edit keeps a subset or
+// removes them all.
+func testAttachments(t *testing.T, s store.Store) {
+	ch := NewID()
+	at := ms(2024, 10, 1, 12, 0, 0)
+	files := MessageAt(ch, at, 1)
+	files.Content = ""
+	files.Attachments = []chat.Attachment{
+		{ID: NewID(), Filename: "cat.png", Description: "a cat", ContentType: "image/png", Size: 12345,
+			Width: 640, Height: 480, Flags: chat.AttachmentIsSpoiler},
+		{ID: NewID(), Filename: "data.bin", ContentType: "application/octet-stream", Size: 1 << 40},
+	}
+	PutMessages(t, s, []chat.Message{files})
+	got, err := s.Message(t.Context(), ch, files.ID)
+	ok(t, "Message", err)
+	check(t, "file-only message", got, files)
+
+	kept := files
+	when := at.Add(time.Minute)
+	kept.EditedAt, kept.Content = &when, "kept one"
+	kept.Attachments = files.Attachments[1:]
+	ok(t, "PutMessage edit keeping one attachment", s.PutMessage(t.Context(), kept))
+	got, err = s.Message(t.Context(), ch, files.ID)
+	ok(t, "Message", err)
+	check(t, "after keeping one", got, kept)
+
+	none := kept
+	later := when.Add(time.Minute)
+	none.EditedAt, none.Attachments = &later, nil
+	ok(t, "PutMessage edit removing attachments", s.PutMessage(t.Context(), none))
+	page, err := s.Messages(t.Context(), ch, store.Page{Limit: 10})
+	ok(t, "Messages", err)
+	check(t, "after removing attachments", page, []chat.Message{none})
 }
 
 func testDelete(t *testing.T, s store.Store) {
