@@ -13,13 +13,12 @@ import (
 	"net/http"
 	"net/textproto"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/accordchat/accord/internal/accordtest"
+	"github.com/accordchat/accord/internal/blob"
 	"github.com/accordchat/accord/internal/chat"
 	"github.com/accordchat/accord/internal/poll"
 	"github.com/accordchat/accord/internal/protocol"
@@ -141,21 +140,36 @@ func fetch(t *testing.T, s *accordtest.Server, rawURL string, header ...string) 
 	return resp, b
 }
 
-// blobFiles lists the attachment blobs under a server's data directory.
-func blobFiles(t *testing.T, dataDir string) []string {
+// blobFiles lists the attachment blobs of a server.
+func blobFiles(t *testing.T, s *accordtest.Server) []string {
 	t.Helper()
 	var out []string
-	filepath.WalkDir(filepath.Join(dataDir, "blobs", "attachments"), func(p string, d os.DirEntry, err error) error {
-		if err == nil && !d.IsDir() && !strings.HasPrefix(d.Name(), ".") {
-			out = append(out, p)
-		}
+	err := s.Blobs.List(t.Context(), "attachments/", func(info blob.Info) error {
+		out = append(out, info.Key)
 		return nil
 	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	return out
 }
 
+// testBlob is the --blob of the attachment tests: the default fs, or
+// (attachments_s3_test.go, -tags s3) a real S3-compatible server.
+var testBlob func(t *testing.T) server.BlobConfig
+
+// runFiles runs a server for the attachment tests with cfg's blob limits.
+func runFiles(t *testing.T, cfg server.BlobConfig) *accordtest.Server {
+	t.Helper()
+	if testBlob != nil {
+		b := testBlob(t)
+		cfg.Store, cfg.S3AccessKey, cfg.S3SecretKey = b.Store, b.S3AccessKey, b.S3SecretKey
+	}
+	return accordtest.RunServer(t, server.Config{Blob: cfg})
+}
+
 func TestAttachmentUploadAndCDN(t *testing.T) {
-	s := run(t)
+	s := runFiles(t, server.BlobConfig{})
 	alice := s.Register(t, "alice")
 	_, ch := alice.CreateGuild(t, "files")
 	img := realPNG(t, 64, 32)
@@ -238,7 +252,7 @@ func TestAttachmentUploadAndCDN(t *testing.T) {
 // is HTML is served as text/html, as a download, with nosniff and a
 // sandbox, so that it can never run as a page of the server's origin.
 func TestAttachmentSniffedType(t *testing.T) {
-	s := run(t)
+	s := runFiles(t, server.BlobConfig{})
 	alice := s.Register(t, "alice")
 	_, ch := alice.CreateGuild(t, "files")
 	for _, c := range []struct{ name, data, ct string }{
@@ -270,7 +284,7 @@ func TestAttachmentSniffedType(t *testing.T) {
 // path and only until it expires; refresh-urls re-signs only URLs the
 // server signed.
 func TestAttachmentSignedURLs(t *testing.T) {
-	s := accordtest.RunServer(t, server.Config{Blob: server.BlobConfig{URLTTL: 2 * time.Second}})
+	s := runFiles(t, server.BlobConfig{URLTTL: 2 * time.Second})
 	alice := s.Register(t, "alice")
 	_, ch := alice.CreateGuild(t, "private")
 	_, other := alice.CreateGuild(t, "other")
@@ -279,9 +293,9 @@ func TestAttachmentSignedURLs(t *testing.T) {
 	u, _ := url.Parse(a.URL)
 	q := u.Query()
 	tampered := []string{
-		s.URL() + u.Path,                                    // unsigned
-		strings.Replace(a.URL, "&hm=", "&hm=0", 1),          // forged hm
-		strings.Replace(a.URL, "ex=", "ex=f", 1),            // extended expiry
+		s.URL() + u.Path, // unsigned
+		strings.Replace(a.URL, "&hm=", "&hm=0", 1),                                   // forged hm
+		strings.Replace(a.URL, "ex=", "ex=f", 1),                                     // extended expiry
 		s.URL() + fmt.Sprintf("/attachments/%d/%d/a.bin?", other, a.ID) + q.Encode(), // another channel's path
 		s.URL() + fmt.Sprintf("/attachments/%d/%d/b.bin?", ch, b.ID) + q.Encode(),    // another file with a's signature
 		s.URL() + fmt.Sprintf("/attachments/%d/%d/renamed.bin?", ch, a.ID) + q.Encode(),
@@ -317,7 +331,7 @@ func TestAttachmentSignedURLs(t *testing.T) {
 }
 
 func TestAttachmentLimits(t *testing.T) {
-	s := accordtest.RunServer(t, server.Config{Blob: server.BlobConfig{MaxFileBytes: 1000, MaxUploadBytes: 1500}})
+	s := runFiles(t, server.BlobConfig{MaxFileBytes: 1000, MaxUploadBytes: 1500})
 	alice := s.Register(t, "alice")
 	_, ch := alice.CreateGuild(t, "limits")
 	path := fmt.Sprintf("/channels/%d/messages", ch)
@@ -340,7 +354,7 @@ func TestAttachmentLimits(t *testing.T) {
 	if st != 400 || !strings.Contains(string(b), "truncated") {
 		t.Errorf("truncated upload: %d %s", st, b)
 	}
-	if files := blobFiles(t, s.DataDir()); len(files) != 0 {
+	if files := blobFiles(t, s); len(files) != 0 {
 		t.Errorf("refused uploads left blobs: %v", files)
 	}
 	var history []attachmentMsg
@@ -354,7 +368,7 @@ func TestAttachmentLimits(t *testing.T) {
 // ATTACH_FILES no file is stored; without VIEW_CHANNEL no attachment URL
 // is given out.
 func TestAttachmentPermissions(t *testing.T) {
-	s := run(t)
+	s := runFiles(t, server.BlobConfig{})
 	alice := s.Register(t, "alice")
 	bob := s.Register(t, "bob")
 	g, ch := alice.CreateGuild(t, "perms")
@@ -367,7 +381,7 @@ func TestAttachmentPermissions(t *testing.T) {
 	bob.Send(t, ch, "text is fine")
 	// Editing someone else's message to add files.
 	wantCode(t, uploadFail(t, bob, "PATCH", fmt.Sprintf("%s/%d", path, m.ID), nil, file{"c.bin", []byte("nope")}), 403, protocol.CodeMissingPermissions)
-	if files := blobFiles(t, s.DataDir()); len(files) != 1 {
+	if files := blobFiles(t, s); len(files) != 1 {
 		t.Errorf("blobs = %v, want alice's one", files)
 	}
 	alice.Must(t, 204, "PUT", fmt.Sprintf("/channels/%d/permissions/%d", ch, bob.UserID), map[string]any{"type": 1, "deny": fmt.Sprint(protocol.PermViewChannel)}, nil)
@@ -385,7 +399,7 @@ func TestAttachmentPermissions(t *testing.T) {
 // adds files; removed and deleted files' blobs go; the collector removes
 // those of a deleted channel, and leaves held and young ones.
 func TestAttachmentEditAndDelete(t *testing.T) {
-	s := run(t)
+	s := runFiles(t, server.BlobConfig{})
 	alice := s.Register(t, "alice")
 	_, ch := alice.CreateGuild(t, "edits")
 	path := fmt.Sprintf("/channels/%d/messages", ch)

@@ -127,13 +127,13 @@ func (a *actor) createMessage(ctx context.Context, ch *chat.Channel, authorID ch
 		return
 	}
 	m := chat.Message{
-		ChannelID: ch.ID,
-		GuildID:   a.id,
-		AuthorID:  authorID,
-		Content:   req.Content,
-		TTS:       req.TTS && perms&protocol.PermSendTTSMessages != 0,
-		Nonce:     req.Nonce,
-		Flags:     req.Flags & protocol.MessageFlagSuppressEmbeds, // the only flag clients may set
+		ChannelID:   ch.ID,
+		GuildID:     a.id,
+		AuthorID:    authorID,
+		Content:     req.Content,
+		TTS:         req.TTS && perms&protocol.PermSendTTSMessages != 0,
+		Nonce:       req.Nonce,
+		Flags:       req.Flags & protocol.MessageFlagSuppressEmbeds, // the only flag clients may set
 		Type:        chat.MessageDefault,
 		Embeds:      req.Embeds,
 		Attachments: req.Attachments,

@@ -178,6 +178,3 @@ func (s *Server) collectBlobs(ctx context.Context) {
 		}
 	}
 }
-
-// DataDir is the server's data directory (--data).
-func (s *Server) DataDir() string { return s.cfg.DataDir }

@@ -30,6 +30,7 @@ import (
 	"github.com/accordchat/accord/internal/account"
 	"github.com/accordchat/accord/internal/api"
 	"github.com/accordchat/accord/internal/auth"
+	"github.com/accordchat/accord/internal/blob"
 	"github.com/accordchat/accord/internal/bus"
 	"github.com/accordchat/accord/internal/data"
 	"github.com/accordchat/accord/internal/gateway"
@@ -177,6 +178,8 @@ type Server struct {
 	Data   *data.Service
 	Guilds *guild.Registry
 	API    *api.Handler
+	// Blobs holds attachments, avatars and icons (see blobs.go).
+	Blobs blob.Store
 	// Node is this server's part in a cluster; nil on a single node (see
 	// cluster.go).
 	Node        *node.Node
@@ -252,6 +255,7 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, s.unwind(err)
 	}
+	s.Blobs = blobs
 	gcfg := guild.Config{Store: s.Store, Data: s.Data, IDs: s.IDs, Users: s.Accounts, Logger: cfg.Logger,
 		InboxSize: cfg.GuildInbox, IdleTimeout: cfg.GuildIdleTimeout,
 		DisablePassive: cfg.DisablePassive, PassiveInterval: cfg.PassiveInterval,

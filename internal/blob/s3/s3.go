@@ -102,6 +102,10 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 
 func (s *Store) object(key string) string { return s.prefix + key }
 
+// unknownSizePart is the part size of uploads of unknown size: each
+// buffers one part.
+const unknownSizePart = 8 << 20
+
 // metaPrefix marks Accord's user metadata; S3 servers return user
 // metadata with the header's casing changed, so keys are matched folded.
 const metaPrefix = "Accord-"
@@ -124,10 +128,14 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64, me
 	if size >= 0 {
 		src = &exactReader{r: r, left: size}
 	}
-	_, err := s.c.PutObject(ctx, s.bucket, s.object(key), src, size, minio.PutObjectOptions{
-		UserMetadata: um, ContentType: "application/octet-stream", SendContentMd5: false,
-		DisableMultipart: size >= 0 && size < 64<<20,
-	})
+	opts := minio.PutObjectOptions{UserMetadata: um, ContentType: "application/octet-stream",
+		DisableMultipart: size >= 0 && size < 64<<20}
+	if size < 0 {
+		// minio-go buffers one part in memory; without a part size it
+		// would pick one for a 5 TiB object (over 500 MiB).
+		opts.PartSize = unknownSizePart
+	}
+	_, err := s.c.PutObject(ctx, s.bucket, s.object(key), src, size, opts)
 	if errors.Is(err, blob.ErrSize) {
 		return blob.ErrSize
 	}

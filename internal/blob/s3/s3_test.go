@@ -23,9 +23,9 @@ func TestConformance(t *testing.T) {
 	}
 	blobtest.Run(t, func(t *testing.T) blob.Store {
 		s, err := s3.New(t.Context(), s3.Config{
-			Endpoint: endpoint, Bucket: fmt.Sprintf("blobtest-%d", time.Now().UnixNano()),
+			Endpoint: endpoint, Bucket: "accord-test",
 			AccessKey: os.Getenv("ACCORD_S3_ACCESS_KEY"), SecretKey: os.Getenv("ACCORD_S3_SECRET_KEY"),
-			Prefix: "accord",
+			Prefix: fmt.Sprintf("blobtest-%d", time.Now().UnixNano()),
 		})
 		if err != nil {
 			t.Fatal(err)
