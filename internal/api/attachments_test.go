@@ -22,6 +22,7 @@ import (
 	"github.com/accordchat/accord/internal/chat"
 	"github.com/accordchat/accord/internal/poll"
 	"github.com/accordchat/accord/internal/protocol"
+	"github.com/accordchat/accord/internal/ratelimit"
 	"github.com/accordchat/accord/internal/server"
 )
 
@@ -469,4 +470,17 @@ func guildOf(t *testing.T, c *accordtest.Client, ch chat.ID) (chat.ID, chat.ID) 
 	}
 	c.Must(t, 200, "GET", fmt.Sprintf("/channels/%d", ch), nil, &out)
 	return ch, out.GuildID
+}
+
+// TestAttachmentRefreshRateLimit: refresh-urls has a bucket of its own.
+func TestAttachmentRefreshRateLimit(t *testing.T) {
+	s := accordtest.RunServer(t, server.Config{RateLimit: ratelimit.Config{Routes: map[string]ratelimit.Limit{
+		ratelimit.BucketAttachmentRefresh: {Requests: 2, Window: time.Minute}}}})
+	alice := s.Register(t, "alice")
+	body := map[string]any{"attachment_urls": []string{}}
+	alice.Must(t, 200, "POST", "/attachments/refresh-urls", body, nil)
+	alice.Must(t, 200, "POST", "/attachments/refresh-urls", body, nil)
+	if st, b, _ := alice.Request("POST", "/attachments/refresh-urls", body); st != http.StatusTooManyRequests {
+		t.Errorf("third refresh in a minute: %d %s, want 429", st, b)
+	}
 }

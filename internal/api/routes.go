@@ -18,6 +18,7 @@ var buckets = map[string]string{
 	"DELETE /channels/{channel_id}/messages/{message_id}": ratelimit.BucketMessageDelete,
 	"POST /channels/{channel_id}/messages/bulk-delete":    ratelimit.BucketBulkDelete,
 	"POST /channels/{channel_id}/typing":                  ratelimit.BucketTyping,
+	"POST /attachments/refresh-urls":                      ratelimit.BucketAttachmentRefresh,
 }
 
 // bodyLimits caps the bodies of routes that need far less than

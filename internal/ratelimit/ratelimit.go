@@ -63,17 +63,21 @@ const (
 	BucketTyping        = "typing"
 	BucketLogin         = "auth.login"
 	BucketRegister      = "auth.register"
+	// BucketAttachmentRefresh is POST /attachments/refresh-urls: each
+	// call signs up to 50 URLs.
+	BucketAttachmentRefresh = "attachments.refresh"
 )
 
 // DefaultRoutes are the default limits of the named route buckets; a
 // bucket not listed gets Config.Route.
 var DefaultRoutes = map[string]Limit{
-	BucketMessageCreate: {5, 5 * time.Second},
-	BucketMessageDelete: {5, time.Second},
-	BucketBulkDelete:    {1, time.Second},
-	BucketTyping:        {5, 5 * time.Second},
-	BucketLogin:         {20, time.Minute},
-	BucketRegister:      {20, time.Minute},
+	BucketMessageCreate:     {5, 5 * time.Second},
+	BucketMessageDelete:     {5, time.Second},
+	BucketBulkDelete:        {1, time.Second},
+	BucketTyping:            {5, 5 * time.Second},
+	BucketLogin:             {20, time.Minute},
+	BucketRegister:          {20, time.Minute},
+	BucketAttachmentRefresh: {10, 10 * time.Second},
 }
 
 // Config configures a Limiter. The zero value of each field means its

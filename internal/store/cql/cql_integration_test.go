@@ -22,9 +22,18 @@ func hosts() []string {
 	return []string{"127.0.0.1:9042"}
 }
 
+// testKeyspace is the conformance suite's keyspace: $ACCORD_CQL_KEYSPACE,
+// default accord_test, so that runs sharing one Cassandra can keep apart.
+func testKeyspace() string {
+	if ks := os.Getenv("ACCORD_CQL_KEYSPACE"); ks != "" {
+		return ks
+	}
+	return "accord_test"
+}
+
 func TestStore(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) store.Store {
-		s, err := cql.New(t.Context(), cql.Config{Hosts: hosts(), Keyspace: "accord_test"})
+		s, err := cql.New(t.Context(), cql.Config{Hosts: hosts(), Keyspace: testKeyspace()})
 		if err != nil {
 			t.Fatalf("cql.New: %v", err)
 		}
