@@ -134,3 +134,19 @@ func TestValidSize(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkConvert measures a CDN resize: a 1024x768 PNG to a 256 px JPEG.
+func BenchmarkConvert(b *testing.B) {
+	var src bytes.Buffer
+	if err := png.Encode(&src, testImage(1024, 768)); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.SetBytes(int64(src.Len()))
+	for b.Loop() {
+		var out bytes.Buffer
+		if _, err := media.Convert(&out, bytes.NewReader(src.Bytes()), 256, "jpeg", 0); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -305,9 +305,10 @@ func New(cfg Config) (*Server, error) {
 	s.mux.Handle("/api", s.API)
 	s.mux.HandleFunc("GET /healthz", s.serveHealth)
 	// The CDN, with Discord's paths (see api/cdn.go).
-	cdn := s.API.CDN()
-	for _, p := range []string{"/attachments/", "/avatars/", "/icons/"} {
-		s.mux.Handle(p, cdn)
+	if cdn := s.API.CDN(); cdn != nil {
+		for _, p := range []string{"/attachments/", "/avatars/", "/icons/"} {
+			s.mux.Handle(p, cdn)
+		}
 	}
 	// The web client (package web) answers every path nothing more specific
 	// claims; it talks to the server only through /api and /gateway.

@@ -1,6 +1,8 @@
 package fs_test
 
 import (
+	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -40,5 +42,21 @@ func TestNoTempFilesLeft(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// BenchmarkPut measures a durable 1 MiB Put (temp file, fsync, rename).
+func BenchmarkPut(b *testing.B) {
+	s, err := fs.New(b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	data := bytes.Repeat([]byte("x"), 1<<20)
+	b.ReportAllocs()
+	b.SetBytes(int64(len(data)))
+	for i := 0; b.Loop(); i++ {
+		if err := s.Put(b.Context(), fmt.Sprintf("bench/%d", i), bytes.NewReader(data), int64(len(data)), nil); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
