@@ -53,6 +53,10 @@ func openBlobs(ctx context.Context, cfg Config, base func() string) (blob.Store,
 			return nil, nil, fmt.Errorf("server: --blob fs: %w", err)
 		}
 		bs = st
+		if cfg.clustered() {
+			// Not refused: a cluster without files still works.
+			cfg.Logger.Warn("cluster mode with --blob fs: each node keeps its own files and signing secret, so files uploaded at one node are not served by the others; use --blob s3://...")
+		}
 	case strings.HasPrefix(b, "s3://"):
 		sc, err := s3.ParseURL(b)
 		if err != nil {
