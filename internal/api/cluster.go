@@ -60,7 +60,7 @@ var (
 func (h *Handler) atOwner(fn handlerFunc) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request, u *chat.User) error {
 		limit := h.cfg.MaxBodyBytes
-		if isMultipart(r) && h.blobs != nil {
+		if h.takesFiles(r) {
 			// Uploads are read once here, so that the request can run
 			// again at another node; readUpload applies their limits.
 			limit = h.uploadCap()
@@ -71,7 +71,7 @@ func (h *Handler) atOwner(fn handlerFunc) handlerFunc {
 			if errors.As(err, &tooLarge) {
 				return errTooLarge
 			}
-			if isMultipart(r) && h.blobs != nil {
+			if h.takesFiles(r) {
 				return errBadUpload // a truncated upload
 			}
 			return err

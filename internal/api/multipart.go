@@ -45,6 +45,13 @@ func isMultipart(r *http.Request) bool {
 	return mt == "multipart/form-data"
 }
 
+// takesFiles reports whether r is an upload to a route that stores files
+// (message create and edit): only those get uploadCap.
+func (h *Handler) takesFiles(r *http.Request) bool {
+	return h.blobs != nil && isMultipart(r) &&
+		(strings.HasSuffix(r.Pattern, "/messages") || strings.HasSuffix(r.Pattern, "/messages/{message_id}"))
+}
+
 // uploadCap bounds a whole multipart request: the files plus room for the
 // payload and the part headers.
 func (h *Handler) uploadCap() int64 { return h.cfg.MaxUploadBytes + h.cfg.MaxBodyBytes }
