@@ -101,6 +101,20 @@ func ValidPrefix(prefix string) error {
 	return ValidKey(strings.TrimSuffix(prefix, "/"))
 }
 
+// StatRange is the start of a backend's Get: key's Info and the concrete
+// offset and length of rng within it.
+func StatRange(ctx context.Context, s interface {
+	Stat(ctx context.Context, key string) (Info, error)
+}, key string, rng *Range) (info Info, off, n int64, err error) {
+	if info, err = s.Stat(ctx, key); err != nil {
+		return Info{}, 0, 0, err
+	}
+	if off, n, err = CheckRange(rng, info.Size); err != nil {
+		return Info{}, 0, 0, err
+	}
+	return info, off, n, nil
+}
+
 // CheckRange validates rng against a blob of size bytes and returns the
 // concrete offset and length to read.
 func CheckRange(rng *Range, size int64) (off, n int64, err error) {

@@ -154,11 +154,7 @@ func (c *ctxReader) Read(p []byte) (int, error) {
 
 // Get implements blob.Store.
 func (s *Store) Get(ctx context.Context, key string, rng *blob.Range) (io.ReadCloser, blob.Info, error) {
-	info, err := s.Stat(ctx, key)
-	if err != nil {
-		return nil, blob.Info{}, err
-	}
-	off, n, err := blob.CheckRange(rng, info.Size)
+	info, off, n, err := blob.StatRange(ctx, s, key, rng)
 	if err != nil {
 		return nil, blob.Info{}, err
 	}
