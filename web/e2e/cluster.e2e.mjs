@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { startServer, launchBrowser, openUser, messageItems, waitFor, waitConnected, rest } from './harness.mjs';
 
 // liveWait bounds a message's way from one browser to the other across nodes.
-const liveWait = 5000;
+const liveWait = 10000;
 // tag makes this run's names unique: a cluster's store outlives a run.
 const tag = randomBytes(3).toString('hex');
 
