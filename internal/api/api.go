@@ -49,6 +49,12 @@ type Config struct {
 	// Limits, if set, rate-limits every route (see limits.go); nil or a
 	// disabled Limiter limits nothing.
 	Limits *ratelimit.Limiter
+	// Forward, in cluster mode, runs requests for other nodes' guilds at
+	// their owners (see cluster.go).
+	Forward Forwarder
+	// MoveWait bounds how long a request for a moving guild waits for its
+	// new owner before it answers 503. Default DefaultMoveWait.
+	MoveWait time.Duration
 }
 
 // SessionCloser ends a user's gateway sessions. The gateway implements it.
@@ -90,6 +96,9 @@ func New(cfg Config) (*Handler, error) {
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = 1 << 20
 	}
+	if cfg.MoveWait <= 0 {
+		cfg.MoveWait = DefaultMoveWait
+	}
 	if cfg.GatewayPath == "" {
 		cfg.GatewayPath = "/gateway"
 	}
@@ -126,6 +135,14 @@ func (h *Handler) handle(method, path string, mode authMode, fn handlerFunc) {
 					return
 				}
 				r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+			}
+			fn := fn
+			if h.cfg.Forward != nil {
+				if forwarded(r.Context()) {
+					h.serveForwarded(w, r, mode, fn)
+					return
+				}
+				fn = h.atOwner(fn)
 			}
 			if rl != nil {
 				h.serveLimited(w, r, rl, mode, fn)
