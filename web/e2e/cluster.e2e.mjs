@@ -15,12 +15,9 @@ const liveWait = 10000;
 // tag makes this run's names unique: a cluster's store outlives a run.
 const tag = randomBytes(3).toString('hex');
 
-let nodes;
-let browser;
-let alice;
-let bob;
-let guildId;
-let generalId;
+// The three nodes, the browser, the two users, their server and its #general,
+// set as the tests go.
+let nodes, browser, alice, bob, guildId, generalId;
 
 before(async () => {
   const urls = [...new Set((process.env.ACCORD_CLUSTER_URLS ?? '').split(',').map((u) => u.trim()).filter(Boolean))];
