@@ -45,10 +45,10 @@ type gw struct {
 	sessionID string // "" until READY and after INVALID_SESSION
 	resumeURL string
 	seq       int64
-	url       string       // where the current connection goes
-	incs      []*life      // one per READY; RESUMED continues the last
-	history   []string     // connection events, for failure messages
-	invalid   int          // INVALID_SESSIONs received
+	url       string   // where the current connection goes
+	incs      []*life  // one per READY; RESUMED continues the last
+	history   []string // connection events, for failure messages
+	invalid   int      // INVALID_SESSIONs received
 	conn      *websocket.Conn
 }
 
