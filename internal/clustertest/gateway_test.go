@@ -68,6 +68,7 @@ type event struct {
 	name string
 	at   time.Time
 	d    json.RawMessage
+	f    eventData // d's fields the tests match on, decoded once
 }
 
 // dial starts a client for token connected first to urls[0].
@@ -316,7 +317,9 @@ func (g *gw) dispatch(url string, seq int64, name string, d json.RawMessage) {
 	if l.seqErr == nil && len(l.events) == 0 && seq != 1 {
 		l.seqErr = fmt.Errorf("%s: READY with seq %d, want 1", g.name, seq)
 	}
-	l.events = append(l.events, event{seq: seq, name: name, at: now, d: append(json.RawMessage(nil), d...)})
+	e := event{seq: seq, name: name, at: now, d: append(json.RawMessage(nil), d...)}
+	_ = json.Unmarshal(d, &e.f)
+	l.events = append(l.events, e)
 	if seq > g.seq {
 		g.seq = seq
 	}
@@ -398,11 +401,7 @@ type eventData struct {
 	} `json:"author"`
 }
 
-func (e event) data() eventData {
-	var d eventData
-	_ = json.Unmarshal(e.d, &d)
-	return d
-}
+func (e event) data() eventData { return e.f }
 
 // guild is the guild an event belongs to: guild_id, or id for the
 // GUILD_* events whose object is the guild.
