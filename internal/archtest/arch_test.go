@@ -40,6 +40,7 @@ var rank = []struct {
 	{"internal/server", 7},
 	{"internal/accordtest", 8},
 	{"internal/bench", 8},
+	{"internal/clustertest", 9}, // real accord processes under test (build tag cluster); above accordtest
 	{"cmd/", 9},
 	{"examples/discordgoaccord", 8}, // shared by the examples and the gateway's discordgo test
 	{"examples/", 9},

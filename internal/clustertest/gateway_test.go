@@ -49,7 +49,6 @@ type gw struct {
 	incs      []*life  // one per READY; RESUMED continues the last
 	history   []string // connection events, for failure messages
 	invalid   int      // INVALID_SESSIONs received
-	conn      *websocket.Conn
 }
 
 // life is one gateway session as the client lived it: from its READY
@@ -158,9 +157,6 @@ func (g *gw) connect(ctx context.Context, url string) error {
 	}
 	defer conn.CloseNow()
 	conn.SetReadLimit(64 << 20)
-	g.mu.Lock()
-	g.conn = conn
-	g.mu.Unlock()
 	cctx, stop := context.WithCancel(ctx)
 	defer stop()
 	var hello struct {
@@ -375,17 +371,6 @@ func (g *gw) story() string {
 		h = append([]string{"..."}, h[len(h)-20:]...)
 	}
 	return g.name + ": " + strings.Join(h, "; ")
-}
-
-// dropConn closes the client's socket without a close frame, as a network
-// failure would; the client then RESUMEs.
-func (g *gw) dropConn() {
-	g.mu.Lock()
-	conn := g.conn
-	g.mu.Unlock()
-	if conn != nil {
-		_ = conn.CloseNow()
-	}
 }
 
 // ids of the fields the tests match dispatches on.
