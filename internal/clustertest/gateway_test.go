@@ -49,6 +49,8 @@ type gw struct {
 	incs      []*life  // one per READY; RESUMED continues the last
 	history   []string // connection events, for failure messages
 	invalid   int      // INVALID_SESSIONs received
+	lastNote  string   // the last note added to history
+	repeats   int      // notes equal to lastNote since it was added
 }
 
 // life is one gateway session as the client lived it: from its READY
@@ -356,10 +358,21 @@ func (g *gw) invalidSessions() int {
 	return g.invalid
 }
 
+// note adds to the client's history; a note like the last one (a node
+// refusing again and again) only counts as a repeat.
 func (g *gw) note(format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	g.history = append(g.history, time.Now().Format("15:04:05.000")+" "+fmt.Sprintf(format, args...))
+	if msg == g.lastNote {
+		g.repeats++
+		return
+	}
+	if g.repeats > 0 {
+		g.history = append(g.history, fmt.Sprintf("(the same %d more times)", g.repeats))
+	}
+	g.lastNote, g.repeats = msg, 0
+	g.history = append(g.history, time.Now().Format("15:04:05.000")+" "+msg)
 }
 
 // story is the client's connection history, for failure messages.
