@@ -3,10 +3,13 @@
 package clustertest
 
 import (
+	"encoding/json"
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -107,4 +110,36 @@ func natsRun(t *testing.T, args ...string) {
 		t.Fatalf("scripts/nats %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
 	t.Logf("scripts/nats %s: %s", strings.Join(args, " "), strings.TrimSpace(out))
+}
+
+// natsClients names the clients connected to NATS server i, from its
+// monitoring endpoint (scripts/nats puts it at ACCORD_NATS_PORT+4000+i-1);
+// Accord nodes connect under their node id.
+func natsClients(t *testing.T, i int) []string {
+	t.Helper()
+	port := 4222
+	if p := os.Getenv("ACCORD_NATS_PORT"); p != "" {
+		var err error
+		if port, err = strconv.Atoi(p); err != nil {
+			t.Fatalf("ACCORD_NATS_PORT %q: %v", p, err)
+		}
+	}
+	res, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/connz", port+4000+i-1))
+	if err != nil {
+		t.Fatalf("NATS server %d /connz: %v", i, err)
+	}
+	defer res.Body.Close()
+	var connz struct {
+		Connections []struct {
+			Name string `json:"name"`
+		} `json:"connections"`
+	}
+	if err := json.NewDecoder(res.Body).Decode(&connz); err != nil {
+		t.Fatalf("NATS server %d /connz: %v", i, err)
+	}
+	var names []string
+	for _, c := range connz.Connections {
+		names = append(names, c.Name)
+	}
+	return names
 }
