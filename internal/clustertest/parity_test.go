@@ -5,6 +5,7 @@ package clustertest
 import (
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/accordchat/accord/internal/accordtest"
@@ -106,9 +107,16 @@ func TestCrossNodeParity(t *testing.T) {
 		}
 		w := c.nodes[i%3]
 		sent := as(owner, w).Send(t, general, fmt.Sprintf("history %d on %s", i, w.id))
+		var first string
 		for _, nd := range c.nodes {
-			if got := newest(t, as(owner, nd), general); got.ID != sent.ID || got.Content != sent.Content {
-				t.Errorf("after a write on %s, %s's newest message is %d %q, want %d %q", w.id, nd.id, got.ID, got.Content, sent.ID, sent.Content)
+			page := newest(t, as(owner, nd), general)
+			if page[0].ID != sent.ID || page[0].Content != sent.Content {
+				t.Errorf("after a write on %s, %s's newest message is %d %q, want %d %q", w.id, nd.id, page[0].ID, page[0].Content, sent.ID, sent.Content)
+			}
+			if s := summarize(page); first == "" {
+				first = s
+			} else if s != first {
+				t.Errorf("after a write on %s, %s's newest page is %s, %s's is %s", w.id, nd.id, s, c.nodes[0].id, first)
 			}
 		}
 	}
@@ -205,13 +213,22 @@ func TestCrossNodeParity(t *testing.T) {
 	}
 }
 
-// newest returns the channel's newest message as u reads it.
-func newest(t *testing.T, u *accordtest.Client, channelID chat.ID) accordtest.Message {
+// newest returns the channel's newest page of 5 messages as u reads it.
+func newest(t *testing.T, u *accordtest.Client, channelID chat.ID) []accordtest.Message {
 	t.Helper()
 	var page []accordtest.Message
 	u.Must(t, http.StatusOK, "GET", fmt.Sprintf("/channels/%d/messages?limit=5", channelID), nil, &page)
 	if len(page) == 0 {
 		t.Fatalf("channel %d has no messages", channelID)
 	}
-	return page[0]
+	return page
+}
+
+// summarize lists a page's ids and contents, to compare pages.
+func summarize(page []accordtest.Message) string {
+	var b strings.Builder
+	for _, m := range page {
+		fmt.Fprintf(&b, "[%d %q]", m.ID, m.Content)
+	}
+	return b.String()
 }
