@@ -50,7 +50,9 @@ type gw struct {
 	history   []string // connection events, for failure messages
 	invalid   int      // INVALID_SESSIONs received
 	lastNote  string   // the last note added to history
-	repeats   int      // notes equal to lastNote since it was added
+	conn      *websocket.Conn
+	held      chan struct{} // while not nil, run waits for it to close before connecting
+	repeats   int           // notes equal to lastNote since it was added
 }
 
 // life is one gateway session as the client lived it: from its READY
@@ -99,8 +101,15 @@ func (g *gw) run(ctx context.Context) {
 	backoff := 100 * time.Millisecond
 	for ctx.Err() == nil {
 		g.mu.Lock()
-		url := g.url
+		url, held := g.url, g.held
 		g.mu.Unlock()
+		if held != nil {
+			select {
+			case <-held:
+			case <-ctx.Done():
+				return
+			}
+		}
 		err := g.connect(ctx, url)
 		if ctx.Err() != nil {
 			return
@@ -159,6 +168,9 @@ func (g *gw) connect(ctx context.Context, url string) error {
 	}
 	defer conn.CloseNow()
 	conn.SetReadLimit(64 << 20)
+	g.mu.Lock()
+	g.conn = conn
+	g.mu.Unlock()
 	cctx, stop := context.WithCancel(ctx)
 	defer stop()
 	var hello struct {
@@ -384,6 +396,29 @@ func (g *gw) story() string {
 		h = append([]string{"..."}, h[len(h)-20:]...)
 	}
 	return g.name + ": " + strings.Join(h, "; ")
+}
+
+// cut closes the client's socket without a close frame, as a network
+// failure would, and keeps the client from reconnecting until resume.
+func (g *gw) cut() {
+	g.mu.Lock()
+	conn := g.conn
+	g.held = make(chan struct{})
+	g.mu.Unlock()
+	g.note("connection cut by the test")
+	if conn != nil {
+		_ = conn.CloseNow()
+	}
+}
+
+// resume lets a cut client reconnect; it RESUMEs its session.
+func (g *gw) resume() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.held != nil {
+		close(g.held)
+		g.held = nil
+	}
 }
 
 // ids of the fields the tests match dispatches on.

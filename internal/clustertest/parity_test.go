@@ -62,8 +62,8 @@ func waitGuild(t *testing.T, guildID chat.ID, clients ...*gw) {
 // TestCrossNodeParity runs a guild whose members' sessions are on three
 // different nodes and whose REST calls go to any node, and checks that
 // everyone sees what one node would show them: messages, edits, deletes,
-// typing, a permission change that hides a channel, and nothing at all
-// for a user outside the guild.
+// typing, a permission change that hides a channel, a RESUME that replays
+// what was missed, and nothing at all for a user outside the guild.
 func TestCrossNodeParity(t *testing.T) {
 	c := startCluster(t, 3)
 	n1, n2, n3 := c.nodes[0], c.nodes[1], c.nodes[2]
@@ -181,6 +181,26 @@ func TestCrossNodeParity(t *testing.T) {
 		if e.Status != http.StatusForbidden || e.Code != protocol.CodeMissingAccess {
 			t.Errorf("%s: alice's GET of general's messages: %d code %d, want 403 code %d", nd.id, e.Status, e.Code, protocol.CodeMissingAccess)
 		}
+	}
+
+	// Bob's connection to n3 fails; what is posted on n1 meanwhile is
+	// replayed when he RESUMEs on n3, in the same session.
+	bobGW.cut()
+	var missed []chat.ID
+	for i := range 3 {
+		missed = append(missed, as(owner, n1).Send(t, general, fmt.Sprintf("while bob was away %d", i)).ID)
+	}
+	// The owner's session has them: they were fanned out before bob returns.
+	for _, id := range missed {
+		ownerGW.waitEvent(t, "a message posted while bob was away", named("MESSAGE_CREATE", func(d eventData) bool { return d.ID == id }))
+	}
+	bobGW.resume()
+	for _, id := range missed {
+		bobGW.waitEvent(t, "a message replayed on RESUME", named("MESSAGE_CREATE", func(d eventData) bool { return d.ID == id }))
+	}
+	if l := bobGW.last(); bobGW.lives() != 1 || len(l.resumed) != 1 || l.seqErr != nil {
+		t.Errorf("bob after a RESUME on n3: %d READYs, %d RESUMEDs, sequence %v; want one session resumed once without a gap\n%s",
+			bobGW.lives(), len(l.resumed), l.seqErr, bobGW.story())
 	}
 
 	// Carol, on n2 with alice and the bot, is in no guild: after all of
