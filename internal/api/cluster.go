@@ -47,9 +47,9 @@ func forwarded(ctx context.Context) bool {
 	return v
 }
 
-// moveWait bounds how long a request waits for its guild to get an owner
-// again while it moves between nodes.
-const moveWait = 15 * time.Second
+// DefaultMoveWait bounds how long a request waits for its guild to get an
+// owner again while it moves between nodes (Config.MoveWait).
+const DefaultMoveWait = 15 * time.Second
 
 var (
 	errMoving  = protocol.NewAPIError(http.StatusServiceUnavailable, 0, "The guild is moving between nodes; try again")
@@ -67,7 +67,7 @@ func (h *Handler) atOwner(fn handlerFunc) handlerFunc {
 			}
 			return err
 		}
-		deadline := time.Now().Add(moveWait)
+		deadline := time.Now().Add(h.cfg.MoveWait)
 		wait := 20 * time.Millisecond
 		for {
 			r.Body = io.NopCloser(bytes.NewReader(body))
