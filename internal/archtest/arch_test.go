@@ -21,6 +21,7 @@ var rank = []struct {
 	{"internal/poll", 0},   // polling with a deadline, for tests
 	{"internal/snowflake", 1},
 	{"internal/protocol", 1},
+	{"internal/etf", 1}, // the gateway's ETF encoding; a peer of protocol: neither imports the other
 	{"internal/store", 1},
 	{"internal/auth", 1},
 	{"internal/bus", 1},
@@ -88,6 +89,7 @@ var drivers = map[string][]string{
 var pure = map[string][]string{
 	"internal/chat":      {"net", "net/http", "os", "database/sql"},
 	"internal/protocol":  {"net", "net/http", "os"},
+	"internal/etf":       {"net", "net/http", "os"},
 	"internal/snowflake": {"net", "net/http", "os"},
 	"internal/cluster":   {"net", "net/http", "os"}, // heartbeats travel over a Transport the server supplies
 }
