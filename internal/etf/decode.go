@@ -329,6 +329,15 @@ func appendString(dst, p []byte, latin1 bool) []byte {
 		case c == '"' || c == '\\':
 			dst = append(dst, '\\', c)
 			i++
+		case c == '\n':
+			dst = append(dst, '\\', 'n')
+			i++
+		case c == '\r':
+			dst = append(dst, '\\', 'r')
+			i++
+		case c == '\t':
+			dst = append(dst, '\\', 't')
+			i++
 		case c < 0x20:
 			dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
 			i++
