@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"hash/maphash"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -35,9 +36,35 @@ type etfTerm struct {
 	err  error
 }
 
+// recent is a direct-mapped cache in front of etfTerms. The writers of an
+// event fanned out to many sessions look it up in a burst, and comparing
+// a pointer is much cheaper than weak.Make (which walks the allocation
+// span's list of specials: 13 % of the CPU of BenchmarkFanoutETF). A
+// dispatch enters when it is first looked up, so a burst of events larger
+// than the cache (writers far behind) costs no more than the weak lookup
+// alone. A slot holds its dispatch strongly, so the address in it cannot
+// be reused by another dispatch; only small dispatches (the fanned-out
+// kind) enter, so at most len(recent) × recentMax bytes (4 MB) stay alive
+// because of it.
+var (
+	recent     [256]atomic.Pointer[recentTerm]
+	recentSeed = maphash.MakeSeed()
+)
+
+const recentMax = 16 << 10
+
+type recentTerm struct {
+	d *protocol.Dispatch
+	t *etfTerm
+}
+
 // dispatchTerm returns the ETF term of d.Data. The bytes are shared: the
 // caller must not modify them.
 func dispatchTerm(d *protocol.Dispatch) ([]byte, error) {
+	slot := &recent[maphash.Comparable(recentSeed, d)%uint64(len(recent))]
+	if r := slot.Load(); r != nil && r.d == d {
+		return r.t.get(d)
+	}
 	k := weak.Make(d)
 	v, ok := etfTerms.Load(k)
 	if !ok {
@@ -45,9 +72,16 @@ func dispatchTerm(d *protocol.Dispatch) ([]byte, error) {
 		v, loaded = etfTerms.LoadOrStore(k, &etfTerm{})
 		if !loaded {
 			runtime.AddCleanup(d, func(k weak.Pointer[protocol.Dispatch]) { etfTerms.Delete(k) }, k)
+			if len(d.Data) <= recentMax {
+				slot.Store(&recentTerm{d: d, t: v.(*etfTerm)})
+			}
 		}
 	}
-	t := v.(*etfTerm)
+	return v.(*etfTerm).get(d)
+}
+
+// get converts d.Data on the first call.
+func (t *etfTerm) get(d *protocol.Dispatch) ([]byte, error) {
 	t.once.Do(func() {
 		etfEncodes.Add(1)
 		t.b, t.err = etf.AppendJSON(nil, d.Data)

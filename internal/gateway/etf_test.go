@@ -434,3 +434,13 @@ func TestEndToEndETF(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkFanoutETF is BenchmarkFanout with ETF sessions: each event is
+// converted once however many sessions it reaches (etf-encodes/op).
+//
+//	go test -run '^$' -bench 'Fanout(ETF)?$' ./internal/gateway
+func BenchmarkFanoutETF(b *testing.B) {
+	for _, n := range []int{100, 1000} {
+		b.Run(fmt.Sprintf("sessions=%d", n), func(b *testing.B) { benchFanout(b, n, true) })
+	}
+}
