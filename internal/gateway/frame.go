@@ -40,9 +40,9 @@ func (c *conn) appendDispatch(buf []byte, e entry) []byte {
 }
 
 // appendMessage appends one gateway message as a text frame (binary for
-// ETF), or compressed as a binary frame: with zlib-stream its bytes up to and including the
-// Z_SYNC_FLUSH marker 00 00 ff ff, with zstd-stream the flushed blocks of
-// the connection's one zstd frame.
+// ETF), or compressed as a binary frame: with zlib-stream its bytes up to
+// and including the Z_SYNC_FLUSH marker 00 00 ff ff, with zstd-stream the
+// flushed blocks of the connection's one zstd frame.
 func (c *conn) appendMessage(buf, msg []byte) []byte {
 	if !c.compress {
 		op := byte(wsText)
