@@ -18,7 +18,7 @@ import (
 // GUILD_MESSAGE_REACTIONS intent that can see the channel.
 
 var (
-	errUnknownEmoji = protocol.NewAPIError(404, protocol.CodeUnknownEmoji, "Unknown Emoji")
+	errUnknownEmoji = protocol.NewAPIError(400, protocol.CodeUnknownEmoji, "Unknown Emoji") // 400 as Discord answers it
 	errMaxReactions = protocol.NewAPIError(400, protocol.CodeMaxReactions,
 		fmt.Sprintf("Maximum number of reactions reached (%d)", protocol.MaxReactionEmoji))
 )
