@@ -146,7 +146,7 @@ func (m *Main) startCluster(ctx context.Context, n int, serveArgs []string) ([]b
 			return nil, nil, fmt.Errorf("node %s: %w", id, err)
 		}
 		children = append(children, c)
-		nodes = append(nodes, bench.ClusterNode{ID: id, Target: c.url, Metrics: c.metrics})
+		nodes = append(nodes, bench.ClusterNode{ID: id, Target: c.url, Metrics: c.metrics, PID: c.pid})
 	}
 	return nodes, stop, nil
 }

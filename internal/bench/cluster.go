@@ -32,6 +32,7 @@ type ClusterNode struct {
 	ID      string // its --node-id; "" reads it from the node's /healthz
 	Target  string // base URL, e.g. "http://127.0.0.1:40123"
 	Metrics string // its metrics listener's base URL
+	PID     int    // its process on this machine, for its CPU; 0 if unknown
 }
 
 // ClusterConfig configures the cluster fan-out. Zero values mean defaults.
@@ -78,6 +79,9 @@ type ClusterRun struct {
 	// sessions, and the sessions on them.
 	RemoteNodes    int `json:"remote_nodes_with_sessions"`
 	RemoteSessions int `json:"remote_sessions"`
+	// ServerCPU is the CPU seconds all nodes spent while the messages
+	// flowed (0 when their processes are not known: --targets).
+	ServerCPU float64 `json:"server_cpu_s"`
 
 	Seconds    float64 `json:"-"`
 	PostErrors int64   `json:"-"`
@@ -168,11 +172,19 @@ func clusterOnce(ctx context.Context, cfg ClusterConfig, manifold bool, res *Clu
 	// sessions read rather than one node's counter.
 	fc.Metrics, fc.ServerPID = "", 0
 	var before, after []map[string]float64
+	var cpu time.Duration
 	fc.Measure = func(ctx context.Context) (func(context.Context) error, error) {
 		var err error
+		if cpu, err = nodesCPU(nodes); err != nil {
+			return nil, err
+		}
 		before, err = scrapeCluster(ctx, hc, nodes)
 		return func(ctx context.Context) error {
-			after, err = scrapeCluster(ctx, hc, nodes)
+			if after, err = scrapeCluster(ctx, hc, nodes); err != nil {
+				return err
+			}
+			end, err := nodesCPU(nodes)
+			cpu = end - cpu
 			return err
 		}, err
 	}
@@ -184,6 +196,7 @@ func clusterOnce(ctx context.Context, cfg ClusterConfig, manifold bool, res *Clu
 		return run, err
 	}
 	d := clusterDelta(before, after)
+	run.ServerCPU = round(cpu.Seconds(), 2)
 	run.NATSMessages, run.NATSBytes, run.RemoteEvents = int64(d.messages()), int64(d.bytes), int64(d.remoteEvents)
 	run.MessagesPerEvent = round(d.perEvent(), 3)
 	owner := d.senders()
@@ -218,6 +231,22 @@ func remoteOf(perNode []int, owner int) (nodes, sessions int) {
 		}
 	}
 	return nodes, sessions
+}
+
+// nodesCPU is the CPU time the nodes whose process is known have used.
+func nodesCPU(nodes []ClusterNode) (time.Duration, error) {
+	var sum time.Duration
+	for _, n := range nodes {
+		if n.PID == 0 {
+			continue
+		}
+		c, err := procCPU(n.PID)
+		if err != nil {
+			return 0, fmt.Errorf("node %s: %w", n.ID, err)
+		}
+		sum += c
+	}
+	return sum, nil
 }
 
 // nodeDelta is what each node's cluster counters rose by between two
@@ -386,6 +415,9 @@ func (r ClusterResult) String() string {
 		fmt.Fprintf(&b, "\n  %s  guild owned by %s; %d messages (%d post errors), %d deliveries in %.2fs = %.0f/s, %d missing",
 			name, run.Owner, run.Messages, run.PostErrors, run.Deliveries, run.Seconds, run.DeliveriesPerSec, run.Missing)
 		fmt.Fprintf(&b, "\n                latency p50 %.2f ms, p99 %.2f ms, max %.2f ms (POST to the session's read)", run.P50ms, run.P99ms, run.MaxMs)
+		if run.ServerCPU > 0 && run.Deliveries > 0 {
+			fmt.Fprintf(&b, "; server CPU %.2f s over the nodes (%.2f µs/delivery)", run.ServerCPU, run.ServerCPU*1e6/float64(run.Deliveries))
+		}
 		fmt.Fprintf(&b, "\n                NATS %d messages (%d bytes) for %d remote events = %.2f per event (remote nodes with sessions %d, remote sessions %d)",
 			run.NATSMessages, run.NATSBytes, run.RemoteEvents, run.MessagesPerEvent, run.RemoteNodes, run.RemoteSessions)
 	}
