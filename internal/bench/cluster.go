@@ -74,6 +74,10 @@ type ClusterRun struct {
 	NATSBytes        int64   `json:"nats_bytes"`
 	RemoteEvents     int64   `json:"remote_events"`
 	MessagesPerEvent float64 `json:"nats_messages_per_event"`
+	// MessagesPerPost is NATSMessages over the messages posted: the same
+	// figure counted from the bench's side (each post is one event with
+	// recipients on other nodes), whatever the nodes count as an event.
+	MessagesPerPost float64 `json:"nats_messages_per_post"`
 	// RemoteNodes and RemoteSessions are what MessagesPerEvent should be
 	// with Manifold on and off: the nodes other than the owner with
 	// sessions, and the sessions on them.
@@ -199,6 +203,9 @@ func clusterOnce(ctx context.Context, cfg ClusterConfig, manifold bool, res *Clu
 	run.ServerCPU = round(cpu.Seconds(), 2)
 	run.NATSMessages, run.NATSBytes, run.RemoteEvents = int64(d.messages()), int64(d.bytes), int64(d.remoteEvents)
 	run.MessagesPerEvent = round(d.perEvent(), 3)
+	if run.Messages > 0 {
+		run.MessagesPerPost = round(d.messages()/float64(run.Messages), 3)
+	}
 	owner := d.senders()
 	var ids []string
 	for _, i := range owner {
@@ -418,8 +425,8 @@ func (r ClusterResult) String() string {
 		if run.ServerCPU > 0 && run.Deliveries > 0 {
 			fmt.Fprintf(&b, "; server CPU %.2f s over the nodes (%.2f µs/delivery)", run.ServerCPU, run.ServerCPU*1e6/float64(run.Deliveries))
 		}
-		fmt.Fprintf(&b, "\n                NATS %d messages (%d bytes) for %d remote events = %.2f per event (remote nodes with sessions %d, remote sessions %d)",
-			run.NATSMessages, run.NATSBytes, run.RemoteEvents, run.MessagesPerEvent, run.RemoteNodes, run.RemoteSessions)
+		fmt.Fprintf(&b, "\n                NATS %d messages (%d bytes) for %d remote events = %.2f per event, %.2f per message posted (remote nodes with sessions %d, remote sessions %d)",
+			run.NATSMessages, run.NATSBytes, run.RemoteEvents, run.MessagesPerEvent, run.MessagesPerPost, run.RemoteNodes, run.RemoteSessions)
 	}
 	return b.String()
 }
