@@ -25,6 +25,8 @@ const (
 	metricEnvelopeBytes = "accord_cluster_envelope_bytes_sent_total"
 	// Events that had at least one recipient on another node.
 	metricRemoteEvents = "accord_cluster_remote_events_total"
+	// Guild actors running on the node (a gauge).
+	metricGuildsOwned = "accord_cluster_guilds_owned"
 )
 
 // ClusterNode is one node of the cluster under test.
@@ -59,7 +61,10 @@ type ClusterConfig struct {
 type ClusterRun struct {
 	Manifold bool `json:"manifold"`
 	// Owner is the node that sent the event envelopes: the guild's owner.
+	// GuildsOwned is each node's guilds_owned gauge after the last
+	// delivery (the run's guild, and any other a node has loaded).
 	Owner            string  `json:"owner"`
+	GuildsOwned      []int   `json:"guilds_owned"`
 	Messages         int64   `json:"messages"`
 	Deliveries       int64   `json:"deliveries"`
 	Missing          int64   `json:"missing"`
@@ -212,6 +217,9 @@ func clusterOnce(ctx context.Context, cfg ClusterConfig, manifold bool, res *Clu
 		ids = append(ids, nodes[i].ID)
 	}
 	run.Owner = strings.Join(ids, ",")
+	for _, m := range after {
+		run.GuildsOwned = append(run.GuildsOwned, int(m[metricGuildsOwned]))
+	}
 	if len(owner) == 1 {
 		run.RemoteNodes, run.RemoteSessions = remoteOf(res.SessionsPerNode, owner[0])
 	}
@@ -310,7 +318,7 @@ func (d nodeDelta) senders() []int {
 func scrapeCluster(ctx context.Context, hc *http.Client, nodes []ClusterNode) ([]map[string]float64, error) {
 	out := make([]map[string]float64, len(nodes))
 	for i, n := range nodes {
-		m, err := Metrics(ctx, hc, n.Metrics, metricEnvelopes, metricEnvelopeBytes, metricRemoteEvents)
+		m, err := Metrics(ctx, hc, n.Metrics, metricEnvelopes, metricEnvelopeBytes, metricRemoteEvents, metricGuildsOwned)
 		if err != nil {
 			return nil, fmt.Errorf("node %s: %w", n.ID, err)
 		}
@@ -419,8 +427,8 @@ func (r ClusterResult) String() string {
 		if !run.Manifold {
 			name = "manifold off"
 		}
-		fmt.Fprintf(&b, "\n  %s  guild owned by %s; %d messages (%d post errors), %d deliveries in %.2fs = %.0f/s, %d missing",
-			name, run.Owner, run.Messages, run.PostErrors, run.Deliveries, run.Seconds, run.DeliveriesPerSec, run.Missing)
+		fmt.Fprintf(&b, "\n  %s  guild owned by %s (guilds owned per node %v); %d messages (%d post errors), %d deliveries in %.2fs = %.0f/s, %d missing",
+			name, run.Owner, run.GuildsOwned, run.Messages, run.PostErrors, run.Deliveries, run.Seconds, run.DeliveriesPerSec, run.Missing)
 		fmt.Fprintf(&b, "\n                latency p50 %.2f ms, p99 %.2f ms, max %.2f ms (POST to the session's read)", run.P50ms, run.P99ms, run.MaxMs)
 		if run.ServerCPU > 0 && run.Deliveries > 0 {
 			fmt.Fprintf(&b, "; server CPU %.2f s over the nodes (%.2f µs/delivery)", run.ServerCPU, run.ServerCPU*1e6/float64(run.Deliveries))
