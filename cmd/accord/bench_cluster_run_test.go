@@ -15,10 +15,11 @@ import (
 // three child `accord serve` nodes (this test binary acting as accord) on
 // the Cassandra at ACCORD_CQL_HOSTS (default 127.0.0.1:9042), in a fresh
 // keyspace (or ACCORD_CQL_KEYSPACE), over a nats-server the bench runs in
-// process; 30 sessions, 10 on each node. Every session gets every message
-// with Manifold on and off, and the nodes' counters show the Manifold
-// effect exactly: one NATS message per event to each of the two nodes
-// other than the owner, against one per session on them (20).
+// process; 30 sessions, 10 on each node, over 3 client processes. Every
+// session gets every message with Manifold on and off, and the nodes'
+// counters show the Manifold effect exactly: one NATS message per event to
+// each of the two nodes other than the owner, against one per session on
+// them (20).
 //
 // It needs Cassandra, so it is behind the cluster tag:
 //
@@ -33,7 +34,9 @@ func TestBenchFanoutCluster(t *testing.T) {
 		return ""
 	}
 	m := &Main{Stdout: &out, Stderr: testLog{t}, Getenv: getenv}
-	args := []string{"bench", "fanout", "--nodes", "3", "--sessions", "30", "--rate", "20", "--duration", "1s", "--json"}
+	// --per-process 12: the sessions' gateways also reach two fanout-worker
+	// children.
+	args := []string{"bench", "fanout", "--nodes", "3", "--sessions", "30", "--per-process", "12", "--rate", "20", "--duration", "1s", "--json"}
 	if err := m.Run(context.Background(), args); err != nil {
 		t.Fatalf("%v: %v\n%s", args, err, out.String())
 	}
