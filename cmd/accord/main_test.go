@@ -148,11 +148,11 @@ func TestEnvAndFlags(t *testing.T) {
 	if err := m.parseWithEnv(fs, []string{"--data", "/flag/wins"}); err != nil {
 		t.Fatal(err)
 	}
-	if f.cfg.Addr != "127.0.0.1:9999" || f.cfg.DataDir != "/flag/wins" || f.cfg.NodeID != 3 || f.cfg.Store != "pebble" {
+	if f.cfg.Addr != "127.0.0.1:9999" || f.cfg.DataDir != "/flag/wins" || f.cfg.Cluster.NodeID != "3" || f.cfg.Store != "pebble" {
 		t.Fatalf("flags %+v", f)
 	}
 	bad := &Main{Stdout: io.Discard, Stderr: io.Discard, Getenv: func(k string) string {
-		if k == "ACCORD_NODE_ID" {
+		if k == "ACCORD_WORKER_ID" {
 			return "x"
 		}
 		return ""

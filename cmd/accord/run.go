@@ -92,6 +92,7 @@ type serveFlags struct {
 	corsOrigins               string
 	coalesce, passive, relays bool
 	rateLimits                bool
+	manifold                  bool
 	rateLimitMessages         int
 	logFormat, logLevel       string
 }
@@ -105,8 +106,13 @@ func (m *Main) serveFlagSet(f *serveFlags) *flag.FlagSet {
 	fs.StringVar(&c.Store, "store", "pebble", "store backend: pebble, cql or tiered (pebble in front of cql)")
 	fs.StringVar(&c.CQLKeyspace, "cql-keyspace", "accord", "CQL keyspace (store cql or tiered)")
 	fs.StringVar(&f.cqlHosts, "cql-hosts", "", "comma-separated CQL hosts (store cql)")
-	fs.StringVar(&c.NATS, "nats", "", "NATS URL (cluster mode)")
-	fs.IntVar(&c.NodeID, "node-id", 0, "node ID 0-31 (snowflake worker)")
+	fs.StringVar(&c.Cluster.NATS, "nats", "", "cluster mode: comma-separated nats:// URLs of a NATS cluster (needs --store cql or tiered), or embedded (an in-process nats-server, one node)")
+	fs.StringVar(&c.Cluster.NodeID, "node-id", "", "this node's name in the cluster (letters, digits, - and _; default n<worker-id>)")
+	fs.IntVar(&c.WorkerID, "worker-id", -1, "snowflake worker ID 0-31, distinct per node (default: the trailing digits of --node-id, else 0)")
+	fs.StringVar(&c.Cluster.PublicURL, "public-url", "", "this node's base URL as clients and other nodes reach it (default http://<listen address>)")
+	fs.BoolVar(&f.manifold, "manifold", true, "cluster fan-out: one NATS message per destination node per event (false: one per recipient session)")
+	fs.DurationVar(&c.Cluster.Heartbeat, "cluster-heartbeat", time.Second, "time between two membership heartbeats")
+	fs.DurationVar(&c.Cluster.DeadAfter, "cluster-dead-after", 3*time.Second, "silence after which a node is dead and its guilds move")
 	fs.StringVar(&f.logFormat, "log-format", "", "log format: text or json (default: text on a terminal, else json)")
 	fs.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	fs.BoolVar(&f.coalesce, "coalesce", true, "coalesce identical message reads and keep hot channels' newest messages in memory (false: every read goes to the store)")
@@ -194,6 +200,7 @@ func (f *serveFlags) serverConfig(log *slog.Logger) server.Config {
 	cfg.DisablePassive = !f.passive
 	cfg.DisableRelays = !f.relays
 	cfg.DisableRateLimits = !f.rateLimits
+	cfg.Cluster.DisableManifold = !f.manifold
 	if f.rateLimitMessages != ratelimit.DefaultRoutes[ratelimit.BucketMessageCreate].Requests {
 		cfg.RateLimit.Routes = map[string]ratelimit.Limit{ratelimit.BucketMessageCreate: {Requests: f.rateLimitMessages, Window: 5 * time.Second}}
 	}

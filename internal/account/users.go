@@ -161,3 +161,7 @@ func (s *Service) UpdateProfile(ctx context.Context, u chat.User) error {
 func (s *Service) UserGuilds(ctx context.Context, userID chat.ID) ([]chat.ID, error) {
 	return s.st.UserGuilds(ctx, userID)
 }
+
+// Invalidate drops a user from the cache: another node of the cluster
+// changed them, and the next read loads the stored user.
+func (s *Service) Invalidate(id chat.ID) { s.users.Invalidate(id) }

@@ -49,6 +49,9 @@ type Config struct {
 	// Limits, if set, rate-limits every route (see limits.go); nil or a
 	// disabled Limiter limits nothing.
 	Limits *ratelimit.Limiter
+	// Forward, in cluster mode, runs requests for other nodes' guilds at
+	// their owners (see cluster.go).
+	Forward Forwarder
 }
 
 // SessionCloser ends a user's gateway sessions. The gateway implements it.
@@ -126,6 +129,14 @@ func (h *Handler) handle(method, path string, mode authMode, fn handlerFunc) {
 					return
 				}
 				r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+			}
+			fn := fn
+			if h.cfg.Forward != nil {
+				if forwarded(r.Context()) {
+					h.serveForwarded(w, r, mode, fn)
+					return
+				}
+				fn = h.atOwner(fn)
 			}
 			if rl != nil {
 				h.serveLimited(w, r, rl, mode, fn)

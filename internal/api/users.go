@@ -174,7 +174,7 @@ func (h *Handler) myGuilds(w http.ResponseWriter, r *http.Request, u *chat.User)
 		if (before != 0 && id >= before) || id <= after {
 			continue
 		}
-		g, err := h.guilds.UserGuild(r.Context(), id, u.ID)
+		g, err := h.userGuild(r.Context(), id, u.ID)
 		if errors.Is(err, chat.ErrUnknownGuild) || errors.Is(err, chat.ErrMissingAccess) {
 			continue // left or deleted since the index was read
 		}

@@ -37,13 +37,14 @@ var rank = []struct {
 	{"internal/account", 5}, // a peer of guild: neither imports the other
 	{"internal/api", 6},
 	{"internal/gateway", 6},
-	{"internal/server", 7},
-	{"internal/accordtest", 8},
-	{"internal/bench", 8},
-	{"cmd/", 9},
-	{"examples/discordgoaccord", 8}, // shared by the examples and the gateway's discordgo test
-	{"examples/", 9},
-	{"internal/archtest", 9},
+	{"internal/node", 7}, // cluster glue: api, gateway and guild on one side, bus and cluster on the other
+	{"internal/server", 8},
+	{"internal/accordtest", 9},
+	{"internal/bench", 9},
+	{"cmd/", 10},
+	{"examples/discordgoaccord", 9}, // shared by the examples and the gateway's discordgo test
+	{"examples/", 10},
+	{"internal/archtest", 10},
 }
 
 func rankOf(pkg string) (int, bool) {
@@ -77,7 +78,7 @@ var drivers = map[string][]string{
 	"github.com/nats-io/nats-server":           {"internal/bus/nats"},
 	"github.com/lesismal/nbio":                 {"internal/gateway", "internal/bench"},
 	"github.com/gobwas/ws":                     {"internal/gateway", "internal/bench"},
-	"github.com/prometheus/client_golang":      {"internal/server", "internal/data", "internal/gateway", "internal/guild", "internal/account", "internal/api"},
+	"github.com/prometheus/client_golang":      {"internal/server", "internal/data", "internal/gateway", "internal/guild", "internal/account", "internal/api", "internal/node"},
 	"github.com/bwmarrin/discordgo":            {"examples/"},
 	"golang.org/x/crypto":                      {"internal/auth"},
 }

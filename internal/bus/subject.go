@@ -6,7 +6,7 @@ import (
 )
 
 // Subject names a NATS subject. Build one with NodeSubject, RPCSubject or
-// HeartbeatSubject; these are the only subjects Accord uses.
+// HeartbeatSubject, BroadcastSubject; these are the only subjects Accord uses.
 type Subject string
 
 // prefix starts every subject Accord uses, so that Accord can share a NATS
@@ -15,6 +15,11 @@ const prefix = "accord."
 
 // HeartbeatSubject carries every node's membership heartbeats.
 const HeartbeatSubject Subject = prefix + "heartbeat"
+
+// BroadcastSubject carries what every node must hear besides heartbeats:
+// a user joined a guild (subscribe their sessions, wherever they are), a
+// user changed (drop them from caches, tell their sessions).
+const BroadcastSubject Subject = prefix + "broadcast"
 
 // NodeSubject is where node id receives Envelopes: the events guild owners
 // send it for its local sessions. Call ValidNodeID first; an invalid id

@@ -376,3 +376,12 @@ func (s *Service) shared(ctx context.Context, st *opStats, key string, read func
 		return nil, ctx.Err()
 	}
 }
+
+// Reset drops every channel's hot page and coalescing state. A cluster
+// node calls it when guilds move: a page kept from an earlier time it
+// owned a guild may miss writes made at another node since.
+func (s *Service) Reset() {
+	if s.chans != nil {
+		s.chans.InvalidateAll()
+	}
+}

@@ -19,6 +19,11 @@ type actor struct {
 	id          chat.ID
 	inbox       chan func(a *actor)
 	completions chan func(a *actor) // results of message writes; cap MaxInflight
+	// release is closed when the guild moved to another node (Release):
+	// the actor finishes its writes in flight and exits, and what is left
+	// in its inbox fails with *NotOwnerError.
+	release chan struct{}
+	moved   bool
 
 	loaded   bool
 	gone     bool // guild does not exist (never did, or was deleted)
@@ -71,6 +76,7 @@ func newActor(r *Registry, id chat.ID) *actor {
 		id:          id,
 		inbox:       make(chan func(a *actor), r.cfg.InboxSize),
 		completions: make(chan func(a *actor), r.cfg.MaxInflight),
+		release:     make(chan struct{}),
 		fan:         newShard(r, id, nil),
 		lastChanged: make(map[chat.ID]chat.ID),
 	}
@@ -122,16 +128,24 @@ func (a *actor) run() {
 				}
 			}
 		case <-a.r.quit:
-			// Let the writes in flight finish so their callers get an
-			// answer and their events go out, then stop.
-			for a.inflight > 0 {
-				done := <-a.completions
-				done(a)
-			}
-			a.failInbox()
+			a.drain()
+			return
+		case <-a.release:
+			a.moved = true
+			a.drain()
 			return
 		}
 	}
+}
+
+// drain lets the writes in flight finish so their callers get an answer
+// and their events go out, then fails what is left in the inbox.
+func (a *actor) drain() {
+	for a.inflight > 0 {
+		done := <-a.completions
+		done(a)
+	}
+	a.failInbox()
 }
 
 // failInbox answers what is left in the inbox after a quit: each op runs
@@ -279,6 +293,9 @@ type sharded interface{ InShard(guildID chat.ID) bool }
 // (their shard includes it), each with its own large_threshold; used when
 // the user joins or creates the guild after READY.
 func (a *actor) subscribeLive(userID chat.ID) {
+	if a.r.userJoined(a.id, userID) {
+		return // a cluster-wide directory subscribes them, wherever they are
+	}
 	for _, s := range a.r.userSessions(userID) {
 		if sh, ok := s.(sharded); ok && !sh.InShard(a.id) {
 			continue
@@ -295,6 +312,9 @@ func (a *actor) subscribeLive(userID chat.ID) {
 func (a *actor) subscribe(s Session, largeThreshold int) {
 	d := a.dispatch(protocol.EventGuildCreate, a.guildCreate(s.UserID(), s.Intents(), largeThreshold))
 	su := &sub{s: s, user: s.UserID(), intents: s.Intents(), bot: s.Bot(), lt: protocol.LargeThreshold(largeThreshold)}
+	if rs, ok := s.(remoteSession); ok {
+		su.node = rs.Node()
+	}
 	if m := a.members[su.user]; m != nil {
 		su.roles = m.Roles
 	}

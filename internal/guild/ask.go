@@ -32,7 +32,12 @@ func await[T any](ctx context.Context, r *Registry, guildID chat.ID, op func(a *
 		err error
 	}
 	done := make(chan result, 1)
-	err := r.push(guildID, func(a *actor) {
+	unsettledOK, _ := ctx.Value(unsettledKey{}).(bool)
+	err := r.pushOwned(guildID, unsettledOK, func(a *actor) {
+		if a.moved {
+			done <- result{err: &NotOwnerError{Guild: guildID}}
+			return
+		}
 		op(a, func(v T, err error) { done <- result{v, err} })
 	})
 	if err != nil {

@@ -113,7 +113,8 @@ type sub struct {
 	user    chat.ID
 	intents protocol.Intents
 	bot     bool
-	lt      int // the session's large_threshold
+	lt      int    // the session's large_threshold
+	node    string // the session's node, if not this one (cluster mode)
 
 	roles  []chat.ID
 	active bool // subscribed with op 14/37: never passive again
@@ -136,6 +137,10 @@ type shard struct {
 	in chan *event // relays only
 	n  int         // sessions owned; kept by the actor
 
+	// remote collects the current event's recipients on other nodes
+	// (cluster mode); handle flushes it after each event.
+	remote batch
+
 	updates, held *atomic.Int64 // the registry's passive counters
 }
 
@@ -144,7 +149,17 @@ func newShard(r *Registry, guildID chat.ID, perms *permState) *shard {
 		perms = &permState{}
 	}
 	return &shard{guildID: guildID, passive: !r.cfg.DisablePassive, subs: make(map[string]*sub), perms: perms,
-		updates: &r.passiveUpdates, held: &r.passiveHeld}
+		updates: &r.passiveUpdates, held: &r.passiveHeld, remote: batch{to: r.cfg.Remote}}
+}
+
+// send hands d to s: at once for a session of this node, through the
+// event's remote batch for a session of another node.
+func (sh *shard) send(s *sub, d *protocol.Dispatch) {
+	if s.node != "" {
+		sh.remote.add(s.node, s.s.ID(), d)
+		return
+	}
+	s.s.Send(d)
 }
 
 // run is a relay's loop.
@@ -188,6 +203,13 @@ func (sh *shard) channelPerms(s *sub, channelID chat.ID) protocol.Permission {
 }
 
 func (sh *shard) handle(ev *event) {
+	sh.apply(ev)
+	if len(sh.remote.nodes) > 0 {
+		sh.remote.flush(sh.guildID)
+	}
+}
+
+func (sh *shard) apply(ev *event) {
 	switch ev.kind {
 	case evSend:
 		held := 0
@@ -205,7 +227,7 @@ func (sh *shard) handle(ev *event) {
 				held++
 				continue
 			}
-			s.s.Send(ev.d)
+			sh.send(s, ev.d)
 		}
 		if held > 0 {
 			sh.held.Add(int64(held))
@@ -215,20 +237,20 @@ func (sh *shard) handle(ev *event) {
 	case evAdd:
 		sh.subs[ev.sub.s.ID()] = ev.sub
 		if ev.d != nil {
-			ev.sub.s.Send(ev.d)
+			sh.send(ev.sub, ev.d)
 		}
 	case evRemove:
 		delete(sh.subs, ev.session)
 	case evRemoveUser:
 		for id, s := range sh.subs {
 			if s.user == ev.user {
-				s.s.Send(ev.d)
+				sh.send(s, ev.d)
 				delete(sh.subs, id)
 			}
 		}
 	case evRemoveAll:
 		for id, s := range sh.subs {
-			s.s.Send(ev.d)
+			sh.send(s, ev.d)
 			delete(sh.subs, id)
 		}
 	case evActivate:
@@ -301,7 +323,7 @@ func (sh *shard) sendMessage(ev *event) {
 			}
 			variants[v] = &protocol.Dispatch{Name: ev.d.Name, Data: mustJSON(body)}
 		}
-		s.s.Send(variants[v])
+		sh.send(s, variants[v])
 	}
 }
 
@@ -348,7 +370,7 @@ func (sh *shard) sendPassive(ev *event) {
 			d = &protocol.Dispatch{Name: protocol.EventPassiveUpdateV1, Data: mustJSON(body)}
 			variants[string(key)] = d
 		}
-		s.s.Send(d)
+		sh.send(s, d)
 		sent++
 	}
 }

@@ -2,6 +2,7 @@ package guild
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/accordchat/accord/internal/chat"
@@ -13,7 +14,11 @@ import (
 // the owner's live sessions.
 func (r *Registry) CreateGuild(ctx context.Context, ownerID chat.ID, name string) (protocol.Guild, error) {
 	now := r.cfg.Now().UTC()
-	g := chat.Guild{ID: r.ids.Next(), Name: name, OwnerID: ownerID, CreatedAt: now}
+	id, err := r.newGuildID()
+	if err != nil {
+		return protocol.Guild{}, err
+	}
+	g := chat.Guild{ID: id, Name: name, OwnerID: ownerID, CreatedAt: now}
 	general := chat.Channel{ID: r.ids.Next(), GuildID: g.ID, Type: chat.ChannelText, Name: "general", Overwrites: []chat.Overwrite{}}
 	g.SystemChannelID = general.ID
 	everyone := chat.Role{ID: g.ID, GuildID: g.ID, Name: "@everyone", Permissions: protocol.PermDefaultEveryone}
@@ -40,6 +45,24 @@ func (r *Registry) CreateGuild(ctx context.Context, ownerID chat.ID, name string
 		a.subscribeLive(ownerID)
 		return out, nil
 	})
+}
+
+// newGuildID returns an ID for a new guild. In a cluster it is one this
+// node owns: the guild is written and first served here, so the request
+// that creates it never has to be sent to another node half done.
+func (r *Registry) newGuildID() (chat.ID, error) {
+	for range 256 {
+		id := r.ids.Next()
+		err := r.owns(id, true)
+		if err == nil {
+			return id, nil
+		}
+		var no *NotOwnerError
+		if errors.As(err, &no) && no.Node == "" {
+			return 0, err // not ready: this node owns nothing yet
+		}
+	}
+	return 0, errors.New("guild: no guild ID this node owns in 256 tries")
 }
 
 // Guild returns the guild object as a member sees it; withCounts adds the

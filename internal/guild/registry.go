@@ -59,6 +59,13 @@ type Config struct {
 	// A guild gets at least GOMAXPROCS relays, so its fan-out uses every
 	// core. Default 15,000.
 	RelaySessions int
+
+	// Placement, in cluster mode, says which guilds this node owns; nil
+	// means it owns every guild (one node). See cluster.go.
+	Placement Placement
+	// Remote carries fan-out to sessions on other nodes; required with
+	// Placement.
+	Remote RemoteSender
 }
 
 // Registry finds, starts and stops guild actors. It is safe for concurrent
@@ -102,6 +109,9 @@ type dirHolder struct{ d Directory }
 func New(cfg Config) (*Registry, error) {
 	if cfg.Store == nil || cfg.Data == nil || cfg.IDs == nil || cfg.Users == nil {
 		return nil, errors.New("guild: Config.Store, Data, IDs and Users are required")
+	}
+	if cfg.Placement != nil && cfg.Remote == nil {
+		return nil, errors.New("guild: Config.Remote is required with Placement")
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -187,6 +197,15 @@ func (r *Registry) Close() {
 
 // push hands op to guildID's actor, starting it if needed. It never blocks.
 func (r *Registry) push(guildID chat.ID, op func(a *actor)) error {
+	return r.pushOwned(guildID, false, op)
+}
+
+// pushOwned is push that fails with *NotOwnerError for a guild this node
+// does not own, or that is settling after a move unless unsettledOK.
+func (r *Registry) pushOwned(guildID chat.ID, unsettledOK bool, op func(a *actor)) error {
+	if err := r.owns(guildID, unsettledOK); err != nil {
+		return err
+	}
 	r.mu.RLock()
 	a := r.actors[guildID]
 	if a != nil && !r.closed {
@@ -283,6 +302,18 @@ func (r *Registry) User(ctx context.Context, id chat.ID) (chat.User, error) {
 // and sends USER_UPDATE to the user's own live sessions. Member lists read
 // users from Config.Users, which the caller has already updated.
 func (r *Registry) UserChanged(u chat.User) {
+	if h := r.dir.Load(); h != nil {
+		if n, ok := h.d.(userNotifier); ok {
+			n.UserChanged(u)
+			return
+		}
+	}
+	r.SendUserUpdate(u)
+}
+
+// SendUserUpdate sends USER_UPDATE to the user's sessions the Directory
+// returns (on a cluster node, this node's).
+func (r *Registry) SendUserUpdate(u chat.User) {
 	b, err := protocol.Marshal(protocol.UserObject(u))
 	if err != nil {
 		return

@@ -16,7 +16,7 @@ import (
 // the guild reach s in the actor's order. It fails with
 // chat.ErrUnknownGuild or chat.ErrMissingAccess if the user is not a member.
 func (r *Registry) Connect(ctx context.Context, guildID chat.ID, s Session, largeThreshold int) error {
-	return r.call(ctx, guildID, func(_ context.Context, a *actor) error {
+	return r.call(AllowUnsettled(ctx), guildID, func(_ context.Context, a *actor) error {
 		if err := a.requireMember(s.UserID()); err != nil {
 			return err
 		}
@@ -72,28 +72,33 @@ func (r *Registry) Subscribe(ctx context.Context, guildID chat.ID, sessionID str
 // since, activities, status, afk) and sends PRESENCE_UPDATE to the sessions
 // with GUILD_PRESENCES in every guild of the user.
 func (r *Registry) UpdatePresence(ctx context.Context, userID chat.ID, raw json.RawMessage) error {
-	var p presence
-	if err := json.Unmarshal(raw, &p); err != nil {
-		return fmt.Errorf("guild: presence of %d: %w", userID, err)
-	}
 	guilds, err := r.st.UserGuilds(ctx, userID)
 	if err != nil {
 		return fmt.Errorf("guild: presence of %d: %w", userID, err)
 	}
 	var errs []error
 	for _, gid := range guilds {
-		err := r.push(gid, func(a *actor) {
-			if a.gone || a.members[userID] == nil {
-				return
-			}
-			a.presence[userID] = p
-			a.broadcast(protocol.EventPresenceUpdate, a.presenceBody(userID, p), protocol.IntentGuildPresences, 0)
-		})
-		if err != nil {
+		if err := r.PresenceIn(gid, userID, raw); err != nil {
 			errs = append(errs, fmt.Errorf("guild %d: %w", gid, err))
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// PresenceIn records a user's presence in one guild and sends
+// PRESENCE_UPDATE to its sessions with GUILD_PRESENCES. It does not wait.
+func (r *Registry) PresenceIn(guildID, userID chat.ID, raw json.RawMessage) error {
+	var p presence
+	if err := json.Unmarshal(raw, &p); err != nil {
+		return fmt.Errorf("guild: presence of %d: %w", userID, err)
+	}
+	return r.pushOwned(guildID, true, func(a *actor) {
+		if a.gone || a.members[userID] == nil {
+			return
+		}
+		a.presence[userID] = p
+		a.broadcast(protocol.EventPresenceUpdate, a.presenceBody(userID, p), protocol.IntentGuildPresences, 0)
+	})
 }
 
 // MembersRequest is gateway op 8 for one guild.
@@ -111,7 +116,7 @@ func (r *Registry) RequestMembers(ctx context.Context, guildID chat.ID, req Memb
 		members  []json.RawMessage
 		notFound []chat.ID
 	}
-	res, err := ask(ctx, r, guildID, func(_ context.Context, a *actor) (result, error) {
+	res, err := ask(AllowUnsettled(ctx), r, guildID, func(_ context.Context, a *actor) (result, error) {
 		var res result
 		if req.UserID != 0 {
 			if err := a.requireMember(req.UserID); err != nil {

@@ -155,8 +155,11 @@ func TestConfigRefusals(t *testing.T) {
 		{"unknown store", Config{Store: "floppy"}, `server: unknown store "floppy" (want pebble, cql or tiered)`},
 		{"cql without hosts", Config{Store: "cql"}, "server: store cql needs CQL hosts (--cql-hosts)"},
 		{"tiered without hosts", Config{Store: "tiered"}, "server: store tiered needs CQL hosts (--cql-hosts)"},
-		{"nats", Config{NATS: "nats://127.0.0.1:4222"}, "--nats nats://127.0.0.1:4222: clustering over NATS is not built yet"},
-		{"node id", Config{NodeID: 32}, "out of range 0..31"},
+		{"nats on pebble", Config{Cluster: ClusterConfig{NATS: "nats://127.0.0.1:4222"}}, "--nats nats://127.0.0.1:4222: the pebble store is this node's own disk"},
+		{"nats not a URL", Config{Store: "cql", CQLHosts: []string{"h"}, Cluster: ClusterConfig{NATS: "127.0.0.1:4222"}}, `"127.0.0.1:4222" is not a nats:// URL`},
+		{"worker id", Config{WorkerID: 32}, "out of range 0..31"},
+		{"node id", Config{Cluster: ClusterConfig{NodeID: "n.1"}}, "server: --node-id"},
+		{"public url", Config{Cluster: ClusterConfig{PublicURL: "ftp://x"}}, "server: --public-url"},
 		{"user cache size", Config{UserCacheSize: -1}, "server: --user-cache-size -1 is negative"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

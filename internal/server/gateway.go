@@ -24,6 +24,9 @@ func (s *Server) mountGateway() error {
 	cfg := s.cfg.Gateway.Options
 	cfg.Accounts = s.Accounts
 	cfg.Guilds = s.Guilds
+	if s.Node != nil {
+		cfg.Guilds = s.Node
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = s.cfg.Logger
 	}
@@ -40,6 +43,13 @@ func (s *Server) mountGateway() error {
 	}
 	s.Gateway = gw
 	s.Guilds.SetDirectory(gw)
+	if s.Node != nil {
+		// In a cluster, joins and user changes reach every node's
+		// sessions through the node.
+		s.Guilds.SetDirectory(s.Node)
+		s.Node.SetGuilds(s.Guilds)
+		s.Node.SetSessions(gw)
+	}
 	s.Handle("/gateway", gw)
 	// discordgo appends "/" to the URL from GET /gateway before the query.
 	s.Handle("/gateway/", gw)

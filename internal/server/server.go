@@ -30,9 +30,11 @@ import (
 	"github.com/accordchat/accord/internal/account"
 	"github.com/accordchat/accord/internal/api"
 	"github.com/accordchat/accord/internal/auth"
+	"github.com/accordchat/accord/internal/bus"
 	"github.com/accordchat/accord/internal/data"
 	"github.com/accordchat/accord/internal/gateway"
 	"github.com/accordchat/accord/internal/guild"
+	"github.com/accordchat/accord/internal/node"
 	"github.com/accordchat/accord/internal/ratelimit"
 	"github.com/accordchat/accord/internal/snowflake"
 	"github.com/accordchat/accord/internal/store"
@@ -62,12 +64,13 @@ type Config struct {
 	CQLHosts []string
 	// CQLKeyspace is the CQL keyspace (--cql-keyspace). Default "accord".
 	CQLKeyspace string
-	// NATS is the NATS URL of cluster mode (--nats). Clustering is not
-	// built yet: New refuses a non-empty URL rather than run a single node
-	// the operator believes is clustered.
-	NATS string
-	// NodeID is the snowflake worker ID (--node-id, 0–31). Default 0.
-	NodeID int
+	// Cluster is cluster mode (--nats, --node-id, --public-url...; see
+	// cluster.go). Its zero value is a single node.
+	Cluster ClusterConfig
+	// WorkerID is the snowflake worker ID (--worker-id, 0–31); every node
+	// of a cluster needs its own. -1 derives it from Cluster.NodeID (n3:
+	// 3). Default 0.
+	WorkerID int
 	// Logger defaults to slog.Default() (cmd/accord builds it from
 	// --log-format and --log-level).
 	Logger *slog.Logger
@@ -159,10 +162,7 @@ func (c *Config) setDefaults() error {
 	if err := c.HTTP.setDefaults(); err != nil {
 		return err
 	}
-	if c.NATS != "" {
-		return fmt.Errorf("server: --nats %s: clustering over NATS is not built yet; run without --nats for a single node", c.NATS)
-	}
-	return nil
+	return c.setClusterDefaults()
 }
 
 // Server is one Accord node.
@@ -174,6 +174,11 @@ type Server struct {
 	Data   *data.Service
 	Guilds *guild.Registry
 	API    *api.Handler
+	// Node is this server's part in a cluster; nil on a single node (see
+	// cluster.go).
+	Node        *node.Node
+	bus         bus.Bus
+	incarnation uint64
 	// Gateway is the WebSocket gateway (see gateway.go).
 	Gateway *gateway.Gateway
 	// Metrics is the server's own registry, served at GET /metrics on
@@ -218,7 +223,7 @@ func New(cfg Config) (*Server, error) {
 		Metrics: newRegistry()}
 
 	var err error
-	if s.IDs, err = snowflake.New(cfg.NodeID, 0); err != nil {
+	if s.IDs, err = snowflake.New(cfg.WorkerID, 0); err != nil {
 		return nil, fmt.Errorf("server: %w", err)
 	}
 	if s.Store, err = openStore(cfg); err != nil {
@@ -239,10 +244,17 @@ func New(cfg Config) (*Server, error) {
 		return nil, s.unwind(err)
 	}
 	s.stack.push("accounts", noError(s.Accounts.Close))
-	s.Guilds, err = guild.New(guild.Config{Store: s.Store, Data: s.Data, IDs: s.IDs, Users: s.Accounts, Logger: cfg.Logger,
+	gcfg := guild.Config{Store: s.Store, Data: s.Data, IDs: s.IDs, Users: s.Accounts, Logger: cfg.Logger,
 		InboxSize: cfg.GuildInbox, IdleTimeout: cfg.GuildIdleTimeout,
 		DisablePassive: cfg.DisablePassive, PassiveInterval: cfg.PassiveInterval,
-		DisableRelays: cfg.DisableRelays, RelayThreshold: cfg.RelayThreshold})
+		DisableRelays: cfg.DisableRelays, RelayThreshold: cfg.RelayThreshold}
+	if cfg.clustered() {
+		if err := s.newCluster(); err != nil {
+			return nil, s.unwind(err)
+		}
+		gcfg.Placement, gcfg.Remote = s.Node, s.Node
+	}
+	s.Guilds, err = guild.New(gcfg)
 	if err != nil {
 		return nil, s.unwind(err)
 	}
@@ -254,24 +266,27 @@ func New(cfg Config) (*Server, error) {
 	if err := s.mountGateway(); err != nil {
 		return nil, s.unwind(err)
 	}
-	s.API, err = api.New(api.Config{Store: s.Store, Accounts: s.Accounts, Guilds: s.Guilds, IDs: s.IDs, Logger: cfg.Logger,
-		MaxBodyBytes: cfg.MaxBodyBytes, Sessions: s.Gateway, Limits: s.Limits})
+	acfg := api.Config{Store: s.Store, Accounts: s.Accounts, Guilds: s.Guilds, IDs: s.IDs, Logger: cfg.Logger,
+		MaxBodyBytes: cfg.MaxBodyBytes, Sessions: s.Gateway, Limits: s.Limits}
+	if s.Node != nil {
+		acfg.Forward = s.Node
+	}
+	s.API, err = api.New(acfg)
 	if err != nil {
 		return nil, s.unwind(err)
+	}
+	if s.Node != nil {
+		s.Node.SetHTTP(s.API)
+		if err := s.Node.Register(s.Metrics); err != nil {
+			return nil, s.unwind(fmt.Errorf("server: register cluster metrics: %w", err))
+		}
 	}
 	if err := s.registerMetrics(); err != nil {
 		return nil, s.unwind(err)
 	}
 	s.mux.Handle("/api/", s.API)
 	s.mux.Handle("/api", s.API)
-	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		if !s.serving.Load() {
-			http.Error(w, "starting", http.StatusServiceUnavailable)
-			return
-		}
-		w.Header().Set("Content-Type", "text/plain")
-		_, _ = w.Write([]byte("ok\n"))
-	})
+	s.mux.HandleFunc("GET /healthz", s.serveHealth)
 	// The web client (package web) answers every path nothing more specific
 	// claims; it talks to the server only through /api and /gateway.
 	s.mux.Handle("/", web.Handler())
@@ -365,6 +380,12 @@ func (s *Server) startLocked(ctx context.Context) error {
 		return fmt.Errorf("server: listen %s: %w", s.cfg.Addr, err)
 	}
 	s.ln = ln
+	if s.Node != nil {
+		if err := s.startCluster(ctx, "http://"+ln.Addr().String()); err != nil {
+			_ = ln.Close()
+			return err
+		}
+	}
 	go func() {
 		err := s.http.Serve(ln)
 		if errors.Is(err, http.ErrServerClosed) {

@@ -1,0 +1,91 @@
+package node
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/accordchat/accord/internal/bus"
+	"github.com/accordchat/accord/internal/chat"
+	"github.com/accordchat/accord/internal/guild"
+)
+
+// Node is the guild registry's Directory in cluster mode: a join or a user
+// change is broadcast to every node (this one included), and each node
+// acts on its own sessions.
+
+// broadcast is one message on bus.BroadcastSubject.
+type broadcast struct {
+	Kind  string    `json:"k"` // "joined" or "user"
+	Guild chat.ID   `json:"g,omitempty"`
+	User  chat.ID   `json:"u"`
+	Full  chat.User `json:"user,omitzero"`
+}
+
+// UserSessions implements guild.Directory. The registry asks only when
+// the Directory cannot reach every node itself; Node can (UserJoined), so
+// it answers none.
+func (n *Node) UserSessions(chat.ID) []guild.Session { return nil }
+
+// UserJoined tells every node that userID joined guildID: each subscribes
+// the user's sessions it has.
+func (n *Node) UserJoined(guildID, userID chat.ID) {
+	n.publish(broadcast{Kind: "joined", Guild: guildID, User: userID})
+}
+
+// UserChanged tells every node that u changed: each drops u from its
+// user cache and sends USER_UPDATE to u's sessions it has.
+func (n *Node) UserChanged(u chat.User) {
+	n.publish(broadcast{Kind: "user", User: u.ID, Full: u})
+}
+
+func (n *Node) publish(m broadcast) {
+	b, err := json.Marshal(m)
+	if err == nil {
+		err = n.cfg.Bus.Publish(context.Background(), bus.BroadcastSubject, b)
+	}
+	if err != nil {
+		n.log.Error("broadcast", "kind", m.Kind, "err", err)
+	}
+}
+
+func (n *Node) receiveBroadcast(b []byte) {
+	var m broadcast
+	if err := json.Unmarshal(b, &m); err != nil {
+		n.stats.malformed.Add(1)
+		return
+	}
+	switch m.Kind {
+	case "joined":
+		// Connect may wait for the guild's owner: not in the bus's
+		// delivery goroutine.
+		n.bg.Add(1)
+		go func() {
+			defer n.bg.Done()
+			n.subscribeUser(m.Guild, m.User)
+		}()
+	case "user":
+		if n.cfg.Users != nil {
+			n.cfg.Users.Invalidate(m.User)
+		}
+		n.guilds.SendUserUpdate(m.Full)
+	}
+}
+
+// subscribeUser subscribes this node's sessions of userID that cover
+// guildID to it.
+func (n *Node) subscribeUser(guildID, userID chat.ID) {
+	ctx, cancel := context.WithTimeout(context.Background(), n.cfg.MoveWait)
+	defer cancel()
+	for _, s := range n.sessions.UserSessions(userID) {
+		if sh, ok := s.(sharded); ok && !sh.InShard(guildID) {
+			continue
+		}
+		lt := 0
+		if l, ok := s.(largeThresholder); ok {
+			lt = l.LargeThreshold()
+		}
+		if err := n.Connect(ctx, guildID, s, lt); err != nil {
+			n.log.Warn("subscribe after join", "guild", guildID, "session", s.ID(), "err", err)
+		}
+	}
+}
