@@ -52,6 +52,9 @@ type Config struct {
 	// Forward, in cluster mode, runs requests for other nodes' guilds at
 	// their owners (see cluster.go).
 	Forward Forwarder
+	// MoveWait bounds how long a request for a moving guild waits for its
+	// new owner before it answers 503. Default DefaultMoveWait.
+	MoveWait time.Duration
 }
 
 // SessionCloser ends a user's gateway sessions. The gateway implements it.
@@ -92,6 +95,9 @@ func New(cfg Config) (*Handler, error) {
 	}
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = 1 << 20
+	}
+	if cfg.MoveWait <= 0 {
+		cfg.MoveWait = DefaultMoveWait
 	}
 	if cfg.GatewayPath == "" {
 		cfg.GatewayPath = "/gateway"

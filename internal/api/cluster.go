@@ -28,6 +28,9 @@ type Forwarder interface {
 	Forward(ctx context.Context, node string, r *http.Request, body []byte) (status int, header http.Header, respBody []byte, err error)
 	// UserGuild is guild.Registry.UserGuild at the guild's owner.
 	UserGuild(ctx context.Context, guildID, userID chat.ID) (protocol.PartialGuild, error)
+	// Flush returns once the events this node published so far have left
+	// it (reached the NATS server).
+	Flush(ctx context.Context) error
 }
 
 type forwardedKey struct{}
@@ -44,9 +47,9 @@ func forwarded(ctx context.Context) bool {
 	return v
 }
 
-// moveWait bounds how long a request waits for its guild to get an owner
-// again while it moves between nodes.
-const moveWait = 15 * time.Second
+// DefaultMoveWait bounds how long a request waits for its guild to get an
+// owner again while it moves between nodes (Config.MoveWait).
+const DefaultMoveWait = 15 * time.Second
 
 var (
 	errMoving  = protocol.NewAPIError(http.StatusServiceUnavailable, 0, "The guild is moving between nodes; try again")
@@ -64,11 +67,11 @@ func (h *Handler) atOwner(fn handlerFunc) handlerFunc {
 			}
 			return err
 		}
-		deadline := time.Now().Add(moveWait)
+		deadline := time.Now().Add(h.cfg.MoveWait)
 		wait := 20 * time.Millisecond
 		for {
 			r.Body = io.NopCloser(bytes.NewReader(body))
-			err := fn(w, r, u)
+			err := fn(&flusher{ResponseWriter: w, h: h, r: r}, r, u)
 			var no *guild.NotOwnerError
 			if !errors.As(err, &no) {
 				return err
@@ -132,3 +135,41 @@ func (h *Handler) userGuild(ctx context.Context, guildID, userID chat.ID) (proto
 	}
 	return h.guilds.UserGuild(ctx, guildID, userID)
 }
+
+// flusher holds a local write's answer until the events the write
+// published have left this node: a node killed right after it acknowledged
+// a message must not take the message's events with it. Reads answer at
+// once; requests another node forwarded here need nothing, since their
+// answer leaves over the same NATS connection, after the events.
+type flusher struct {
+	http.ResponseWriter
+	h       *Handler
+	r       *http.Request
+	flushed bool
+}
+
+func (f *flusher) flush() {
+	if f.flushed {
+		return
+	}
+	f.flushed = true
+	if f.r.Method == http.MethodGet || f.r.Method == http.MethodHead {
+		return
+	}
+	if err := f.h.cfg.Forward.Flush(f.r.Context()); err != nil {
+		f.h.log.Warn("flush events before answering", "path", f.r.URL.Path, "err", err)
+	}
+}
+
+func (f *flusher) WriteHeader(status int) {
+	f.flush()
+	f.ResponseWriter.WriteHeader(status)
+}
+
+func (f *flusher) Write(b []byte) (int, error) {
+	f.flush()
+	return f.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the connection.
+func (f *flusher) Unwrap() http.ResponseWriter { return f.ResponseWriter }

@@ -58,6 +58,13 @@ type Bus interface {
 	// deadline and is cancelled when the Bus closes.
 	Serve(subject Subject, h RequestHandler) (Subscription, error)
 
+	// Flush returns once everything this Bus published before the call
+	// has reached the NATS server (bus/local: at once), or ctx is done. A
+	// node calls it before it acknowledges a write whose events it
+	// published, so that a crash right after the acknowledgement cannot
+	// take the events with it.
+	Flush(ctx context.Context) error
+
 	// Stats reports the counters of this Bus.
 	Stats() Stats
 

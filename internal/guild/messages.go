@@ -205,8 +205,14 @@ func (a *actor) createMessage(ctx context.Context, ch *chat.Channel, authorID ch
 			}
 			d := &protocol.Dispatch{Name: protocol.EventMessageCreate, Data: b}
 			ev := messageEvent(d, body, m)
-			s.fire = func() { a.deliver(ev) }
-			reply(b, nil)
+			// The reply waits for the event: an acknowledged message has
+			// been handed to every recipient (in a cluster, published
+			// toward their nodes), even while earlier writes of the guild
+			// hold its event back in the outbox.
+			s.fire = func() {
+				a.deliver(ev)
+				reply(b, nil)
+			}
 			a.flush()
 		}
 	}()

@@ -308,17 +308,10 @@ func (r *Registry) UserChanged(u chat.User) {
 			return
 		}
 	}
-	r.SendUserUpdate(u)
-}
-
-// SendUserUpdate sends USER_UPDATE to the user's sessions the Directory
-// returns (on a cluster node, this node's).
-func (r *Registry) SendUserUpdate(u chat.User) {
-	b, err := protocol.Marshal(protocol.UserObject(u))
+	d, err := protocol.UserUpdate(u)
 	if err != nil {
 		return
 	}
-	d := &protocol.Dispatch{Name: protocol.EventUserUpdate, Data: b}
 	for _, s := range r.userSessions(u.ID) {
 		s.Send(d)
 	}

@@ -7,6 +7,7 @@ import (
 	"github.com/accordchat/accord/internal/bus"
 	"github.com/accordchat/accord/internal/chat"
 	"github.com/accordchat/accord/internal/guild"
+	"github.com/accordchat/accord/internal/protocol"
 )
 
 // Node is the guild registry's Directory in cluster mode: a join or a user
@@ -15,10 +16,11 @@ import (
 
 // broadcast is one message on bus.BroadcastSubject.
 type broadcast struct {
-	Kind  string    `json:"k"` // "joined" or "user"
-	Guild chat.ID   `json:"g,omitempty"`
-	User  chat.ID   `json:"u"`
-	Full  chat.User `json:"user,omitzero"`
+	Kind  string             `json:"k"` // "joined", "user" or "close"
+	Guild chat.ID            `json:"g,omitempty"`
+	User  chat.ID            `json:"u"`
+	Full  chat.User          `json:"user,omitzero"`
+	Code  protocol.CloseCode `json:"code,omitempty"`
 }
 
 // UserSessions implements guild.Directory. The registry asks only when
@@ -36,6 +38,12 @@ func (n *Node) UserJoined(guildID, userID chat.ID) {
 // user cache and sends USER_UPDATE to u's sessions it has.
 func (n *Node) UserChanged(u chat.User) {
 	n.publish(broadcast{Kind: "user", User: u.ID, Full: u})
+}
+
+// CloseUserSessions ends userID's gateway sessions on every node with
+// code (api.SessionCloser: a bot whose token was reset).
+func (n *Node) CloseUserSessions(userID chat.ID, code protocol.CloseCode) {
+	n.publish(broadcast{Kind: "close", User: userID, Code: code})
 }
 
 func (n *Node) publish(m broadcast) {
@@ -67,7 +75,9 @@ func (n *Node) receiveBroadcast(b []byte) {
 		if n.cfg.Users != nil {
 			n.cfg.Users.Invalidate(m.User)
 		}
-		n.guilds.SendUserUpdate(m.Full)
+		n.sendUserUpdate(m.Full)
+	case "close":
+		n.sessions.CloseUserSessions(m.User, m.Code)
 	}
 }
 
@@ -87,5 +97,17 @@ func (n *Node) subscribeUser(guildID, userID chat.ID) {
 		if err := n.Connect(ctx, guildID, s, lt); err != nil {
 			n.log.Warn("subscribe after join", "guild", guildID, "session", s.ID(), "err", err)
 		}
+	}
+}
+
+// sendUserUpdate sends USER_UPDATE to this node's sessions of u.
+func (n *Node) sendUserUpdate(u chat.User) {
+	d, err := protocol.UserUpdate(u)
+	if err != nil {
+		n.log.Error("encode user update", "user", u.ID, "err", err)
+		return
+	}
+	for _, s := range n.sessions.UserSessions(u.ID) {
+		s.Send(d)
 	}
 }

@@ -143,3 +143,7 @@ func (n *Node) serveUserGuild(ctx context.Context, req request) reply {
 	}
 	return reply{Body: b}
 }
+
+// Flush returns once what this node published has reached the NATS server
+// (api.Forwarder).
+func (n *Node) Flush(ctx context.Context) error { return n.cfg.Bus.Flush(ctx) }

@@ -15,11 +15,14 @@ import (
 	"github.com/accordchat/accord/internal/chat"
 	"github.com/accordchat/accord/internal/cluster"
 	"github.com/accordchat/accord/internal/guild"
+	"github.com/accordchat/accord/internal/protocol"
 )
 
-// LocalSessions finds this node's live sessions of a user (the gateway).
+// LocalSessions finds and ends this node's live sessions of a user (the
+// gateway).
 type LocalSessions interface {
 	UserSessions(userID chat.ID) []guild.Session
+	CloseUserSessions(userID chat.ID, code protocol.CloseCode)
 }
 
 // UserGuilds lists the guilds of a user (the store).

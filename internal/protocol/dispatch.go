@@ -1,5 +1,7 @@
 package protocol
 
+import "github.com/accordchat/accord/internal/chat"
+
 // Dispatch is one gateway event (op 0), encoded once by whoever produced it
 // and shared read-only by every session that receives it. A session adds its
 // own sequence number when it writes the frame:
@@ -39,4 +41,13 @@ func appendInt(b []byte, v int64) []byte {
 		}
 	}
 	return append(b, tmp[i:]...)
+}
+
+// UserUpdate is the USER_UPDATE dispatch of u, sent to u's own sessions.
+func UserUpdate(u chat.User) (*Dispatch, error) {
+	b, err := Marshal(UserObject(u))
+	if err != nil {
+		return nil, err
+	}
+	return &Dispatch{Name: EventUserUpdate, Data: b}, nil
 }

@@ -269,7 +269,8 @@ func New(cfg Config) (*Server, error) {
 	acfg := api.Config{Store: s.Store, Accounts: s.Accounts, Guilds: s.Guilds, IDs: s.IDs, Logger: cfg.Logger,
 		MaxBodyBytes: cfg.MaxBodyBytes, Sessions: s.Gateway, Limits: s.Limits}
 	if s.Node != nil {
-		acfg.Forward = s.Node
+		// Token resets end the bot's sessions on every node.
+		acfg.Forward, acfg.Sessions = s.Node, s.Node
 	}
 	s.API, err = api.New(acfg)
 	if err != nil {

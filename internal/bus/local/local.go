@@ -250,6 +250,15 @@ func (b *Bus) request(ctx context.Context, subject bus.Subject, req []byte) ([]b
 	}
 }
 
+// Flush implements bus.Bus: a local publish has been handed over when
+// Publish returns.
+func (b *Bus) Flush(context.Context) error {
+	if b.isClosed() {
+		return bus.ErrClosed
+	}
+	return nil
+}
+
 // Stats implements bus.Bus.
 func (b *Bus) Stats() bus.Stats { return b.cnt.Snapshot(!b.isClosed()) }
 

@@ -348,6 +348,19 @@ func (b *Bus) register(s *subscription, subject bus.Subject, h func(*natsgo.Msg)
 	return nil
 }
 
+// Flush implements bus.Bus: a PING after what is buffered, and its PONG.
+func (b *Bus) Flush(ctx context.Context) error {
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, b.cfg.RequestTimeout)
+		defer cancel()
+	}
+	if err := b.nc.FlushWithContext(ctx); err != nil {
+		return mapErr(err)
+	}
+	return nil
+}
+
 // Stats implements bus.Bus.
 func (b *Bus) Stats() bus.Stats {
 	st := b.cnt.Snapshot(b.nc.IsConnected())
