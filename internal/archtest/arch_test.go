@@ -41,6 +41,7 @@ var rank = []struct {
 	{"internal/server", 8},
 	{"internal/accordtest", 9},
 	{"internal/bench", 9},
+	{"internal/clustertest", 10}, // real accord processes under test (build tag cluster); above accordtest
 	{"cmd/", 10},
 	{"examples/discordgoaccord", 9}, // shared by the examples and the gateway's discordgo test
 	{"examples/", 10},
