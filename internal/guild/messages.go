@@ -190,12 +190,7 @@ func (a *actor) createMessage(ctx context.Context, ch *chat.Channel, authorID ch
 				a.flush()
 				return
 			}
-			if c := a.channels[m.ChannelID]; c != nil && m.ID > c.LastMessageID {
-				c.LastMessageID = m.ID
-				if !a.r.cfg.DisablePassive {
-					a.lastChanged[c.ID] = m.ID
-				}
-			}
+			a.noteMessage(m)
 			if nonce != nil {
 				nonce.body = b
 				for _, w := range nonce.waiters {
@@ -216,6 +211,16 @@ func (a *actor) createMessage(ctx context.Context, ch *chat.Channel, authorID ch
 			a.flush()
 		}
 	}()
+}
+
+// noteMessage records a new durable message as its channel's last.
+func (a *actor) noteMessage(m chat.Message) {
+	if c := a.channels[m.ChannelID]; c != nil && m.ID > c.LastMessageID {
+		c.LastMessageID = m.ID
+		if !a.r.cfg.DisablePassive {
+			a.lastChanged[c.ID] = m.ID
+		}
+	}
 }
 
 // renderMessage builds the message object as the gateway and the REST reply
@@ -336,12 +341,20 @@ func (r *Registry) EditMessage(ctx context.Context, channelID, messageID, userID
 		if err := a.r.data.UpdateMessage(ctx, m); err != nil {
 			return nil, err
 		}
-		body := a.renderMessage(m, r.repliedTo(ctx, m))
-		out := mustJSON(body)
-		d := &protocol.Dispatch{Name: protocol.EventMessageUpdate, Data: out}
-		ev := messageEvent(d, body, m)
+		// The reply's reactions say "me" for the editor; the event's,
+		// shared by every session, for nobody.
+		bodies := []protocol.Message{a.renderMessage(m, r.repliedTo(ctx, m))}
+		bodies = append(bodies, bodies[0])
+		if err := r.decorate(ctx, ch.ID, userID, bodies[:1]); err != nil {
+			return nil, err
+		}
+		if err := r.decorate(ctx, ch.ID, 0, bodies[1:]); err != nil {
+			return nil, err
+		}
+		d := &protocol.Dispatch{Name: protocol.EventMessageUpdate, Data: mustJSON(bodies[1])}
+		ev := messageEvent(d, bodies[1], m)
 		a.enqueue(func() { a.deliver(ev) })
-		return out, nil
+		return mustJSON(bodies[0]), nil
 	})
 }
 
@@ -362,6 +375,7 @@ func (r *Registry) DeleteMessage(ctx context.Context, channelID, messageID, user
 		if err := a.r.data.DeleteMessages(ctx, ch.ID, messageID); err != nil {
 			return err
 		}
+		a.forgetMessages(ctx, ch.ID, messageID)
 		a.broadcast(protocol.EventMessageDelete, protocol.MessageDeleteEvent{ChannelID: ch.ID, GuildID: a.id, ID: messageID},
 			protocol.IntentGuildMessages, ch.ID)
 		return nil
@@ -378,6 +392,7 @@ func (r *Registry) BulkDeleteMessages(ctx context.Context, channelID, userID cha
 		if err := a.r.data.DeleteMessages(ctx, ch.ID, ids...); err != nil {
 			return err
 		}
+		a.forgetMessages(ctx, ch.ID, ids...)
 		a.broadcast(protocol.EventMessageDeleteBulk, protocol.MessageDeleteBulkEvent{ChannelID: ch.ID, GuildID: a.id, IDs: ids},
 			protocol.IntentGuildMessages, ch.ID)
 		return nil
@@ -418,6 +433,9 @@ func (r *Registry) Messages(ctx context.Context, channelID, userID chat.ID, p st
 	for _, m := range ms {
 		out = append(out, r.renderStored(ctx, m))
 	}
+	if err := r.decorate(ctx, channelID, userID, out); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
 
@@ -434,7 +452,11 @@ func (r *Registry) Message(ctx context.Context, channelID, messageID, userID cha
 	if err != nil {
 		return protocol.Message{}, err
 	}
-	return r.renderStored(ctx, m), nil
+	out := []protocol.Message{r.renderStored(ctx, m)}
+	if err := r.decorate(ctx, channelID, userID, out); err != nil {
+		return protocol.Message{}, err
+	}
+	return out[0], nil
 }
 
 // readAccess checks that userID may see the channel and reports whether
