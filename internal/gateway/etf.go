@@ -17,7 +17,9 @@ import (
 // converted to JSON before protocol.DecodePayload, so ETF clients meet the
 // same validation, limits (the 4,096-byte frame limit applies to the ETF
 // bytes; their JSON form must fit it too) and close codes (4002 for a term
-// that is malformed, too deep or outside Discord's subset).
+// that is malformed, too deep or outside Discord's subset). The send
+// queue's byte bound counts each dispatch by its JSON size, somewhat under
+// its ETF size, so an ETF session is held to the same bound in events.
 
 // etfTerms caches the ETF form of each dispatch's "d": a dispatch fanned
 // out to many ETF sessions is converted once, by the first writer that

@@ -370,6 +370,44 @@ func TestETFAtomFloodRetainsNothing(t *testing.T) {
 	}
 }
 
+// The send queue is bounded in bytes for ETF sessions as for JSON ones: a
+// stalled ETF client is disconnected while an ETF reader keeps up.
+func TestETFSlowConsumerIsDisconnected(t *testing.T) {
+	e := newEnv(t, gateway.Config{SendQueueBytes: 64 << 10, SocketWriteBuffer: 16 << 10})
+	gid := e.gids[0]
+	tok := e.acc.addUser(userID, false, 0, gid)
+	dialStalled(t, e.url+"?v=10&encoding=etf", tok)
+	c := dial(t, e.url+"?v=10&encoding=etf")
+	hello(t, c)
+	c.identify(tok, protocol.IntentGuilds, nil)
+	c.expect(protocol.OpDispatch, "GUILD_CREATE")
+	poll.Until(t, 5*time.Second, 5*time.Millisecond, func() error {
+		if n := e.rt.subscribers(gid); n != 2 {
+			return fmt.Errorf("%d subscribers", n)
+		}
+		return nil
+	})
+	body := []byte(`{"content":"` + strings.Repeat("x", 1000) + `"}`)
+	sent := 0
+	poll.Until(t, 20*time.Second, 0, func() error {
+		for range 20 {
+			e.rt.publish(gid, &protocol.Dispatch{Name: "MESSAGE_CREATE", Data: body})
+			sent++
+		}
+		for range 20 { // the reader keeps pace
+			c.expect(protocol.OpDispatch, "MESSAGE_CREATE")
+		}
+		if e.gw.Stats().SlowDisconnects == 0 {
+			return errNotYet
+		}
+		return nil
+	})
+	if st := e.gw.Stats(); st.SlowDisconnects != 1 || st.Closes["4000"] != 1 {
+		t.Fatalf("stats %+v", st)
+	}
+	t.Logf("stalled ETF client disconnected after %d messages of %d bytes", sent, len(body))
+}
+
 // A dispatch fanned out to many ETF sessions is converted to ETF once, and
 // JSON sessions of the same event do not convert it at all.
 func TestETFDispatchEncodedOncePerEvent(t *testing.T) {
