@@ -6,6 +6,7 @@
 const net = require('node:net');
 
 const hosts = [];
+const addrs = []; // "host:port" of each connection, in order
 
 function guard(allowedHost) {
   const connect = net.Socket.prototype.connect;
@@ -17,6 +18,7 @@ function guard(allowedHost) {
     }
     const host = opts.path ? `unix:${opts.path}` : (opts.host ?? 'localhost');
     hosts.push(host);
+    addrs.push(opts.path ? host : `${host}:${opts.port}`);
     if (host !== allowedHost) {
       throw new Error(`connection to ${host}: not the Accord server ${allowedHost}`);
     }
@@ -24,4 +26,4 @@ function guard(allowedHost) {
   };
 }
 
-module.exports = { guard, hosts };
+module.exports = { guard, hosts, addrs };

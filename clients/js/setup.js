@@ -56,11 +56,17 @@ async function bootstrap(name) {
     { username: `${name}_${randomBytes(4).toString('hex')}`, password: 'correct horse battery staple' }, 201);
   const guild = await rest('POST', '/guilds', owner, { name }, 201);
   const channels = await rest('GET', `/guilds/${guild.id}/channels`, owner, undefined, 200);
-  const app = await rest('POST', '/applications', owner, { name: `${name}-bot` }, 201);
-  const { token: botToken } = await rest('POST', `/applications/${app.id}/bot/reset-token`, owner, undefined, 200);
-  await rest('POST', `/oauth2/authorize?client_id=${app.id}&scope=bot&permissions=0`, owner,
-    { guild_id: guild.id, authorize: true }, 200);
-  return { owner, guildId: guild.id, channelId: channels.find((c) => c.type === 0).id, botId: app.bot.id, botToken };
+  const { botId, botToken } = await addBot(owner, guild.id, `${name}-bot`);
+  return { owner, guildId: guild.id, channelId: channels.find((c) => c.type === 0).id, botId, botToken };
 }
 
-module.exports = { base, accordHost, rest, exhaustBucket, bootstrap };
+/** addBot creates a bot application of owner's named name and adds it to the guild. */
+async function addBot(owner, guildId, name) {
+  const app = await rest('POST', '/applications', owner, { name }, 201);
+  const { token: botToken } = await rest('POST', `/applications/${app.id}/bot/reset-token`, owner, undefined, 200);
+  await rest('POST', `/oauth2/authorize?client_id=${app.id}&scope=bot&permissions=0`, owner,
+    { guild_id: guildId, authorize: true }, 200);
+  return { botId: app.bot.id, botToken };
+}
+
+module.exports = { base, accordHost, rest, exhaustBucket, bootstrap, addBot };

@@ -95,12 +95,17 @@ class Setup:
         self.guild_id = int(guild["id"])
         _, channels = rest("GET", f"/guilds/{self.guild_id}/channels", self.owner, want=200)
         self.channel_id = int(next(c["id"] for c in channels if c["type"] == 0))
-        _, app = rest("POST", "/applications", self.owner, {"name": f"{name}-bot"}, want=201)
-        self.bot_id = int(app["bot"]["id"])
-        _, tok = rest("POST", f"/applications/{app['id']}/bot/reset-token", self.owner, want=200)
-        self.bot_token = tok["token"]
-        rest("POST", f"/oauth2/authorize?client_id={app['id']}&scope=bot&permissions=0", self.owner,
-             {"guild_id": str(self.guild_id), "authorize": True}, want=200)
+        self.bot_id, self.bot_token = add_bot(self.owner, self.guild_id, f"{name}-bot")
+
+
+def add_bot(owner, guild_id, name):
+    """Create a bot application of owner's named name, add it to the guild
+    and return the bot's (user id, token)."""
+    _, app = rest("POST", "/applications", owner, {"name": name}, want=201)
+    _, tok = rest("POST", f"/applications/{app['id']}/bot/reset-token", owner, want=200)
+    rest("POST", f"/oauth2/authorize?client_id={app['id']}&scope=bot&permissions=0", owner,
+         {"guild_id": str(guild_id), "authorize": True}, want=200)
+    return int(app["bot"]["id"]), tok["token"]
 
 
 @pytest.fixture(scope="session")

@@ -38,6 +38,13 @@ type scenarioRun interface {
 	run(ctx context.Context, b *benchRun) (report, error)
 }
 
+// ownServers is implemented by a scenario run that may, as its flags ask,
+// start or target its servers itself (fanout --nodes N): then the
+// scaffold starts no server for it.
+type ownServers interface {
+	ownServers() bool
+}
+
 // report is a scenario's figures.
 type report interface {
 	// String is the readable summary.
@@ -161,6 +168,8 @@ func (m *Main) bench(ctx context.Context, args []string) error {
 		if b.token != "" {
 			return fmt.Errorf("bench %s: --token needs --target", s.name)
 		}
+	}
+	if own, ok := r.(ownServers); s.shared&sharedTarget != 0 && b.target == "" && (!ok || !own.ownServers()) {
 		var serveArgs []string
 		if s.shared&sharedServe != 0 {
 			serveArgs = b.serve.args()

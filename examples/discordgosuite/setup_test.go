@@ -1,4 +1,4 @@
-//go:build clients
+//go:build clients || clusterclients
 
 package discordgosuite
 
@@ -18,23 +18,40 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/bwmarrin/discordgo"
 )
 
-// accord is the server under test, from ACCORD_URL.
+// accord is the server under test, from ACCORD_URL, or one node of a
+// cluster.
 type accord struct {
 	base string // e.g. "http://127.0.0.1:8080"
 	host string // e.g. "127.0.0.1"
+	port string // e.g. "8080"
 	http *http.Client
 }
 
 func server(t *testing.T) *accord {
 	t.Helper()
-	base := strings.TrimSuffix(os.Getenv("ACCORD_URL"), "/")
-	u, err := url.Parse(base)
-	if base == "" || err != nil {
-		t.Fatalf("ACCORD_URL %q: run scripts/test-clients, or start `accord serve` and export ACCORD_URL", base)
+	a, err := at(os.Getenv("ACCORD_URL"))
+	if err != nil {
+		t.Fatalf("%v: run scripts/test-clients, or start `accord serve` and export ACCORD_URL", err)
 	}
-	return &accord{base: base, host: u.Hostname(), http: &http.Client{Timeout: 30 * time.Second}}
+	return a
+}
+
+// at is the Accord server whose base URL is base.
+func at(base string) (*accord, error) {
+	base = strings.TrimSuffix(base, "/")
+	u, err := url.Parse(base)
+	if base == "" || err != nil || u.Host == "" {
+		return nil, fmt.Errorf("Accord URL %q is not a base URL such as http://127.0.0.1:8080", base)
+	}
+	port := u.Port()
+	if port == "" {
+		port = map[string]string{"http": "80", "https": "443"}[u.Scheme]
+	}
+	return &accord{base: base, host: u.Hostname(), port: port, http: &http.Client{Timeout: 30 * time.Second}}, nil
 }
 
 // rest calls Accord's REST v10 API and decodes the answer into out,
@@ -83,41 +100,6 @@ func (a *accord) restFull(t *testing.T, method, path, token string, body any) (i
 	return res.StatusCode, res.Header, raw
 }
 
-// exhaustBucket sends messages as the bot, outside the library, until the
-// channel's message bucket answers 429, and checks that 429 has Discord's
-// shape: a JSON body with retry_after, Retry-After, X-RateLimit-Scope, Via.
-func (a *accord) exhaustBucket(t *testing.T, channelID, botToken string) {
-	t.Helper()
-	for i := range 20 {
-		status, header, raw := a.restFull(t, "POST", "/channels/"+channelID+"/messages", "Bot "+botToken,
-			map[string]string{"content": fmt.Sprintf("out of band %d", i)})
-		if status == http.StatusTooManyRequests {
-			var body struct {
-				Message    string   `json:"message"`
-				RetryAfter *float64 `json:"retry_after"`
-				Global     *bool    `json:"global"`
-			}
-			if !strings.HasPrefix(header.Get("Content-Type"), "application/json") || json.Unmarshal(raw, &body) != nil ||
-				body.Message == "" || body.RetryAfter == nil || *body.RetryAfter <= 0 || body.Global == nil || *body.Global {
-				t.Fatalf("429 %s %s", header.Get("Content-Type"), raw)
-			}
-			for _, h := range []string{"Retry-After", "X-RateLimit-Scope", "Via", "X-RateLimit-Bucket"} {
-				if header.Get(h) == "" {
-					t.Fatalf("the 429 lacks %s: %v", h, header)
-				}
-			}
-			if header.Get("X-RateLimit-Scope") != "user" {
-				t.Fatalf("429 X-RateLimit-Scope %q, want user", header.Get("X-RateLimit-Scope"))
-			}
-			return
-		}
-		if status != http.StatusOK {
-			t.Fatalf("out-of-band message: status %d: %s", status, raw)
-		}
-	}
-	t.Fatal("20 messages at once and no 429: the channel's message bucket is not limited")
-}
-
 // setup is what bootstrap made: an owner, their guild and its first text
 // channel, and a bot application added to the guild.
 type setup struct {
@@ -147,18 +129,24 @@ func (a *accord) bootstrap(t *testing.T, name string) setup {
 			break
 		}
 	}
+	s.botID, s.botToken = a.addBot(t, s.owner, s.guildID, name+"-bot")
+	return s
+}
+
+// addBot creates a bot application of owner's named name and adds it to
+// the guild; it returns the bot's user id and token.
+func (a *accord) addBot(t *testing.T, owner, guildID, name string) (id, token string) {
+	t.Helper()
 	var app struct {
 		ID  string
 		Bot struct{ ID string }
 	}
-	a.rest(t, 201, "POST", "/applications", s.owner, map[string]string{"name": name + "-bot"}, &app)
-	s.botID = app.Bot.ID
+	a.rest(t, 201, "POST", "/applications", owner, map[string]string{"name": name}, &app)
 	var tok struct{ Token string }
-	a.rest(t, 200, "POST", "/applications/"+app.ID+"/bot/reset-token", s.owner, nil, &tok)
-	s.botToken = tok.Token
-	a.rest(t, 200, "POST", fmt.Sprintf("/oauth2/authorize?client_id=%s&scope=bot&permissions=0", app.ID), s.owner,
-		map[string]any{"guild_id": guild.ID, "authorize": true}, nil)
-	return s
+	a.rest(t, 200, "POST", "/applications/"+app.ID+"/bot/reset-token", owner, nil, &tok)
+	a.rest(t, 200, "POST", fmt.Sprintf("/oauth2/authorize?client_id=%s&scope=bot&permissions=0", app.ID), owner,
+		map[string]any{"guild_id": guildID, "authorize": true}, nil)
+	return app.Bot.ID, tok.Token
 }
 
 // guard records the host of every connection the library dials and
@@ -166,12 +154,13 @@ func (a *accord) bootstrap(t *testing.T, name string) setup {
 // fails the test instead of leaving the machine.
 type guard struct {
 	allowed string
+	port    string // if set, the only port allowed: one node of a cluster on the same host as the others
 	mu      sync.Mutex
 	hosts   []string
 }
 
 func (g *guard) dial(ctx context.Context, network, addr string) (net.Conn, error) {
-	host, _, err := net.SplitHostPort(addr)
+	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
 		host = addr
 	}
@@ -180,6 +169,9 @@ func (g *guard) dial(ctx context.Context, network, addr string) (net.Conn, error
 	g.mu.Unlock()
 	if host != g.allowed {
 		return nil, fmt.Errorf("connection to %s: not the Accord server %s", host, g.allowed)
+	}
+	if g.port != "" && port != g.port {
+		return nil, fmt.Errorf("connection to %s: not the Accord node %s:%s", addr, g.allowed, g.port)
 	}
 	var d net.Dialer
 	return d.DialContext(ctx, network, addr)
@@ -191,33 +183,49 @@ func (g *guard) seen() []string {
 	return append([]string(nil), g.hosts...)
 }
 
-// response is one HTTP response the library received.
-type response struct {
-	method, path string
-	status       int
-	header       http.Header
-}
-
-// recorder is the library's HTTP transport: it dials through the guard and
-// records every response (the rate-limit headers among them).
-type recorder struct {
-	next http.RoundTripper
-	mu   sync.Mutex
-	seen []response
-}
-
-func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
-	res, err := r.next.RoundTrip(req)
-	if err == nil {
-		r.mu.Lock()
-		r.seen = append(r.seen, response{req.Method, req.URL.Path, res.StatusCode, res.Header.Clone()})
-		r.mu.Unlock()
+// session is discordgo for the bot token with every REST request and
+// gateway dial going through g; wrap may wrap the guarded HTTP transport
+// (to record or to redirect requests).
+func session(t *testing.T, token string, g *guard, wrap func(http.RoundTripper) http.RoundTripper, intents discordgo.Intent) *discordgo.Session {
+	t.Helper()
+	dg, err := discordgo.New("Bot " + token)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return res, err
+	dg.Client = &http.Client{Timeout: 20 * time.Second, Transport: wrap(&http.Transport{DialContext: g.dial})}
+	dialer := *dg.Dialer // a copy: dg.Dialer is the websocket package's default
+	dialer.NetDialContext = g.dial
+	dg.Dialer = &dialer
+	dg.Identify.Intents = intents
+	dg.ShouldReconnectOnError = false
+	return dg
 }
 
-func (r *recorder) responses() []response {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]response(nil), r.seen...)
+// login opens dg's gateway connection, closed when the test ends, and
+// waits for READY and the guild's GUILD_CREATE.
+func login(t *testing.T, dg *discordgo.Session, g *guard, guildID string) *discordgo.Ready {
+	t.Helper()
+	readyc := make(chan *discordgo.Ready, 1)
+	guildc := make(chan struct{}, 1)
+	dg.AddHandler(func(_ *discordgo.Session, r *discordgo.Ready) { readyc <- r })
+	dg.AddHandler(func(_ *discordgo.Session, gc *discordgo.GuildCreate) {
+		if gc.ID == guildID {
+			guildc <- struct{}{}
+		}
+	})
+	if err := dg.Open(); err != nil {
+		t.Fatalf("discordgo Open: %v (connections: %v)", err, g.seen())
+	}
+	t.Cleanup(func() { dg.Close() })
+	timeout := time.After(30 * time.Second)
+	var ready *discordgo.Ready
+	for got := 0; got < 2; got++ {
+		select {
+		case ready = <-readyc:
+		case <-guildc:
+		case <-timeout:
+			t.Fatalf("no READY and GUILD_CREATE within 30 s (connections: %v)", g.seen())
+		}
+	}
+	return ready
 }

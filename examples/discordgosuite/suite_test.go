@@ -3,6 +3,7 @@
 package discordgosuite
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
@@ -11,7 +12,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/bwmarrin/discordgo"
 
@@ -27,47 +27,83 @@ const maxTooMany = 3
 var rateLimitHeaders = []string{"X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset",
 	"X-RateLimit-Reset-After", "X-RateLimit-Bucket"}
 
+// exhaustBucket sends messages as the bot, outside the library, until the
+// channel's message bucket answers 429, and checks that 429 has Discord's
+// shape: a JSON body with retry_after, Retry-After, X-RateLimit-Scope, Via.
+func (a *accord) exhaustBucket(t *testing.T, channelID, botToken string) {
+	t.Helper()
+	for i := range 20 {
+		status, header, raw := a.restFull(t, "POST", "/channels/"+channelID+"/messages", "Bot "+botToken,
+			map[string]string{"content": fmt.Sprintf("out of band %d", i)})
+		if status == http.StatusTooManyRequests {
+			var body struct {
+				Message    string   `json:"message"`
+				RetryAfter *float64 `json:"retry_after"`
+				Global     *bool    `json:"global"`
+			}
+			if !strings.HasPrefix(header.Get("Content-Type"), "application/json") || json.Unmarshal(raw, &body) != nil ||
+				body.Message == "" || body.RetryAfter == nil || *body.RetryAfter <= 0 || body.Global == nil || *body.Global {
+				t.Fatalf("429 %s %s", header.Get("Content-Type"), raw)
+			}
+			for _, h := range []string{"Retry-After", "X-RateLimit-Scope", "Via", "X-RateLimit-Bucket"} {
+				if header.Get(h) == "" {
+					t.Fatalf("the 429 lacks %s: %v", h, header)
+				}
+			}
+			if header.Get("X-RateLimit-Scope") != "user" {
+				t.Fatalf("429 X-RateLimit-Scope %q, want user", header.Get("X-RateLimit-Scope"))
+			}
+			return
+		}
+		if status != http.StatusOK {
+			t.Fatalf("out-of-band message: status %d: %s", status, raw)
+		}
+	}
+	t.Fatal("20 messages at once and no 429: the channel's message bucket is not limited")
+}
+
+// response is one HTTP response the library received.
+type response struct {
+	method, path string
+	status       int
+	header       http.Header
+}
+
+// recorder is the library's HTTP transport: it dials through the guard and
+// records every response (the rate-limit headers among them).
+type recorder struct {
+	next http.RoundTripper
+	mu   sync.Mutex
+	seen []response
+}
+
+func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
+	res, err := r.next.RoundTrip(req)
+	if err == nil {
+		r.mu.Lock()
+		r.seen = append(r.seen, response{req.Method, req.URL.Path, res.StatusCode, res.Header.Clone()})
+		r.mu.Unlock()
+	}
+	return res, err
+}
+
+func (r *recorder) responses() []response {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]response(nil), r.seen...)
+}
+
 // open points discordgo at Accord with the README's snippet, logs the bot
 // in with every REST request and gateway dial going through a guard and a
 // recorder, and waits for READY and the guild's GUILD_CREATE.
 func open(t *testing.T, a *accord, s setup) (*discordgo.Session, *discordgo.Ready, *guard, *recorder) {
 	t.Helper()
 	discordgoaccord.PointAt(a.base)
-	dg, err := discordgo.New("Bot " + s.botToken)
-	if err != nil {
-		t.Fatal(err)
-	}
 	g := &guard{allowed: a.host}
-	rec := &recorder{next: &http.Transport{DialContext: g.dial}}
-	dg.Client = &http.Client{Timeout: 20 * time.Second, Transport: rec}
-	dialer := *dg.Dialer // a copy: dg.Dialer is the websocket package's default
-	dialer.NetDialContext = g.dial
-	dg.Dialer = &dialer
-	dg.Identify.Intents = discordgo.IntentsGuilds | discordgo.IntentsGuildMessages
-	dg.ShouldReconnectOnError = false
-	readyc := make(chan *discordgo.Ready, 1)
-	guildc := make(chan struct{}, 1)
-	dg.AddHandler(func(_ *discordgo.Session, r *discordgo.Ready) { readyc <- r })
-	dg.AddHandler(func(_ *discordgo.Session, gc *discordgo.GuildCreate) {
-		if gc.ID == s.guildID {
-			guildc <- struct{}{}
-		}
-	})
-	if err := dg.Open(); err != nil {
-		t.Fatalf("discordgo Open: %v (connections: %v)", err, g.seen())
-	}
-	t.Cleanup(func() { dg.Close() })
-	timeout := time.After(30 * time.Second)
-	var ready *discordgo.Ready
-	for got := 0; got < 2; got++ {
-		select {
-		case ready = <-readyc:
-		case <-guildc:
-		case <-timeout:
-			t.Fatalf("no READY and GUILD_CREATE within 30 s (connections: %v)", g.seen())
-		}
-	}
-	return dg, ready, g, rec
+	var rec *recorder
+	record := func(next http.RoundTripper) http.RoundTripper { rec = &recorder{next: next}; return rec }
+	dg := session(t, s.botToken, g, record, discordgo.IntentsGuilds|discordgo.IntentsGuildMessages)
+	return dg, login(t, dg, g, s.guildID), g, rec
 }
 
 // TestPointAtAccord: the snippet aims every endpoint discordgo uses at

@@ -110,7 +110,7 @@ func clusterAPI(t *testing.T, p *place, f *forwarder) (h *Handler, token string,
 
 type noRemote struct{}
 
-func (noRemote) Deliver(string, chat.ID, []guild.RemotePart) {}
+func (noRemote) Deliver(chat.ID, map[string][]guild.RemotePart) {}
 
 func do(h http.Handler, ctx context.Context, method, path, token string, body string) *httptest.ResponseRecorder {
 	r := httptest.NewRequestWithContext(ctx, method, path, bytes.NewBufferString(body))

@@ -18,7 +18,12 @@ var buckets = map[string]string{
 	"DELETE /channels/{channel_id}/messages/{message_id}": ratelimit.BucketMessageDelete,
 	"POST /channels/{channel_id}/messages/bulk-delete":    ratelimit.BucketBulkDelete,
 	"POST /channels/{channel_id}/typing":                  ratelimit.BucketTyping,
-	"POST /attachments/refresh-urls":                      ratelimit.BucketAttachmentRefresh,
+	// Reacting: Discord's one per 0.25 s per channel.
+	"PUT /channels/{channel_id}/messages/{message_id}/reactions/{emoji}/@me":          ratelimit.BucketReactions,
+	"DELETE /channels/{channel_id}/messages/{message_id}/reactions/{emoji}/@me":       ratelimit.BucketReactions,
+	"DELETE /channels/{channel_id}/messages/{message_id}/reactions/{emoji}/{user_id}": ratelimit.BucketReactions,
+	"DELETE /channels/{channel_id}/messages/{message_id}/reactions/{emoji}":           ratelimit.BucketReactions,
+	"POST /attachments/refresh-urls":                                                  ratelimit.BucketAttachmentRefresh,
 }
 
 // bodyLimits caps the bodies of routes that need far less than
@@ -98,6 +103,20 @@ func (h *Handler) routes() {
 	h.handle("PATCH", "/channels/{channel_id}/messages/{message_id}", withAuth, h.editMessage)
 	h.handle("DELETE", "/channels/{channel_id}/messages/{message_id}", withAuth, h.deleteMessage)
 	h.handle("POST", "/attachments/refresh-urls", withAuth, h.refreshURLs)
+
+	// Reactions (reactions.go) and pins (pins.go). DELETE .../reactions
+	// and the unpin route share one pattern (see messageSubresource).
+	h.handle("PUT", "/channels/{channel_id}/messages/{message_id}/reactions/{emoji}/@me", withAuth, h.addReaction)
+	h.handle("DELETE", "/channels/{channel_id}/messages/{message_id}/reactions/{emoji}/@me", withAuth, h.removeOwnReaction)
+	h.handle("DELETE", "/channels/{channel_id}/messages/{message_id}/reactions/{emoji}/{user_id}", withAuth, h.removeUserReaction)
+	h.handle("GET", "/channels/{channel_id}/messages/{message_id}/reactions/{emoji}", withAuth, h.listReactionUsers)
+	h.handle("DELETE", "/channels/{channel_id}/messages/{message_id}/reactions/{emoji}", withAuth, h.clearEmojiReactions)
+	h.handle("DELETE", "/channels/{channel_id}/messages/{message_id}/{sub}", withAuth, h.messageSubresource)
+	h.handle("GET", "/channels/{channel_id}/messages/pins", withAuth, h.listPins)
+	h.handle("PUT", "/channels/{channel_id}/messages/pins/{message_id}", withAuth, h.pinMessage)
+	h.handle("GET", "/channels/{channel_id}/pins", withAuth, h.listPinnedMessages)
+	h.handle("PUT", "/channels/{channel_id}/pins/{message_id}", withAuth, h.pinMessage)
+	h.handle("DELETE", "/channels/{channel_id}/pins/{message_id}", withAuth, h.unpinMessage)
 
 	// Gateway discovery.
 	h.handle("GET", "/gateway", noAuth, h.gateway)

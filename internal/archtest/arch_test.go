@@ -21,6 +21,7 @@ var rank = []struct {
 	{"internal/poll", 0},   // polling with a deadline, for tests
 	{"internal/snowflake", 1},
 	{"internal/protocol", 1},
+	{"internal/etf", 1}, // the gateway's ETF encoding; a peer of protocol: neither imports the other
 	{"internal/store", 1},
 	{"internal/auth", 1},
 	{"internal/bus", 1},
@@ -46,6 +47,7 @@ var rank = []struct {
 	{"internal/server", 8},
 	{"internal/accordtest", 9},
 	{"internal/bench", 9},
+	{"internal/clustertest", 10}, // real accord processes under test (build tag cluster); above accordtest
 	{"cmd/", 10},
 	{"examples/discordgoaccord", 9}, // shared by the examples and the gateway's discordgo test
 	{"examples/", 10},
@@ -94,6 +96,7 @@ var drivers = map[string][]string{
 var pure = map[string][]string{
 	"internal/chat":      {"net", "net/http", "os", "database/sql"},
 	"internal/protocol":  {"net", "net/http", "os"},
+	"internal/etf":       {"net", "net/http", "os"},
 	"internal/snowflake": {"net", "net/http", "os"},
 	"internal/cluster":   {"net", "net/http", "os"}, // heartbeats travel over a Transport the server supplies
 }

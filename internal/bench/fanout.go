@@ -16,7 +16,12 @@ import (
 // FanoutConfig configures the fan-out scenario. Zero values mean defaults.
 type FanoutConfig struct {
 	// Target is the server's base URL, e.g. "http://127.0.0.1:8080". Required.
+	// The guild is created and the messages are posted here.
 	Target string
+	// Nodes are the other nodes of a cluster Target belongs to (base
+	// URLs). The sessions are spread round-robin over the gateways of
+	// Target and Nodes: session i connects to node i mod (1+len(Nodes)).
+	Nodes []string
 	// Metrics is the base URL of the server's metrics listener (`accord
 	// serve --metrics-addr`), where the gateway's bytes are counted; ""
 	// counts the bytes the sessions read instead.
@@ -49,6 +54,10 @@ type FanoutConfig struct {
 	LargeThreshold int
 	// Progress receives progress bars and phase lines (stderr); nil none.
 	Progress io.Writer
+	// Measure, when set, is called with every session ready just before
+	// the first post; the function it returns is called after the last
+	// delivery. The cluster scenario reads the nodes' counters with it.
+	Measure func(ctx context.Context) (done func(ctx context.Context) error, err error)
 }
 
 // FanoutResult holds the figures of one run. The JSON keys are the contract
@@ -124,9 +133,9 @@ type fanoutRun struct {
 	res    FanoutResult
 
 	// set up by setup
-	guild   benchGuild
-	tokens  []string
-	gateway string
+	guild    benchGuild
+	tokens   []string
+	gateways []string // of Target, then of each of Nodes
 	// set up by connect; closed by close
 	groups []sessions
 	local  *group
@@ -185,8 +194,13 @@ func (r *fanoutRun) setup(ctx context.Context) error {
 		return err
 	}
 	r.res.SetupSeconds = round(time.Since(t0).Seconds(), 1)
-	if r.gateway, err = r.c.gatewayURL(ctx); err != nil {
-		return err
+	for _, node := range append([]string{r.target}, r.cfg.Nodes...) {
+		c := &client{base: strings.TrimRight(node, "/") + "/api/v10", token: r.c.token, http: r.c.http}
+		gw, err := c.gatewayURL(ctx)
+		if err != nil {
+			return err
+		}
+		r.gateways = append(r.gateways, gw)
 	}
 	if r.cfg.ServerPID > 0 {
 		if r.res.RSSBefore, err = settledRSS(ctx, r.cfg.ServerPID, 5*time.Second); err != nil {
@@ -200,7 +214,13 @@ func (r *fanoutRun) setup(ctx context.Context) error {
 // server's RSS with them idle.
 func (r *fanoutRun) connect(ctx context.Context) error {
 	t0 := time.Now()
-	spec := sessionSpec{Gateway: r.gateway, Intents: intentsFanout, LargeThreshold: r.cfg.LargeThreshold}
+	spec := sessionSpec{Gateway: r.gateways[0], Intents: intentsFanout, LargeThreshold: r.cfg.LargeThreshold}
+	if len(r.gateways) > 1 {
+		spec.Gateways = make([]string, len(r.tokens))
+		for i := range spec.Gateways {
+			spec.Gateways[i] = r.gateways[i%len(r.gateways)]
+		}
+	}
 	var err error
 	if r.groups, r.local, err = openSessions(ctx, spec, r.tokens, r.cfg.PerProcess, r.cfg.Worker); err != nil {
 		return err
@@ -233,11 +253,20 @@ func (r *fanoutRun) measure(ctx context.Context) error {
 		}
 	}
 	selfBefore, _ := procCPU(os.Getpid())
+	done := func(context.Context) error { return nil }
+	if r.cfg.Measure != nil {
+		if done, err = r.cfg.Measure(ctx); err != nil {
+			return err
+		}
+	}
 	fmt.Fprintf(r.out, "fanout: %d sessions ready in %.1fs over %d process(es); posting for %s at %s\n",
 		r.cfg.Sessions, r.res.ConnectSeconds, len(r.groups), r.cfg.Duration, rateString(r.cfg.Rate))
 	r.first = time.Now()
 	r.post(ctx)
 	if err := r.waitDeliveries(ctx); err != nil {
+		return err
+	}
+	if err := done(ctx); err != nil {
 		return err
 	}
 	if self, err := procCPU(os.Getpid()); err == nil {

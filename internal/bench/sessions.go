@@ -41,6 +41,9 @@ func openSessions(ctx context.Context, spec sessionSpec, tokens []string, perPro
 		if spec.Subscribe != nil {
 			spec.Subscribe = spec.Subscribe[lo:hi]
 		}
+		if spec.Gateways != nil {
+			spec.Gateways = spec.Gateways[lo:hi]
+		}
 		return spec
 	}
 	localSpec := share(spec, 0, min(n, perProcess))

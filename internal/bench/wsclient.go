@@ -26,6 +26,9 @@ import (
 type sessionSpec struct {
 	// Gateway is the WebSocket URL, e.g. "ws://127.0.0.1:8080/gateway".
 	Gateway string `json:"gateway"`
+	// Gateways, when set, has one WebSocket URL per session (the nodes of
+	// a cluster, spread round-robin) and overrides Gateway.
+	Gateways []string `json:"gateways,omitempty"`
 	// Tokens has one token per session.
 	Tokens []string `json:"tokens"`
 	// Subscribe marks the sessions that send op 14 for GuildID/ChannelID
@@ -41,6 +44,14 @@ type sessionSpec struct {
 	// Probes is how many of the sessions count toward probeMin (flow
 	// control of the saturating poster). Only meaningful in process.
 	Probes int `json:"-"`
+}
+
+// gateway is the WebSocket URL session i dials.
+func (s *sessionSpec) gateway(i int) string {
+	if s.Gateways != nil {
+		return s.Gateways[i]
+	}
+	return s.Gateway
 }
 
 // groupProgress is a group's cheap running state.
@@ -280,7 +291,7 @@ func (c *gwConn) write(payload []byte) error {
 // bounds the handshakes and IDENTIFYs in flight.
 func (c *gwConn) run(ctx context.Context, sem chan struct{}) {
 	c.sem = sem
-	nc, rest, err := dialWS(ctx, c.g.spec.Gateway)
+	nc, rest, err := dialWS(ctx, c.g.spec.gateway(c.i))
 	if err != nil {
 		c.g.fail(c, err)
 		c.release()

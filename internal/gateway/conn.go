@@ -34,6 +34,7 @@ type conn struct {
 	pre       []byte // bytes the HTTP server read past the upgrade request
 	compress  bool   // zlib-stream or zstd-stream
 	zstd      bool   // zstd-stream
+	etf       bool   // encoding=etf: payloads are ETF binary frames both ways (etf.go)
 	resumeURL string
 	addr      netip.Prefix // the client address it counts against (Config.MaxConnsPerAddr)
 	lastBeat  atomic.Int64 // unix ns of the last heartbeat (or of the upgrade)

@@ -1,6 +1,7 @@
 // Package gateway serves Discord's Gateway v10 over WebSocket: HELLO,
-// IDENTIFY, RESUME, heartbeats, close codes, sharding, zlib-stream
-// compression, op 8 member requests and the Discord client's guild
+// IDENTIFY, RESUME, heartbeats, close codes, sharding, JSON or ETF
+// encoding (etf.go), zlib-stream and zstd-stream compression, op 8 member
+// requests and the Discord client's guild
 // subscriptions (op 14, op 37 bulk), which end passive mode for a guild
 // (see package guild). It keeps sessions (which outlive
 // their connections for RESUME) and implements guild.Directory; guild actors

@@ -24,6 +24,9 @@ const maxHeader = 10
 // built in place: header, then prefix + shared Data + suffix, no copies
 // beyond the one into buf.
 func (c *conn) appendDispatch(buf []byte, e entry) []byte {
+	if c.etf {
+		return c.appendETFDispatch(buf, e)
+	}
 	if !c.compress {
 		buf = appendHeader(buf, wsText, e.d.FrameLen(e.seq))
 		return e.d.AppendFrame(buf, e.seq)
@@ -36,13 +39,17 @@ func (c *conn) appendDispatch(buf []byte, e entry) []byte {
 	return buf
 }
 
-// appendMessage appends one gateway message as a text frame, or compressed
-// as a binary frame: with zlib-stream its bytes up to and including the
-// Z_SYNC_FLUSH marker 00 00 ff ff, with zstd-stream the flushed blocks of
-// the connection's one zstd frame.
+// appendMessage appends one gateway message as a text frame (binary for
+// ETF), or compressed as a binary frame: with zlib-stream its bytes up to
+// and including the Z_SYNC_FLUSH marker 00 00 ff ff, with zstd-stream the
+// flushed blocks of the connection's one zstd frame.
 func (c *conn) appendMessage(buf, msg []byte) []byte {
 	if !c.compress {
-		buf = appendHeader(buf, wsText, len(msg))
+		op := byte(wsText)
+		if c.etf {
+			op = wsBinary
+		}
+		buf = appendHeader(buf, op, len(msg))
 		return append(buf, msg...)
 	}
 	c.zbuf.Reset()

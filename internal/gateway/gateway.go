@@ -74,8 +74,8 @@ func New(cfg Config) (*Gateway, error) {
 }
 
 // ServeHTTP upgrades the request to a gateway connection. Query parameters
-// v (10, or 9), encoding (json) and compress (zlib-stream, zstd-stream) are
-// Discord's.
+// v (10, or 9), encoding (json, etf) and compress (zlib-stream, zstd-stream)
+// are Discord's.
 // Like Discord, a bad v or encoding is reported with a close code after the
 // upgrade, so libraries see the reason.
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -121,7 +121,11 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	default:
 		closeWith = protocol.CloseInvalidAPIVersion
 	}
-	if e := q.Get("encoding"); e != "" && e != "json" {
+	switch q.Get("encoding") {
+	case "", "json":
+	case "etf":
+		c.etf = true
+	default:
 		closeWith = protocol.CloseDecodeError
 	}
 	switch q.Get("compress") {

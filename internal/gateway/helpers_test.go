@@ -218,6 +218,7 @@ type client struct {
 	binary bool
 	syncs  int // zlib frames ending in 00 00 ff ff
 	wmu    sync.Mutex
+	etf    bool // encoding=etf: payloads are ETF terms both ways (etf_test.go)
 }
 
 func dial(t *testing.T, url string) *client {
@@ -266,7 +267,7 @@ func dialErr(url string, read bool) (*client, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &client{nc: nc, frames: make(chan frame, 4096), done: make(chan struct{})}
+	c := &client{nc: nc, frames: make(chan frame, 4096), done: make(chan struct{}), etf: strings.Contains(url, "encoding=etf")}
 	if read {
 		var r io.Reader = nc
 		if br != nil {
@@ -274,7 +275,7 @@ func dialErr(url string, read bool) (*client, error) {
 		}
 		mode := ""
 		if i := strings.Index(url, "compress="); i >= 0 {
-			mode = url[i+len("compress="):]
+			mode, _, _ = strings.Cut(url[i+len("compress="):], "&")
 		}
 		go c.readLoop(r, mode)
 	}
@@ -300,6 +301,10 @@ func (c *client) readLoop(r io.Reader, compression string) {
 				zr, err = zlib.NewReader(pr)
 			}
 			if err != nil {
+				return
+			}
+			if c.etf {
+				c.readETFStream(zr)
 				return
 			}
 			dec := json.NewDecoder(zr)
@@ -353,6 +358,8 @@ func (c *client) readLoop(r io.Reader, compression string) {
 			c.mu.Unlock()
 			if pw != nil {
 				_, _ = pw.Write(p)
+			} else if c.etf {
+				c.frames <- etfFrame(p)
 			}
 		}
 	}
@@ -372,6 +379,10 @@ func (c *client) send(op int, d any) {
 	b, err := json.Marshal(map[string]any{"op": op, "d": d})
 	if err != nil {
 		c.t.Fatal(err)
+	}
+	if c.etf {
+		c.sendETF(b)
+		return
 	}
 	c.sendRaw(b)
 }

@@ -21,6 +21,7 @@ import (
 
 	"github.com/accordchat/accord/internal/accordtest"
 	"github.com/accordchat/accord/internal/chat"
+	"github.com/accordchat/accord/internal/etf"
 	"github.com/accordchat/accord/internal/gateway"
 	"github.com/accordchat/accord/internal/protocol"
 	"github.com/accordchat/accord/internal/server"
@@ -242,56 +243,82 @@ func skipFrame(br *bufio.Reader) (int, error) {
 //	go test -run '^$' -bench Fanout ./internal/gateway
 func BenchmarkFanout(b *testing.B) {
 	for _, n := range []int{100, 1000} {
-		b.Run(fmt.Sprintf("sessions=%d", n), func(b *testing.B) {
-			acc, rt := newAccounts(), newRouter()
-			gw, err := gateway.New(gateway.Config{Accounts: acc, Guilds: rt, DisableLimits: true})
-			if err != nil {
-				b.Fatal(err)
+		b.Run(fmt.Sprintf("sessions=%d", n), func(b *testing.B) { benchFanout(b, n, false) })
+	}
+}
+
+// benchFanout runs BenchmarkFanout with JSON or ETF sessions. With ETF,
+// each op publishes a new dispatch, so that each op pays for its one
+// conversion; it fails unless that is exactly one per op.
+func benchFanout(b *testing.B, n int, useETF bool) {
+	acc, rt := newAccounts(), newRouter()
+	gw, err := gateway.New(gateway.Config{Accounts: acc, Guilds: rt, DisableLimits: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv := httptest.NewServer(gw)
+	defer srv.Close()
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = gw.Shutdown(ctx)
+	}()
+	url := "ws" + strings.TrimPrefix(srv.URL, "http")
+	gid := chat.ID(10 << 22)
+	tok := acc.addUser(1<<30, false, 0, gid)
+	identify := []byte(fmt.Sprintf(`{"op":2,"d":{"token":%q,"intents":513,"properties":{}}}`, tok))
+	writeIdentify := func(nc net.Conn) { _ = wsutil.WriteClientText(nc, identify) }
+	if useETF {
+		url += "?v=10&encoding=etf"
+		term, err := etf.AppendJSON([]byte{etf.Version}, identify)
+		if err != nil {
+			b.Fatal(err)
+		}
+		writeIdentify = func(nc net.Conn) { _ = wsutil.WriteClientBinary(nc, term) }
+	}
+	var received atomic.Int64
+	for range n {
+		nc := dialIdle(b, url)
+		defer nc.Close()
+		readFrames(b, nc, 1)
+		writeIdentify(nc)
+		readFrames(b, nc, 2)
+		go func() {
+			// Count frames by reading headers and skipping payloads:
+			// the cheapest client possible.
+			br := bufio.NewReaderSize(nc, 64<<10)
+			for {
+				n, err := skipFrame(br)
+				if err != nil || n < 0 {
+					return
+				}
+				received.Add(1)
 			}
-			srv := httptest.NewServer(gw)
-			defer srv.Close()
-			defer func() {
-				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-				defer cancel()
-				_ = gw.Shutdown(ctx)
-			}()
-			url := "ws" + strings.TrimPrefix(srv.URL, "http")
-			gid := chat.ID(10 << 22)
-			tok := acc.addUser(1<<30, false, 0, gid)
-			identify := []byte(fmt.Sprintf(`{"op":2,"d":{"token":%q,"intents":513,"properties":{}}}`, tok))
-			var received atomic.Int64
-			for range n {
-				nc := dialIdle(b, url)
-				defer nc.Close()
-				readFrames(b, nc, 1)
-				_ = wsutil.WriteClientText(nc, identify)
-				readFrames(b, nc, 2)
-				go func() {
-					// Count frames by reading headers and skipping payloads:
-					// the cheapest client possible.
-					br := bufio.NewReaderSize(nc, 64<<10)
-					for {
-						n, err := skipFrame(br)
-						if err != nil || n < 0 {
-							return
-						}
-						received.Add(1)
-					}
-				}()
-			}
-			d := &protocol.Dispatch{Name: "MESSAGE_CREATE", Data: []byte(`{"id":"1","channel_id":"2","content":"` + strings.Repeat("x", 200) + `"}`)}
-			b.ReportAllocs()
-			b.ResetTimer()
-			for range b.N {
-				rt.publish(gid, d)
-			}
-			want := int64(b.N) * int64(n)
-			for received.Load() < want {
-				time.Sleep(100 * time.Microsecond)
-			}
-			b.StopTimer()
-			b.ReportMetric(float64(want)/b.Elapsed().Seconds(), "deliveries/s")
-		})
+		}()
+	}
+	data := []byte(`{"id":"1","channel_id":"2","content":"` + strings.Repeat("x", 200) + `"}`)
+	d := &protocol.Dispatch{Name: "MESSAGE_CREATE", Data: data}
+	encodes := gateway.ETFEncodes()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		if useETF {
+			d = &protocol.Dispatch{Name: "MESSAGE_CREATE", Data: data}
+		}
+		rt.publish(gid, d)
+	}
+	want := int64(b.N) * int64(n)
+	for received.Load() < want {
+		time.Sleep(100 * time.Microsecond)
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(want)/b.Elapsed().Seconds(), "deliveries/s")
+	if useETF {
+		per := float64(gateway.ETFEncodes()-encodes) / float64(b.N)
+		b.ReportMetric(per, "etf-encodes/op")
+		if per != 1 {
+			b.Fatalf("%.2f ETF conversions per event to %d sessions, want 1", per, n)
+		}
 	}
 }
 

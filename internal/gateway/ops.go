@@ -31,6 +31,13 @@ func (c *conn) handle(msg []byte) bool {
 		c.close(protocol.CloseRateLimited)
 		return false
 	}
+	if c.etf {
+		var ok bool
+		if msg, ok = decodeETF(msg); !ok {
+			c.close(protocol.CloseDecodeError)
+			return false
+		}
+	}
 	p, err := protocol.DecodePayload(msg)
 	if err != nil {
 		c.close(protocol.CloseDecodeError)

@@ -60,6 +60,10 @@ func (c *conn) round(raw bool) bool {
 			buf = append(buf, f.b...)
 			continue
 		}
+		if c.etf {
+			buf = c.appendETF(buf, f.b)
+			continue
+		}
 		buf = c.appendMessage(buf, f.b)
 	}
 	var last int64

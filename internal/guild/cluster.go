@@ -44,10 +44,11 @@ func (e *NotOwnerError) Error() string {
 
 // RemoteSender carries fan-out to the sessions of other nodes.
 type RemoteSender interface {
-	// Deliver hands node one event's dispatches with their recipient
-	// sessions on that node. It is called from fan-out goroutines, in the
-	// guild's event order per session, and must not block.
-	Deliver(node string, guildID chat.ID, parts []RemotePart)
+	// Deliver hands over one event's dispatches with their recipient
+	// sessions, by node. It is called once per event (per relay, in a
+	// guild big enough for relays) from fan-out goroutines, in the
+	// guild's event order per session, and must not block or keep nodes.
+	Deliver(guildID chat.ID, nodes map[string][]RemotePart)
 }
 
 // RemotePart is one dispatch and the sessions of one node that get it.
@@ -162,12 +163,10 @@ func (b *batch) add(node, session string, d *protocol.Dispatch) {
 	b.nodes[node] = append(parts, RemotePart{D: d, Sessions: []string{session}})
 }
 
-// flush hands each node its parts, one Deliver call per node.
+// flush hands the event's parts to the sender, all nodes in one call.
 func (b *batch) flush(guildID chat.ID) {
-	for node, parts := range b.nodes {
-		b.to.Deliver(node, guildID, parts)
-		delete(b.nodes, node)
-	}
+	b.to.Deliver(guildID, b.nodes)
+	clear(b.nodes)
 }
 
 // DropNode unsubscribes every session of node from every guild actor

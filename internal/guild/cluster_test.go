@@ -41,18 +41,22 @@ type delivery struct {
 }
 
 type remote struct {
-	mu  sync.Mutex
-	got []delivery
+	mu     sync.Mutex
+	got    []delivery
+	events int // Deliver calls
 }
 
-func (r *remote) Deliver(node string, _ chat.ID, parts []RemotePart) {
+func (r *remote) Deliver(_ chat.ID, nodes map[string][]RemotePart) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	cp := make([]RemotePart, len(parts))
-	for i, p := range parts {
-		cp[i] = RemotePart{D: p.D, Sessions: append([]string(nil), p.Sessions...)}
+	r.events++
+	for node, parts := range nodes {
+		cp := make([]RemotePart, len(parts))
+		for i, p := range parts {
+			cp[i] = RemotePart{D: p.D, Sessions: append([]string(nil), p.Sessions...)}
+		}
+		r.got = append(r.got, delivery{node, cp})
 	}
-	r.got = append(r.got, delivery{node, cp})
 }
 
 // named returns, per node, the sessions that got events called name.
@@ -156,6 +160,12 @@ func TestRemoteFanOutOneDeliveryPerNode(t *testing.T) {
 		if got := s.events(); len(got) != 0 {
 			t.Errorf("remote session %s was sent %d dispatches directly; it must get them only through Deliver", s.id, len(got))
 		}
+	}
+	rs.mu.Lock()
+	events := rs.events
+	rs.mu.Unlock()
+	if events != 6 { // 5 remote GUILD_CREATEs, 1 MESSAGE_CREATE
+		t.Errorf("Deliver called %d times, want once per event with remote recipients (6)", events)
 	}
 	if calls, _ := rs.named(protocol.EventGuildCreate); calls["b"] != 3 || calls["c"] != 2 {
 		t.Errorf("GUILD_CREATE deliveries %v, want one per subscribing session (b:3 c:2)", calls)

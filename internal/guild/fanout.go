@@ -103,6 +103,8 @@ func (m *msgEvent) reaches(s *sub) bool {
 var passiveGated = map[string]bool{
 	protocol.EventMessageCreate: true, protocol.EventMessageUpdate: true, protocol.EventMessageDelete: true,
 	protocol.EventMessageDeleteBulk: true, protocol.EventTypingStart: true,
+	protocol.EventMessageReactionAdd: true, protocol.EventMessageReactionRemove: true,
+	protocol.EventMessageReactionRemoveAll: true, protocol.EventMessageReactionRemoveEmoji: true,
 }
 
 // sub is one subscribed session. s, user, intents, bot and lt never change;

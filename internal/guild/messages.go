@@ -201,12 +201,7 @@ func (a *actor) createMessage(ctx context.Context, ch *chat.Channel, authorID ch
 				a.flush()
 				return
 			}
-			if c := a.channels[m.ChannelID]; c != nil && m.ID > c.LastMessageID {
-				c.LastMessageID = m.ID
-				if !a.r.cfg.DisablePassive {
-					a.lastChanged[c.ID] = m.ID
-				}
-			}
+			a.noteMessage(m)
 			if nonce != nil {
 				nonce.body = b
 				for _, w := range nonce.waiters {
@@ -227,6 +222,16 @@ func (a *actor) createMessage(ctx context.Context, ch *chat.Channel, authorID ch
 			a.flush()
 		}
 	}()
+}
+
+// noteMessage records a new durable message as its channel's last.
+func (a *actor) noteMessage(m chat.Message) {
+	if c := a.channels[m.ChannelID]; c != nil && m.ID > c.LastMessageID {
+		c.LastMessageID = m.ID
+		if !a.r.cfg.DisablePassive {
+			a.lastChanged[c.ID] = m.ID
+		}
+	}
 }
 
 // renderMessage builds the message object as the gateway and the REST reply
@@ -359,12 +364,20 @@ func (r *Registry) EditMessage(ctx context.Context, channelID, messageID, userID
 			return nil, err
 		}
 		r.attachmentsGone(ch.ID, removed)
-		body := a.renderMessage(m, r.repliedTo(ctx, m))
-		out := mustJSON(body)
-		d := &protocol.Dispatch{Name: protocol.EventMessageUpdate, Data: out}
-		ev := messageEvent(d, body, m)
+		// The reply's reactions say "me" for the editor; the event's,
+		// shared by every session, for nobody.
+		bodies := []protocol.Message{a.renderMessage(m, r.repliedTo(ctx, m))}
+		bodies = append(bodies, bodies[0])
+		if err := r.decorate(ctx, ch.ID, userID, bodies[:1]); err != nil {
+			return nil, err
+		}
+		if err := r.decorate(ctx, ch.ID, 0, bodies[1:]); err != nil {
+			return nil, err
+		}
+		d := &protocol.Dispatch{Name: protocol.EventMessageUpdate, Data: mustJSON(bodies[1])}
+		ev := messageEvent(d, bodies[1], m)
 		a.enqueue(func() { a.deliver(ev) })
-		return out, nil
+		return mustJSON(bodies[0]), nil
 	})
 }
 
@@ -386,6 +399,7 @@ func (r *Registry) DeleteMessage(ctx context.Context, channelID, messageID, user
 			return err
 		}
 		r.attachmentsGone(ch.ID, m.Attachments)
+		a.forgetMessages(ctx, ch.ID, messageID)
 		a.broadcast(protocol.EventMessageDelete, protocol.MessageDeleteEvent{ChannelID: ch.ID, GuildID: a.id, ID: messageID},
 			protocol.IntentGuildMessages, ch.ID)
 		return nil
@@ -402,6 +416,7 @@ func (r *Registry) BulkDeleteMessages(ctx context.Context, channelID, userID cha
 		if err := a.r.data.DeleteMessages(ctx, ch.ID, ids...); err != nil {
 			return err
 		}
+		a.forgetMessages(ctx, ch.ID, ids...)
 		a.broadcast(protocol.EventMessageDeleteBulk, protocol.MessageDeleteBulkEvent{ChannelID: ch.ID, GuildID: a.id, IDs: ids},
 			protocol.IntentGuildMessages, ch.ID)
 		return nil
@@ -442,6 +457,9 @@ func (r *Registry) Messages(ctx context.Context, channelID, userID chat.ID, p st
 	for _, m := range ms {
 		out = append(out, r.renderStored(ctx, m))
 	}
+	if err := r.decorate(ctx, channelID, userID, out); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
 
@@ -458,7 +476,11 @@ func (r *Registry) Message(ctx context.Context, channelID, messageID, userID cha
 	if err != nil {
 		return protocol.Message{}, err
 	}
-	return r.renderStored(ctx, m), nil
+	out := []protocol.Message{r.renderStored(ctx, m)}
+	if err := r.decorate(ctx, channelID, userID, out); err != nil {
+		return protocol.Message{}, err
+	}
+	return out[0], nil
 }
 
 // readAccess checks that userID may see the channel and reports whether

@@ -75,10 +75,20 @@ func (o *outLinks) header(b []byte, seq uint64) []byte {
 	return binary.AppendUvarint(b, seq)
 }
 
-// Deliver implements guild.RemoteSender: one frame to node with every
-// part (Manifold), or one frame per recipient session without it.
-func (n *Node) Deliver(node string, guildID chat.ID, parts []guild.RemotePart) {
+// Deliver implements guild.RemoteSender: per destination node, one frame
+// with every part (Manifold), or one frame per recipient session without
+// it.
+func (n *Node) Deliver(guildID chat.ID, nodes map[string][]guild.RemotePart) {
+	if len(nodes) == 0 {
+		return
+	}
 	n.stats.remoteEvents.Add(1)
+	for node, parts := range nodes {
+		n.deliverTo(node, guildID, parts)
+	}
+}
+
+func (n *Node) deliverTo(node string, guildID chat.ID, parts []guild.RemotePart) {
 	l := n.out.link(node)
 	if !n.cfg.Manifold {
 		for _, p := range parts {

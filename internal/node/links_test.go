@@ -117,7 +117,7 @@ func TestManifoldOneMessagePerNode(t *testing.T) {
 		ss := []*session{{id: "s1"}, {id: "s2"}, {id: "s3"}}
 		b.trackAll(ss...)
 		for i := 1; i <= 10; i++ {
-			a.Deliver("b", 7, []guild.RemotePart{{D: dispatch(i), Sessions: []string{"s1", "s2", "s3"}}})
+			a.Deliver(7, map[string][]guild.RemotePart{"b": {{D: dispatch(i), Sessions: []string{"s1", "s2", "s3"}}}})
 		}
 		waitUntil(t, func() bool { return len(ss[2].events()) == 10 })
 		want := uint64(10)
@@ -138,6 +138,22 @@ func TestManifoldOneMessagePerNode(t *testing.T) {
 	}
 }
 
+// One event with recipients on two nodes is one remote event and two
+// messages: NATS messages per event = the number of nodes with recipients.
+func TestMessagesPerEventIsNodesWithRecipients(t *testing.T) {
+	a, b, _ := pair(t, true, nil)
+	s := &session{id: "s1"}
+	b.trackAll(s)
+	a.Deliver(7, map[string][]guild.RemotePart{
+		"b": {{D: dispatch(1), Sessions: []string{"s1", "s9"}}},
+		"c": {{D: dispatch(1), Sessions: []string{"s2", "s3", "s4"}}},
+	})
+	waitUntil(t, func() bool { return len(s.events()) == 1 })
+	if e, m := a.stats.remoteEvents.Load(), a.stats.envelopes.Load(); e != 1 || m != 2 {
+		t.Fatalf("remote events %d, messages %d; want 1 and 2", e, m)
+	}
+}
+
 // Frames lost in flight are fetched again from the sender's ring before
 // the next one is delivered: every session still gets every event, in
 // order, once.
@@ -146,7 +162,7 @@ func TestGapIsReplayedInOrder(t *testing.T) {
 	s := &session{id: "s1"}
 	b.trackAll(s)
 	for i := 1; i <= 8; i++ {
-		a.Deliver("b", 7, []guild.RemotePart{{D: dispatch(i), Sessions: []string{"s1"}}})
+		a.Deliver(7, map[string][]guild.RemotePart{"b": {{D: dispatch(i), Sessions: []string{"s1"}}}})
 	}
 	waitUntil(t, func() bool { return len(s.events()) >= 8 })
 	time.Sleep(20 * time.Millisecond) // a duplicate would show by now
@@ -172,7 +188,7 @@ func TestTickRevealsLossAtTheEnd(t *testing.T) {
 	defer cancel()
 	go a.out.tick(ctx)
 	for i := 1; i <= 3; i++ {
-		a.Deliver("b", 7, []guild.RemotePart{{D: dispatch(i), Sessions: []string{"s1"}}})
+		a.Deliver(7, map[string][]guild.RemotePart{"b": {{D: dispatch(i), Sessions: []string{"s1"}}}})
 	}
 	waitUntil(t, func() bool { return len(s.events()) == 3 })
 	if got := s.events(); !equal(got, []string{"1", "2", "3"}) {
@@ -186,8 +202,8 @@ func TestUnknownSessionsAndGarbage(t *testing.T) {
 	a, b, _ := pair(t, true, nil)
 	s := &session{id: "s1"}
 	b.trackAll(s)
-	a.Deliver("b", 7, []guild.RemotePart{{D: dispatch(1), Sessions: []string{"other"}}})
-	a.Deliver("b", 7, []guild.RemotePart{{D: dispatch(2), Sessions: []string{"s1"}}})
+	a.Deliver(7, map[string][]guild.RemotePart{"b": {{D: dispatch(1), Sessions: []string{"other"}}}})
+	a.Deliver(7, map[string][]guild.RemotePart{"b": {{D: dispatch(2), Sessions: []string{"s1"}}}})
 	b.in.receive([]byte{9, 9, 9})
 	waitUntil(t, func() bool { return len(s.events()) == 1 })
 	if got := s.events(); !equal(got, []string{"2"}) {

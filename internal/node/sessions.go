@@ -38,7 +38,7 @@ func (r *remoteSession) Intents() protocol.Intents { return r.info.Intents }
 func (r *remoteSession) Bot() bool                 { return r.info.Bot }
 func (r *remoteSession) Node() string              { return r.node }
 func (r *remoteSession) Send(d *protocol.Dispatch) {
-	r.n.Deliver(r.node, r.guildID, []guild.RemotePart{{D: d, Sessions: []string{r.info.ID}}})
+	r.n.Deliver(r.guildID, map[string][]guild.RemotePart{r.node: {{D: d, Sessions: []string{r.info.ID}}}})
 }
 
 // Optional abilities of gateway sessions (as in the guild package).

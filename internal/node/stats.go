@@ -8,7 +8,7 @@ import (
 
 // stats are the node's counters, exported by Register.
 type stats struct {
-	remoteEvents  atomic.Uint64 // events with recipients on another node (per destination node)
+	remoteEvents  atomic.Uint64 // events with recipients on another node
 	envelopes     atomic.Uint64 // frames carrying events, sent
 	envelopeBytes atomic.Uint64
 	publishErrors atomic.Uint64
@@ -34,7 +34,7 @@ func (n *Node) Register(reg prometheus.Registerer) error {
 	}
 	cs := []prometheus.Collector{
 		n.stats.forwardTime,
-		counter("accord_cluster_remote_events_total", "Events fanned out to sessions of another node, counted once per destination node.", &n.stats.remoteEvents),
+		counter("accord_cluster_remote_events_total", "Events with recipients on other nodes, counted once per event (NATS messages per event = envelopes_sent / remote_events).", &n.stats.remoteEvents),
 		counter("accord_cluster_envelopes_sent_total", "NATS messages carrying events to other nodes (Manifold: one per destination node per event).", &n.stats.envelopes),
 		counter("accord_cluster_envelope_bytes_sent_total", "Bytes of those messages.", &n.stats.envelopeBytes),
 		counter("accord_cluster_publish_errors_total", "Event messages the bus refused (fetched again by the destination).", &n.stats.publishErrors),

@@ -165,7 +165,7 @@ func goldenObjects(t *testing.T) []struct {
 	app := chat.Application{ID: goldenAppID, Name: "Helper", OwnerID: goldenUserID, BotID: goldenBotID,
 		Flags: chat.AppFlagGatewayPresenceLimited | chat.AppFlagGatewayGuildMembersLimited | chat.AppFlagGatewayMessageContentLimited}
 
-	return []struct {
+	return append([]struct {
 		name string
 		v    any
 	}{
@@ -251,7 +251,7 @@ func goldenObjects(t *testing.T) []struct {
 		{"event_channel_info", protocol.ChannelInfoEvent{GuildID: goldenGuildID, Channels: []protocol.ChannelInfo{{ID: goldenChannelID}}}},
 		{"event_invite_create", goldenInviteCreate()},
 		{"event_invite_delete", protocol.InviteDeleteEvent{ChannelID: goldenChannelID, GuildID: goldenGuildID, Code: "abcDEF12"}},
-	}
+	}, goldenReactionObjects()...)
 }
 
 func TestGolden(t *testing.T) {

@@ -310,6 +310,7 @@ type Message struct {
 	EditedTimestamp   *string           `json:"edited_timestamp"`
 	Flags             int               `json:"flags"`
 	Components        []struct{}        `json:"components"`
+	Reactions         []Reaction        `json:"reactions,omitempty"`
 	Nonce             string            `json:"nonce,omitempty"`
 	MessageReference  *MessageReference `json:"message_reference,omitempty"`
 	ReferencedMessage *Message          `json:"referenced_message,omitempty"`

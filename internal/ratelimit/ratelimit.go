@@ -18,6 +18,8 @@
 //	messages.delete          5 per 1 s per caller per channel
 //	messages.bulk-delete     1 per 1 s per caller per channel
 //	typing                   5 per 5 s per caller per channel
+//	reactions                1 per 0.25 s per caller per channel (adding and
+//	                        removing reactions; Discord's value)
 //	auth.login              20 per 60 s per client address
 //	auth.register           20 per 60 s per client address
 //	any other route         50 per 1 s per caller per major parameter
@@ -61,6 +63,7 @@ const (
 	BucketMessageDelete = "messages.delete"
 	BucketBulkDelete    = "messages.bulk-delete"
 	BucketTyping        = "typing"
+	BucketReactions     = "reactions"
 	BucketLogin         = "auth.login"
 	BucketRegister      = "auth.register"
 	// BucketAttachmentRefresh is POST /attachments/refresh-urls: each
@@ -75,6 +78,7 @@ var DefaultRoutes = map[string]Limit{
 	BucketMessageDelete:     {5, time.Second},
 	BucketBulkDelete:        {1, time.Second},
 	BucketTyping:            {5, 5 * time.Second},
+	BucketReactions:         {1, 250 * time.Millisecond},
 	BucketLogin:             {20, time.Minute},
 	BucketRegister:          {20, time.Minute},
 	BucketAttachmentRefresh: {10, 10 * time.Second},

@@ -11,8 +11,10 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"errors"
+	"slices"
 
 	"github.com/accordchat/accord/internal/chat"
 )
@@ -117,6 +119,42 @@ type Store interface {
 	DeleteMessage(ctx context.Context, channelID, messageID chat.ID) error
 	Messages(ctx context.Context, channelID chat.ID, p Page) ([]chat.Message, error)
 
+	// Reactions, one row per (message, emoji key, user) in the message's
+	// (channel, bucket) partition, as Discord's reactions table. Callers
+	// delete a message's reactions with the message. PutReaction replaces
+	// an existing row. DeleteReactions removes the reactions with one emoji
+	// (key chat.Emoji.Key), or all of the message's when emoji is "".
+	// Reactions returns every reaction on the given messages of a channel,
+	// ordered by message ID, emoji key and user ID. ReactionUsers returns up
+	// to limit IDs (<= 0: MaxPage) of the users above after who reacted with
+	// emoji, in ID order.
+	PutReaction(ctx context.Context, r chat.Reaction) error
+	DeleteReaction(ctx context.Context, channelID, messageID chat.ID, emoji string, userID chat.ID) error
+	DeleteReactions(ctx context.Context, channelID, messageID chat.ID, emoji string) error
+	Reactions(ctx context.Context, channelID chat.ID, messageIDs []chat.ID) ([]chat.Reaction, error)
+	ReactionUsers(ctx context.Context, channelID, messageID chat.ID, emoji string, after chat.ID, limit int) ([]chat.ID, error)
+
+	// Pins of a channel, one partition per channel (Discord caps a
+	// channel's pins, so it stays small). Pins returns them newest pin
+	// first (ties by message ID, newest first). PutPin replaces the pin of
+	// the same message.
+	PutPin(ctx context.Context, p chat.Pin) error
+	DeletePin(ctx context.Context, channelID, messageID chat.ID) error
+	Pins(ctx context.Context, channelID chat.ID) ([]chat.Pin, error)
+
 	// Close flushes and releases the backend.
 	Close() error
+}
+
+// SortPins orders pins as Store.Pins returns them: newest pin first, ties
+// by message ID, newest first. Backends that cannot sort by pin time in
+// the store (a pin's key is its message, so that unpinning needs no read)
+// sort with it.
+func SortPins(ps []chat.Pin) {
+	slices.SortFunc(ps, func(a, b chat.Pin) int {
+		if c := b.PinnedAt.Compare(a.PinnedAt); c != 0 {
+			return c
+		}
+		return cmp.Compare(b.MessageID, a.MessageID)
+	})
 }

@@ -47,9 +47,17 @@ export function accordBinary() {
  * directory, learns the port it bound from its log, and waits for /healthz.
  * Rate limits are on, as in production; a test that seeds thousands of
  * messages before it looks at the client (a load step: 5 messages per 5 s
- * per channel would take hours) passes rateLimits: false.
+ * per channel would take hours) passes rateLimits: false. With url it
+ * starts nothing: it waits for the /healthz of the server already running
+ * there (a node of a cluster) and returns the same shape, whose stop leaves
+ * that server running.
  */
-export async function startServer({ port = 0, data = null, rateLimits = true } = {}) {
+export async function startServer({ port = 0, data = null, rateLimits = true, url = null } = {}) {
+  if (url) {
+    const base = url.replace(/\/$/, '');
+    await waitFor(async () => (await fetch(base + '/healthz')).ok, { timeout: 30000, message: `${base}/healthz` });
+    return { base, data: null, port: Number(new URL(base).port), log: () => '', async stop() {} };
+  }
   const ownData = !data;
   if (!data) data = fs.mkdtempSync(path.join(os.tmpdir(), 'accord-e2e-data-'));
   // --metrics-addr 127.0.0.1:0: the default port 9090 would collide between
@@ -202,9 +210,11 @@ export async function openUser(browser, base, name, { viewport = { width: 1280, 
   page.on('pageerror', (e) => errors.push(e.message));
   page.on('console', (m) => { if (m.type() === 'error' && !/status of 4\d\d/.test(m.text())) errors.push(m.text()); });
   // Gateway frames by direction and kind: with zlib-stream every frame the
-  // server sends is binary; the client sends JSON text.
-  const frames = { received: { binary: 0, text: 0 }, sent: [] };
+  // server sends is binary; the client sends JSON text. urls: every
+  // WebSocket's URL, to tell which server (cluster node) it went to.
+  const frames = { received: { binary: 0, text: 0 }, sent: [], urls: [] };
   page.on('websocket', (ws) => {
+    frames.urls.push(ws.url());
     ws.on('framereceived', (f) => { frames.received[typeof f.payload === 'string' ? 'text' : 'binary']++; });
     ws.on('framesent', (f) => { if (typeof f.payload === 'string') frames.sent.push(JSON.parse(f.payload)); });
   });

@@ -44,6 +44,8 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Members", testMembers},
 		{"Invites", testInvites},
 		{"Messages", testMessages},
+		{"Reactions", testReactions},
+		{"Pins", testPins},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) { g.run(t, s) })
