@@ -1,7 +1,9 @@
 // Package api serves Discord's REST API v10 (with /api/v9 and /api as
 // aliases): the bootstrap routes (register, login, applications, OAuth2 bot
 // authorisation, invites), users, guilds, channels, roles, members,
-// overwrites, typing and messages, and GET /gateway(/bot).
+// overwrites, typing and messages (with file uploads: multipart.go,
+// attachments.go), and GET /gateway(/bot); and, on the same listener,
+// the media CDN with Discord's paths (cdn.go).
 //
 // Handlers return an error; one adapter turns it into Discord's error body
 // ({"code", "message", "errors"}), keeping what the client sees apart from

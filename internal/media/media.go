@@ -4,8 +4,9 @@
 // decoders (the standard library's PNG, JPEG and GIF, golang.org/x/image's
 // WebP) and golang.org/x/image/draw's Catmull-Rom scaler.
 //
-// Decoding is bounded: an image whose header declares more than
-// Limits.MaxPixels is refused before its pixels are decoded, so a small
+// Decoding is bounded: an image whose header declares more than the
+// caller's pixel limit (DefaultMaxPixels) is refused before its pixels
+// are decoded, so a small
 // file cannot make the server allocate gigabytes. Functions are safe for
 // concurrent use.
 package media
