@@ -447,15 +447,21 @@ func TestAttachmentEditAndDelete(t *testing.T) {
 	alice.Must(t, 201, "POST", fmt.Sprintf("/guilds/%d/channels", gid), map[string]any{"name": "doomed"}, &ch2)
 	doomed := upload(t, alice, "POST", fmt.Sprintf("/channels/%d/messages", ch2.ID), nil, file{"e.bin", []byte("eee")})
 	alice.Must(t, 200, "DELETE", fmt.Sprintf("/channels/%d", ch2.ID), nil, nil)
+	// And a deleted guild's.
+	g3, ch3 := alice.CreateGuild(t, "doomed guild")
+	gone3 := upload(t, alice, "POST", fmt.Sprintf("/channels/%d/messages", ch3), nil, file{"f.bin", []byte("fff")})
+	alice.Must(t, 204, "DELETE", fmt.Sprintf("/guilds/%d", g3.ID), nil, nil)
 	if n, err := s.API.CollectAttachments(context.Background(), time.Hour); err != nil || n != 0 {
 		t.Errorf("collector with an hour's grace deleted %d (%v), want 0", n, err)
 	}
 	n, err := s.API.CollectAttachments(context.Background(), time.Nanosecond)
-	if err != nil || n != 1 {
-		t.Errorf("collector deleted %d (%v), want the deleted channel's 1", n, err)
+	if err != nil || n != 2 {
+		t.Errorf("collector deleted %d (%v), want the deleted channel's and guild's 2", n, err)
 	}
-	if resp, _ := fetch(t, s, doomed.Attachments[0].URL); resp.StatusCode != http.StatusNotFound {
-		t.Errorf("deleted channel's file: %d", resp.StatusCode)
+	for _, a := range []protocol.Attachment{doomed.Attachments[0], gone3.Attachments[0]} {
+		if resp, _ := fetch(t, s, a.URL); resp.StatusCode != http.StatusNotFound {
+			t.Errorf("deleted channel's or guild's file %s: %d", a.Filename, resp.StatusCode)
+		}
 	}
 	if resp, got := fetch(t, s, held.Attachments[0].URL); resp.StatusCode != 200 || string(got) != "keep" {
 		t.Errorf("held file after collecting: %d", resp.StatusCode)
