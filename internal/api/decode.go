@@ -121,6 +121,17 @@ func pathID(r *http.Request, name string) (chat.ID, error) {
 	return id, nil
 }
 
+// messagePath parses the channel and message IDs of a message route.
+func messagePath(r *http.Request) (channelID, messageID chat.ID, err error) {
+	if channelID, err = pathID(r, "channel_id"); err != nil {
+		return 0, 0, err
+	}
+	if messageID, err = pathID(r, "message_id"); err != nil {
+		return 0, 0, err
+	}
+	return channelID, messageID, nil
+}
+
 // queryInt parses an integer query parameter within [lo, hi], def if absent.
 func queryInt(r *http.Request, name string, def, lo, hi int) (int, error) {
 	s := r.URL.Query().Get(name)

@@ -252,11 +252,7 @@ func (h *Handler) contentBlind(ctx context.Context, u *chat.User) (bool, error) 
 }
 
 func (h *Handler) getMessage(w http.ResponseWriter, r *http.Request, u *chat.User) error {
-	channelID, err := pathID(r, "channel_id")
-	if err != nil {
-		return err
-	}
-	messageID, err := pathID(r, "message_id")
+	channelID, messageID, err := messagePath(r)
 	if err != nil {
 		return err
 	}
@@ -276,11 +272,7 @@ func (h *Handler) getMessage(w http.ResponseWriter, r *http.Request, u *chat.Use
 }
 
 func (h *Handler) editMessage(w http.ResponseWriter, r *http.Request, u *chat.User) error {
-	channelID, err := pathID(r, "channel_id")
-	if err != nil {
-		return err
-	}
-	messageID, err := pathID(r, "message_id")
+	channelID, messageID, err := messagePath(r)
 	if err != nil {
 		return err
 	}
@@ -357,15 +349,17 @@ func (h *Handler) editMessageBody(ctx context.Context, channelID, messageID chat
 }
 
 func (h *Handler) deleteMessage(w http.ResponseWriter, r *http.Request, u *chat.User) error {
-	channelID, err := pathID(r, "channel_id")
+	return onMessage(w, r, u, h.guilds.DeleteMessage)
+}
+
+// onMessage runs op as u on the message of the route's path and answers
+// 204 No Content (delete, pin, unpin).
+func onMessage(w http.ResponseWriter, r *http.Request, u *chat.User, op func(ctx context.Context, channelID, messageID, userID chat.ID) error) error {
+	channelID, messageID, err := messagePath(r)
 	if err != nil {
 		return err
 	}
-	messageID, err := pathID(r, "message_id")
-	if err != nil {
-		return err
-	}
-	if err := h.guilds.DeleteMessage(r.Context(), channelID, messageID, u.ID); err != nil {
+	if err := op(r.Context(), channelID, messageID, u.ID); err != nil {
 		return err
 	}
 	return noContent(w)

@@ -65,33 +65,11 @@ func (h *Handler) listPinnedMessages(w http.ResponseWriter, r *http.Request, u *
 }
 
 func (h *Handler) pinMessage(w http.ResponseWriter, r *http.Request, u *chat.User) error {
-	channelID, err := pathID(r, "channel_id")
-	if err != nil {
-		return err
-	}
-	messageID, err := pathID(r, "message_id")
-	if err != nil {
-		return err
-	}
-	if err := h.guilds.PinMessage(r.Context(), channelID, messageID, u.ID); err != nil {
-		return err
-	}
-	return noContent(w)
+	return onMessage(w, r, u, h.guilds.PinMessage)
 }
 
 func (h *Handler) unpinMessage(w http.ResponseWriter, r *http.Request, u *chat.User) error {
-	channelID, err := pathID(r, "channel_id")
-	if err != nil {
-		return err
-	}
-	messageID, err := pathID(r, "message_id")
-	if err != nil {
-		return err
-	}
-	if err := h.guilds.UnpinMessage(r.Context(), channelID, messageID, u.ID); err != nil {
-		return err
-	}
-	return noContent(w)
+	return onMessage(w, r, u, h.guilds.UnpinMessage)
 }
 
 // stripIfBlind strips m's content for u when u reads without the

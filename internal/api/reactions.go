@@ -177,11 +177,7 @@ func (h *Handler) messageSubresource(w http.ResponseWriter, r *http.Request, u *
 		r.SetPathValue("message_id", b)
 		return h.unpinMessage(w, r, u)
 	case b == "reactions":
-		channelID, err := pathID(r, "channel_id")
-		if err != nil {
-			return err
-		}
-		messageID, err := pathID(r, "message_id")
+		channelID, messageID, err := messagePath(r)
 		if err != nil {
 			return err
 		}

@@ -3,6 +3,7 @@ package guild
 import (
 	"context"
 	"errors"
+	"slices"
 	"sort"
 	"sync"
 	"testing"
@@ -147,10 +148,10 @@ func TestRemoteFanOutOneDeliveryPerNode(t *testing.T) {
 	if calls["b"] != 1 || calls["c"] != 1 || len(calls) != 2 {
 		t.Fatalf("Deliver calls per node for one MESSAGE_CREATE = %v, want b:1 c:1", calls)
 	}
-	if want := []string{"r0", "r1", "r2"}; !equalStrings(sessions["b"], want) {
+	if want := []string{"r0", "r1", "r2"}; !slices.Equal(sessions["b"], want) {
 		t.Errorf("node b recipients %v, want %v", sessions["b"], want)
 	}
-	if want := []string{"r3"}; !equalStrings(sessions["c"], want) {
+	if want := []string{"r3"}; !slices.Equal(sessions["c"], want) {
 		t.Errorf("node c recipients %v, want %v (r4 may not see the channel)", sessions["c"], want)
 	}
 	if n := len(local.named(protocol.EventMessageCreate)); n != 1 {
@@ -170,18 +171,6 @@ func TestRemoteFanOutOneDeliveryPerNode(t *testing.T) {
 	if calls, _ := rs.named(protocol.EventGuildCreate); calls["b"] != 3 || calls["c"] != 2 {
 		t.Errorf("GUILD_CREATE deliveries %v, want one per subscribing session (b:3 c:2)", calls)
 	}
-}
-
-func equalStrings(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // An operation on a guild another node owns fails before it has any

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"slices"
 	"strconv"
 	"sync"
 	"testing"
@@ -167,7 +168,7 @@ func TestGapIsReplayedInOrder(t *testing.T) {
 	waitUntil(t, func() bool { return len(s.events()) >= 8 })
 	time.Sleep(20 * time.Millisecond) // a duplicate would show by now
 	want := []string{"1", "2", "3", "4", "5", "6", "7", "8"}
-	if got := s.events(); !equal(got, want) {
+	if got := s.events(); !slices.Equal(got, want) {
 		t.Fatalf("session got %v, want %v", got, want)
 	}
 	if got := b.stats.replayed.Load(); got != 3 {
@@ -191,7 +192,7 @@ func TestTickRevealsLossAtTheEnd(t *testing.T) {
 		a.Deliver(7, map[string][]guild.RemotePart{"b": {{D: dispatch(i), Sessions: []string{"s1"}}}})
 	}
 	waitUntil(t, func() bool { return len(s.events()) == 3 })
-	if got := s.events(); !equal(got, []string{"1", "2", "3"}) {
+	if got := s.events(); !slices.Equal(got, []string{"1", "2", "3"}) {
 		t.Fatalf("session got %v", got)
 	}
 }
@@ -206,7 +207,7 @@ func TestUnknownSessionsAndGarbage(t *testing.T) {
 	a.Deliver(7, map[string][]guild.RemotePart{"b": {{D: dispatch(2), Sessions: []string{"s1"}}}})
 	b.in.receive([]byte{9, 9, 9})
 	waitUntil(t, func() bool { return len(s.events()) == 1 })
-	if got := s.events(); !equal(got, []string{"2"}) {
+	if got := s.events(); !slices.Equal(got, []string{"2"}) {
 		t.Fatalf("session got %v, want only its own event", got)
 	}
 	if b.stats.malformed.Load() != 1 {
@@ -223,18 +224,6 @@ func waitUntil(t *testing.T, f func() bool) {
 		}
 		return nil
 	})
-}
-
-func equal(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // A guild that has just changed owner is unsettled at its new owner for
