@@ -174,19 +174,25 @@ func (h *Handler) handle(method, path string, mode authMode, fn handlerFunc) {
 				h.serveLimited(w, r, rl, mode, fn)
 				return
 			}
-			var u *chat.User
-			if mode == withAuth {
-				user, err := h.authenticate(r)
-				if err != nil {
-					h.writeError(w, r, err)
-					return
-				}
-				u = &user
-			}
-			if err := fn(w, r, u); err != nil {
-				h.writeError(w, r, err)
-			}
+			h.serveUnlimited(w, r, mode, fn)
 		})
+	}
+}
+
+// serveUnlimited runs fn for a route without rate limits: the caller
+// authenticated if the route needs it, errors written as Discord's bodies.
+func (h *Handler) serveUnlimited(w http.ResponseWriter, r *http.Request, mode authMode, fn handlerFunc) {
+	var u *chat.User
+	if mode == withAuth {
+		user, err := h.authenticate(r)
+		if err != nil {
+			h.writeError(w, r, err)
+			return
+		}
+		u = &user
+	}
+	if err := fn(w, r, u); err != nil {
+		h.writeError(w, r, err)
 	}
 }
 

@@ -117,24 +117,15 @@ func (h *Handler) atOwner(fn handlerFunc) handlerFunc {
 // (the sender applied them), and 421 if this node does not own the guild
 // either.
 func (h *Handler) serveForwarded(w http.ResponseWriter, r *http.Request, mode authMode, fn handlerFunc) {
-	var u *chat.User
-	if mode == withAuth {
-		user, err := h.authenticate(r)
-		if err != nil {
-			h.writeError(w, r, err)
-			return
+	h.serveUnlimited(w, r, mode, func(w http.ResponseWriter, r *http.Request, u *chat.User) error {
+		err := fn(w, r, u)
+		var no *guild.NotOwnerError
+		if errors.As(err, &no) {
+			w.WriteHeader(http.StatusMisdirectedRequest)
+			return nil
 		}
-		u = &user
-	}
-	err := fn(w, r, u)
-	var no *guild.NotOwnerError
-	if errors.As(err, &no) {
-		w.WriteHeader(http.StatusMisdirectedRequest)
-		return
-	}
-	if err != nil {
-		h.writeError(w, r, err)
-	}
+		return err
+	})
 }
 
 // userGuild is guild.Registry.UserGuild, at the guild's owner in a cluster.
