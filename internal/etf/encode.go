@@ -169,21 +169,33 @@ func (e *encoder) object(dst []byte, depth int) ([]byte, error) {
 			return dst, err
 		}
 		n++
-		e.space()
-		if e.i >= len(e.js) {
-			return dst, e.syntax()
+		done, err := e.separator('}')
+		if err != nil {
+			return dst, err
 		}
-		switch e.js[e.i] {
-		case ',':
-			e.i++
-		case '}':
-			e.i++
+		if done {
 			binary.BigEndian.PutUint32(dst[hdr+1:], uint32(n))
 			return dst, nil
-		default:
-			return dst, e.syntax()
 		}
 	}
+}
+
+// separator consumes what follows an element of an object or array: a
+// ',' (more to come) or the closing byte (done).
+func (e *encoder) separator(closing byte) (done bool, err error) {
+	e.space()
+	if e.i >= len(e.js) {
+		return false, e.syntax()
+	}
+	switch e.js[e.i] {
+	case ',':
+		e.i++
+		return false, nil
+	case closing:
+		e.i++
+		return true, nil
+	}
+	return false, e.syntax()
 }
 
 func (e *encoder) array(dst []byte, depth int) ([]byte, error) {
@@ -202,19 +214,13 @@ func (e *encoder) array(dst []byte, depth int) ([]byte, error) {
 			return dst, err
 		}
 		n++
-		e.space()
-		if e.i >= len(e.js) {
-			return dst, e.syntax()
+		done, err := e.separator(']')
+		if err != nil {
+			return dst, err
 		}
-		switch e.js[e.i] {
-		case ',':
-			e.i++
-		case ']':
-			e.i++
+		if done {
 			binary.BigEndian.PutUint32(dst[hdr+1:], uint32(n))
 			return append(dst, tagNil), nil // a proper list ends in []
-		default:
-			return dst, e.syntax()
 		}
 	}
 }

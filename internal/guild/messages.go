@@ -368,12 +368,12 @@ func (r *Registry) EditMessage(ctx context.Context, channelID, messageID, userID
 		// shared by every session, for nobody.
 		bodies := []protocol.Message{a.renderMessage(m, r.repliedTo(ctx, m))}
 		bodies = append(bodies, bodies[0])
-		if err := r.decorate(ctx, ch.ID, userID, bodies[:1]); err != nil {
+		dec, err := r.decorations(ctx, ch.ID, []chat.ID{m.ID})
+		if err != nil {
 			return nil, err
 		}
-		if err := r.decorate(ctx, ch.ID, 0, bodies[1:]); err != nil {
-			return nil, err
-		}
+		dec.apply(bodies[:1], userID)
+		dec.apply(bodies[1:], 0)
 		d := &protocol.Dispatch{Name: protocol.EventMessageUpdate, Data: mustJSON(bodies[1])}
 		ev := messageEvent(d, bodies[1], m)
 		a.enqueue(func() { a.deliver(ev) })
@@ -507,9 +507,13 @@ func (r *Registry) renderStored(ctx context.Context, m chat.Message) protocol.Me
 	}
 	out := protocol.MessageObject(m, user(m.AuthorID), users(m.Mentions))
 	out.GuildID = m.GuildID
-	if rm := r.repliedTo(ctx, m); rm != nil && m.Type == chat.MessageReply {
-		ref := protocol.MessageObject(*rm, user(rm.AuthorID), users(rm.Mentions))
-		out.ReferencedMessage = &ref
+	// Only a reply renders what it references (a pin notice has a
+	// reference too): no store read for the others.
+	if m.Type == chat.MessageReply {
+		if rm := r.repliedTo(ctx, m); rm != nil {
+			ref := protocol.MessageObject(*rm, user(rm.AuthorID), users(rm.Mentions))
+			out.ReferencedMessage = &ref
+		}
 	}
 	r.signAttachments(&out)
 	return out

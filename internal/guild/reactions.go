@@ -202,27 +202,46 @@ func (r *Registry) decorate(ctx context.Context, channelID, viewer chat.ID, ms [
 	for i := range ms {
 		ids[i] = ms[i].ID
 	}
-	rs, err := r.st.Reactions(ctx, channelID, ids)
+	dec, err := r.decorations(ctx, channelID, ids)
 	if err != nil {
 		return err
+	}
+	dec.apply(ms, viewer)
+	return nil
+}
+
+// decorations are the reactions and pins of some messages of a channel,
+// read once and applied for as many viewers as needed.
+type decorations struct {
+	reactions map[chat.ID][]chat.Reaction
+	pinned    map[chat.ID]bool
+}
+
+func (r *Registry) decorations(ctx context.Context, channelID chat.ID, ids []chat.ID) (decorations, error) {
+	rs, err := r.st.Reactions(ctx, channelID, ids)
+	if err != nil {
+		return decorations{}, err
 	}
 	pins, err := r.st.Pins(ctx, channelID)
 	if err != nil {
-		return err
+		return decorations{}, err
 	}
-	byMessage := map[chat.ID][]chat.Reaction{}
+	d := decorations{reactions: map[chat.ID][]chat.Reaction{}, pinned: make(map[chat.ID]bool, len(pins))}
 	for _, x := range rs {
-		byMessage[x.MessageID] = append(byMessage[x.MessageID], x)
+		d.reactions[x.MessageID] = append(d.reactions[x.MessageID], x)
 	}
-	pinned := make(map[chat.ID]bool, len(pins))
 	for _, p := range pins {
-		pinned[p.MessageID] = true
+		d.pinned[p.MessageID] = true
 	}
+	return d, nil
+}
+
+// apply sets ms' reactions ("me" for viewer; 0: nobody) and pinned flags.
+func (d decorations) apply(ms []protocol.Message, viewer chat.ID) {
 	for i := range ms {
-		ms[i].Reactions = protocol.ReactionObjects(byMessage[ms[i].ID], viewer)
-		ms[i].Pinned = pinned[ms[i].ID]
+		ms[i].Reactions = protocol.ReactionObjects(d.reactions[ms[i].ID], viewer)
+		ms[i].Pinned = d.pinned[ms[i].ID]
 	}
-	return nil
 }
 
 // forgetMessages deletes the reactions and pins of deleted messages. The

@@ -324,13 +324,15 @@ func (in *inLinks) fetch(from string, l *inLink, upto uint64) {
 
 // deliverLocal hands an envelope's dispatches to this node's sessions.
 func (n *Node) deliverLocal(env bus.Envelope) {
+	var to []guild.Session
 	for _, p := range env.Parts {
 		d := &protocol.Dispatch{Name: p.Event, Data: p.Data}
-		for _, id := range p.Sessions {
-			if s := n.session(id); s != nil {
-				s.Send(d)
-				n.stats.delivered.Add(1)
-			}
+		// One lock per part, not per recipient: a part can name
+		// thousands of sessions. Send runs outside it.
+		to = n.subscribed(p.Sessions, to[:0])
+		for _, s := range to {
+			s.Send(d)
 		}
+		n.stats.delivered.Add(uint64(len(to)))
 	}
 }

@@ -76,14 +76,17 @@ func (n *Node) untrack(sessionID string, guildID chat.ID) (cluster.Member, bool)
 	return owner, ok
 }
 
-// session returns this node's session by id, if it has subscriptions.
-func (n *Node) session(id string) guild.Session {
+// subscribed appends to dst this node's sessions among ids (those with
+// subscriptions); unknown ids are skipped.
+func (n *Node) subscribed(ids []string, dst []guild.Session) []guild.Session {
 	n.subsMu.Lock()
 	defer n.subsMu.Unlock()
-	if ls := n.subs[id]; ls != nil {
-		return ls.s
+	for _, id := range ids {
+		if ls := n.subs[id]; ls != nil {
+			dst = append(dst, ls.s)
+		}
 	}
-	return nil
+	return dst
 }
 
 // retryable reports whether an attempt failed only because the guild was
