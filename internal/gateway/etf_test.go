@@ -402,6 +402,14 @@ func TestETFSlowConsumerIsDisconnected(t *testing.T) {
 		}
 		return nil
 	})
+	// The close code is counted when the close frame is written, after the
+	// overflow is counted: wait for it rather than race it.
+	poll.Until(t, 5*time.Second, time.Millisecond, func() error {
+		if st := e.gw.Stats(); st.Closes["4000"] == 0 {
+			return fmt.Errorf("stats %+v", st)
+		}
+		return nil
+	})
 	if st := e.gw.Stats(); st.SlowDisconnects != 1 || st.Closes["4000"] != 1 {
 		t.Fatalf("stats %+v", st)
 	}
