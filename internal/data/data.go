@@ -15,6 +15,11 @@
 //     every write, edit and delete that goes through the service, so any
 //     page inside them is answered without the store.
 //
+// A page's decorations (its messages' reactions and the channel's pins) go
+// the same way: coalesced, the last answer and the pins kept per channel
+// and dropped by every reaction or pin write, which therefore must go
+// through the service too (Decorations, Pins, PutReaction, PutPin...).
+//
 // Config.Direct turns both off, to measure what they buy.
 //
 // # Consistency

@@ -9,10 +9,10 @@ import (
 
 // Read operations, for per-operation counters.
 const (
-	opMessages = iota // a page of history
-	opMessage         // one message
-	opDecorations     // reactions and pins of a page
-	opPins            // a channel's pins
+	opMessages    = iota // a page of history
+	opMessage            // one message
+	opDecorations        // reactions and pins of a page
+	opPins               // a channel's pins
 	numOps
 )
 
