@@ -11,6 +11,7 @@ import java.util.Collection;
 import net.dv8tion.jda.api.JDABuilder;
 import net.dv8tion.jda.api.requests.GatewayIntent;
 import net.dv8tion.jda.api.requests.RestConfig;
+import net.dv8tion.jda.api.sharding.DefaultShardManagerBuilder;
 import net.dv8tion.jda.api.utils.ConcurrentSessionController;
 import net.dv8tion.jda.api.utils.data.DataObject;
 
@@ -35,6 +36,18 @@ public final class Accord {
      */
     public static JDABuilder builder(String base, String token, Collection<GatewayIntent> intents) {
         return JDABuilder.createDefault(token, intents)
+                .setRestConfig(new RestConfig().setBaseUrl(base + "/api/v10/"))
+                .setSessionController(new Gateway(base, token));
+    }
+
+    /**
+     * shards is {@code DefaultShardManagerBuilder.createDefault(token, intents)} aimed at the Accord
+     * server at base. The shard manager asks {@code /gateway/bot} through the RestConfig itself, but
+     * a shard whose connection fails forgets that URL and asks its SessionController again, so both
+     * settings are needed here too.
+     */
+    public static DefaultShardManagerBuilder shards(String base, String token, Collection<GatewayIntent> intents) {
+        return DefaultShardManagerBuilder.createDefault(token, intents)
                 .setRestConfig(new RestConfig().setBaseUrl(base + "/api/v10/"))
                 .setSessionController(new Gateway(base, token));
     }

@@ -79,6 +79,11 @@ final class Bot implements AutoCloseable {
         });
     }
 
+    /** count is the number of events of type so far. */
+    long count(Class<? extends GenericEvent> type) {
+        return events.stream().filter(type::isInstance).count();
+    }
+
     /** Check is a condition polled by within: null while not yet true. */
     interface Check<T> {
         T get() throws IOException;
