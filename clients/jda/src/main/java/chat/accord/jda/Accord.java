@@ -2,6 +2,7 @@ package chat.accord.jda;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.ProxySelector;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -60,8 +61,11 @@ public final class Accord {
     public static final class Gateway extends ConcurrentSessionController {
         private final String base;
         private final String token;
-        private final HttpClient http =
-                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+        // The JVM's proxy settings apply, as they do to JDA's OkHttp.
+        private final HttpClient http = HttpClient.newBuilder()
+                .proxy(ProxySelector.getDefault())
+                .connectTimeout(Duration.ofSeconds(10))
+                .build();
 
         public Gateway(String base, String token) {
             this.base = base;

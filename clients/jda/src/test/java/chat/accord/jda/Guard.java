@@ -7,8 +7,10 @@ import java.net.ProxySelector;
 import java.net.SocketAddress;
 import java.net.URI;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -17,8 +19,9 @@ import java.util.Set;
  * else.
  *
  * <p>It is the default {@link ProxySelector}: OkHttp (JDA's REST) asks it for each http(s) URL,
- * and every plain {@code java.net.Socket} (OkHttp's and nv-websocket-client's, JDA's gateway) asks
- * it for a {@code socket://host:port} URI before connecting. A host that is not Accord gets a SOCKS
+ * every plain {@code java.net.Socket} (OkHttp's and nv-websocket-client's, JDA's gateway) asks it
+ * for a {@code socket://host:port} URI before connecting, and {@link Accord.Gateway}'s HttpClient
+ * asks it for the /gateway/bot URL. A host that is not Accord gets a SOCKS
  * proxy on a closed loopback port, so the connection fails. Besides, the surefire JVM resolves
  * names only from src/test/resources/hosts (jdk.net.hosts.file), so a connection that bypassed the
  * selector could not resolve discord.com either. Safe for concurrent use.
@@ -30,6 +33,8 @@ final class Guard extends ProxySelector {
 
     private final String allowedHost;
     private final List<URI> seen = new ArrayList<>(); // guarded by this
+    private boolean held; // guarded by this: refuse new sockets to Accord too
+    private final Map<String, Integer> refusals = new HashMap<>(); // guarded by this
 
     private Guard(String allowedHost) {
         this.allowedHost = allowedHost;
@@ -49,11 +54,28 @@ final class Guard extends ProxySelector {
     }
 
     @Override
-    public List<Proxy> select(URI uri) {
-        synchronized (this) {
-            seen.add(uri);
+    public synchronized List<Proxy> select(URI uri) {
+        seen.add(uri);
+        boolean allowed = allowedHost.equals(uri.getHost()) && !(held && uri.getScheme().equals("socket"));
+        if (allowed) {
+            return List.of(Proxy.NO_PROXY);
         }
-        return List.of(allowedHost.equals(uri.getHost()) ? Proxy.NO_PROXY : refused);
+        refusals.merge(String.valueOf(uri.getHost()), 1, Integer::sum);
+        return List.of(refused);
+    }
+
+    /** refusals is how many connections to host were refused so far. */
+    synchronized int refusals(String host) {
+        return refusals.getOrDefault(host, 0);
+    }
+
+    /**
+     * hold refuses new sockets to Accord as well while on (a network outage for everything that
+     * dials through java.net.Socket: JDA's gateway and OkHttp); the JDK HttpClient of the tests'
+     * Server and of Accord.Gateway's http URLs still pass.
+     */
+    synchronized void hold(boolean on) {
+        held = on;
     }
 
     @Override

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Set;
 import net.dv8tion.jda.api.JDA;
 import net.dv8tion.jda.api.events.message.MessageReceivedEvent;
+import net.dv8tion.jda.api.events.session.SessionDisconnectEvent;
 import net.dv8tion.jda.api.events.session.SessionRecreateEvent;
 import net.dv8tion.jda.api.events.session.SessionResumeEvent;
 import net.dv8tion.jda.api.requests.GatewayIntent;
@@ -29,17 +30,24 @@ class SessionTest {
         int mark = guard.mark();
         try (Bot bot = Bot.login(s, EnumSet.of(GatewayIntent.GUILD_MESSAGES, GatewayIntent.MESSAGE_CONTENT), b -> {})) {
             // JDA has no public way to drop its connection; its WebSocketClient closes with a
-            // code other than 1000 and then resumes at READY's resume_gateway_url, as after a
-            // network failure. Messages posted meanwhile must be replayed on RESUME.
-            ((JDAImpl) bot.jda).getClient().close(4000);
-            Bot.within(Duration.ofSeconds(10), "the disconnect",
-                    () -> bot.jda.getStatus() != JDA.Status.CONNECTED ? true : null);
+            // code other than 1000 and then resumes, as after a network failure. The guard holds
+            // new sockets back until messages were posted, so they must come by RESUME's replay.
+            guard.hold(true);
             List<String> missed = new ArrayList<>();
-            for (int i = 0; i < 3; i++) {
-                missed.add(Server.rest("POST", "/channels/" + s.channelId() + "/messages", s.owner(),
-                        DataObject.empty().put("content", "missed " + i), 200).object().getString("id"));
+            try {
+                ((JDAImpl) bot.jda).getClient().close(4000);
+                bot.await(SessionDisconnectEvent.class, e -> true);
+                for (int i = 0; i < 3; i++) {
+                    missed.add(Server.rest("POST", "/channels/" + s.channelId() + "/messages", s.owner(),
+                            DataObject.empty().put("content", "missed " + i), 200).object().getString("id"));
+                }
+                Bot.within(Duration.ofSeconds(10), "a refused reconnect",
+                        () -> guard.refusals(Server.host) > 0 ? true : null);
+            } finally {
+                guard.hold(false);
             }
             bot.await(SessionResumeEvent.class, e -> true);
+            assertEquals(3, missed.size());
             for (String id : missed) {
                 MessageReceivedEvent e = bot.await(MessageReceivedEvent.class, m -> m.getMessageId().equals(id));
                 assertTrue(e.getMessage().getContentRaw().startsWith("missed "));
