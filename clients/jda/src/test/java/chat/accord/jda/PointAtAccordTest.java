@@ -21,8 +21,11 @@ import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Isolated;
 
 /** The README's snippet keeps every connection on Accord; the guard catches one that leaves. */
+// Isolated: it checks that every connection of the JVM goes to Accord (or holds them back).
+@Isolated
 class PointAtAccordTest {
     private static Guard guard;
 

@@ -20,8 +20,11 @@ import net.dv8tion.jda.api.sharding.ShardManager;
 import net.dv8tion.jda.api.utils.data.DataObject;
 import net.dv8tion.jda.internal.JDAImpl;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Isolated;
 
 /** Reconnect with RESUME and replay; two shards through the snippet's shard manager. */
+// Isolated: it checks that every connection of the JVM goes to Accord (or holds them back).
+@Isolated
 class SessionTest {
     @Test
     void resumeReplaysWhatWasMissed() throws InterruptedException {
