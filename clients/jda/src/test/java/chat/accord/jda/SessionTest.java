@@ -35,6 +35,7 @@ class SessionTest {
             // JDA has no public way to drop its connection; its WebSocketClient closes with a
             // code other than 1000 and then resumes, as after a network failure. The guard holds
             // new sockets back until messages were posted, so they must come by RESUME's replay.
+            int refused = guard.refusals(Server.host);
             guard.hold(true);
             List<String> missed = new ArrayList<>();
             try {
@@ -45,12 +46,11 @@ class SessionTest {
                             DataObject.empty().put("content", "missed " + i), 200).object().getString("id"));
                 }
                 Bot.within(Duration.ofSeconds(10), "a refused reconnect",
-                        () -> guard.refusals(Server.host) > 0 ? true : null);
+                        () -> guard.refusals(Server.host) > refused ? true : null);
             } finally {
                 guard.hold(false);
             }
             bot.await(SessionResumeEvent.class, e -> true);
-            assertEquals(3, missed.size());
             for (String id : missed) {
                 MessageReceivedEvent e = bot.await(MessageReceivedEvent.class, m -> m.getMessageId().equals(id));
                 assertTrue(e.getMessage().getContentRaw().startsWith("missed "));
