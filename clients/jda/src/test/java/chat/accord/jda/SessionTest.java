@@ -95,6 +95,8 @@ class SessionTest {
                             "guild " + g + " on shard " + k + ", want shard " + want);
                 }
             }
+            System.out.printf("JDA: shard 0 has %d guilds, shard 1 has %d%n",
+                    shards.getShardById(0).getGuilds().size(), shards.getShardById(1).getGuilds().size());
             assertEquals(Set.of(Server.host), guard.hosts(mark));
         } finally {
             shards.shutdown();
