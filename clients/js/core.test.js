@@ -214,8 +214,8 @@ test('op 8: guild.members.fetch() lists every member with GUILD_MEMBERS, by quer
 
 test('a socket cut from the client side RESUMEs and replays what was missed, with no new READY', { timeout: 60000 }, async () => {
   const live = sockets.filter((so) => !so.destroyed && Object.getOwnPropertySymbols(so).some((k) => k.description === 'websocket' && so[k]));
-  // A's and B's gateway sockets: A's is the one A's shard ping comes over; cut
-  // the first opened (A logged in first).
+  // A's and B's gateway sockets; A logged in first. (Were this B's, A would
+  // never resume and the test would fail.)
   assert.equal(live.length, 2, `${live.length} gateway sockets`);
   const [gw] = live;
   const seen = [];
