@@ -25,7 +25,7 @@ export function buildUpload(input) {
     addFiles(picker.files);
     picker.value = '';
   });
-  const button = h('button', { type: 'button', class: 'icon-button upload-button', 'aria-label': 'Upload a file', title: 'Upload a file', onclick: () => picker.click() }, '＋');
+  const button = h('button', { type: 'button', class: 'icon-button upload-button', 'aria-label': 'Upload a file', title: 'Upload a file', onclick: () => picker.click() }, '+');
   ui.els.tray = h('ul', { class: 'upload-tray', 'aria-label': 'Files to send', hidden: true });
   ui.els.progress = h('div', { class: 'upload-progress', role: 'status', hidden: true });
   input.addEventListener('paste', (ev) => {
