@@ -91,7 +91,7 @@ export function renderRow(m, i, items) {
       if (m.edited_timestamp) content.append(h('span', { class: 'edited', title: formatFull(new Date(m.edited_timestamp)) }, ' (edited)'));
       body.append(content);
     }
-    body.append(renderAttachments(m) || '', renderEmbeds(m, ctx) || '');
+    for (const part of [renderAttachments(m), renderEmbeds(m, ctx)]) if (part) body.append(part);
   }
   const reactions = m.id ? renderReactions(m) : null;
   if (reactions) body.append(reactions);

@@ -107,7 +107,8 @@ export function openPicker(m, anchor) {
   if (first) first.focus();
 }
 
-// changed marks message id of channelId as changed and redraws it if shown.
+// withMessage applies fn to the loaded message d names (if loaded) and
+// redraws its row when its channel is open.
 function withMessage(d, fn) {
   const log = state.logs.get(d.channel_id);
   const m = log && log.byId.get(d.message_id);
