@@ -431,5 +431,24 @@ test('pins panel: pin, see it listed for the other person, unpin; no pin action 
   await alicePanel.getByRole('button', { name: 'Unpin message' }).click();
   await panel.getByText('This channel has no pinned messages yet.').waitFor();
   await screenshot(bob.page, 'rich-pins.png');
+
+  // A role with PIN_MESSAGES, granted live, gives bob the action; taking it away removes it.
+  const pinner = await rest(server.base, alice.token, 'POST', `/guilds/${guildId}/roles`, { name: 'Pinner', permissions: String(1n << 51n) });
+  await rest(server.base, alice.token, 'PUT', `/guilds/${guildId}/members/${bobId}/roles/${pinner.id}`);
+  await bob.page.waitForFunction(([g, u, r]) => {
+    const m = window.__accord.state.member(g, u);
+    return m && (m.roles || []).includes(r);
+  }, [guildId, bobId, pinner.id]);
+  await action(bob.page, 'pin me please', 'Pin message');
+  await panel.getByText('pin me please').waitFor();
+  await panel.getByRole('button', { name: 'Unpin message' }).click();
+  await panel.getByText('This channel has no pinned messages yet.').waitFor();
+  await rest(server.base, alice.token, 'DELETE', `/guilds/${guildId}/members/${bobId}/roles/${pinner.id}`);
+  await bob.page.waitForFunction(([g, u, r]) => !(window.__accord.state.member(g, u).roles || []).includes(r), [guildId, bobId, pinner.id]);
+  await bob.page.mouse.move(0, 0);
+  const again = row(bob.page, 'pin me please');
+  await again.hover();
+  await again.getByRole('button', { name: 'Reply' }).waitFor();
+  assert.equal(await again.getByRole('button', { name: 'Pin message' }).count(), 0);
   noPageErrors(alice, bob);
 });

@@ -4,7 +4,7 @@
 import { scheduleRender, state, ui } from './context.js';
 import { dropRole, noteRole, noteRoles } from './perms.js';
 import { ensureMembers, route } from './router.js';
-import { applyMessageCreate, applyMessageDelete, applyMessageUpdate, loadLatest, rerenderRows } from './views/messages.js';
+import { applyMessageCreate, applyMessageDelete, applyMessageUpdate, loadLatest } from './views/messages.js';
 import { onPinsUpdate } from './views/pins.js';
 import { applyReactionEvent, noteEmojis } from './views/reactions.js';
 import { renderTyping } from './views/typing.js';
@@ -116,11 +116,9 @@ export function onDispatch(name, d) {
     case 'GUILD_ROLE_CREATE':
     case 'GUILD_ROLE_UPDATE':
       noteRole(d.guild_id, d.role);
-      rerenderRows();
       break;
     case 'GUILD_ROLE_DELETE':
       dropRole(d.guild_id, d.role_id);
-      rerenderRows();
       break;
     default:
       break;

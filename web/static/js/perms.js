@@ -5,13 +5,10 @@
 
 import { client, state } from './context.js';
 
+/** Perm names the permission bits the client looks at. */
 export const Perm = Object.freeze({
   ADMINISTRATOR: 1n << 3n,
-  ADD_REACTIONS: 1n << 6n,
-  VIEW_CHANNEL: 1n << 10n,
-  SEND_MESSAGES: 1n << 11n,
   MANAGE_MESSAGES: 1n << 13n,
-  ATTACH_FILES: 1n << 15n,
   PIN_MESSAGES: 1n << 51n,
 });
 
@@ -97,9 +94,4 @@ export function permissions(channelId) {
   p = (p & ~deny) | allow;
   apply(ows.find((o) => o.type === 1 && o.id === me.id));
   return p;
-}
-
-/** can reports whether the signed-in user has every bit of perm in channelId. */
-export function can(channelId, perm) {
-  return (permissions(channelId) & perm) === perm;
 }

@@ -109,7 +109,14 @@ export function renderRow(m, i, items) {
   renderReplyPreview(m),
   grouped ? h('time', { class: 'msg-side-time', datetime: when.toISOString(), 'aria-hidden': 'true' }, formatShortTime(when)) : avatar(m.author),
   body);
-  if (m.id && !m.pending && m.id !== ui.editingId) row.append(actions(m, mine));
+  if (m.id && !m.pending && m.id !== ui.editingId) {
+    row.append(actions(m, mine));
+    // What may be done (pin) follows roles and overwrites, which change
+    // without the row changing: the actions are rebuilt as the pointer or
+    // focus arrives, so they are never stale when seen.
+    const refresh = () => { const old = row.querySelector(':scope > .msg-actions'); if (old && !old.contains(document.activeElement)) old.replaceWith(actions(m, mine)); };
+    row.addEventListener('pointerenter', refresh);
+  }
   return row;
 }
 

@@ -60,8 +60,8 @@ export function openChannel(channel) {
   ui.list.setItems(log.view(), { stickToBottom: true });
   if (!log.loaded) loadLatest(channel.id);
   else markRead(channel.id);
-  // Which actions a row offers (pin) depends on roles; redraw once known.
-  ensureRoles(channel.guild_id).then((fresh) => { if (fresh) rerenderRows(); });
+  // Which actions a row offers (pin) depends on roles (see messagerow.js).
+  ensureRoles(channel.guild_id);
   if (!NARROW.matches) els.input.focus({ preventScroll: true });
 }
 
