@@ -276,6 +276,26 @@ test('upload an image with progress; the other person sees the preview and the f
   await screenshot(bob.page, 'rich-lightbox.png');
   await bob.page.keyboard.press('Escape');
   await box.waitFor({ state: 'detached' });
+
+  // A URL that stopped working (expired) is re-signed once and loaded again.
+  const fresh = await openAs(browser, server.base, bob.token, `#/channels/${guildId}/${channelId}`);
+  try {
+    let refused = 0;
+    const refreshes = [];
+    await fresh.context.route('**/attachments/**', (route) => {
+      if (refused++ === 0) return route.fulfill({ status: 404, contentType: 'text/plain', body: 'expired' });
+      return route.continue();
+    });
+    fresh.page.on('request', (req) => { if (req.url().endsWith('/attachments/refresh-urls')) refreshes.push(req.postDataJSON()); });
+    const again = row(fresh.page, 'here is the chart').getByRole('button', { name: 'Open image chart.png' }).locator('img');
+    await waitFor(() => again.evaluate((i) => i.complete && i.naturalWidth === 300), { message: 'the image to load after a refresh' });
+    assert.equal(refreshes.length, 1);
+    assert.match(refreshes[0].attachment_urls[0], /\/attachments\/\d+\/\d+\/chart\.png\?ex=/);
+    assert.ok(refused >= 2, 'the image was fetched again');
+    assert.deepEqual(fresh.errors, []);
+  } finally {
+    await fresh.context.close();
+  }
   noPageErrors(alice, bob);
 });
 

@@ -1,9 +1,11 @@
 // A message's attachments: images as previews sized from the attachment's
 // width/height (so the row does not jump when they load) that open a
 // full-size view, other files as cards with name, size and a download link,
-// and spoiler attachments blurred until clicked.
+// and spoiler attachments blurred until clicked. Attachment URLs are signed
+// and expire (24 h, as Discord's): an image that fails to load asks the
+// server for a fresh URL once (POST /attachments/refresh-urls).
 
-import { ui } from '../context.js';
+import { client, ui } from '../context.js';
 import { h } from '../dom.js';
 
 // CDN_PATHS are the server's CDN routes. The client and the CDN are served by
@@ -72,6 +74,7 @@ function imagePreview(a) {
   const name = a.filename || 'image';
   const img = h('img', { src, alt: a.description || name, width: String(w), height: String(ht), loading: 'lazy', decoding: 'async' });
   img.addEventListener('load', () => { if (ui.list) ui.list.schedule(); }, { once: true });
+  refreshOnError(img, a);
   return h('button', {
     type: 'button', class: 'att-image', 'aria-label': `Open image ${name}`, style: `width:${w}px;height:${ht}px`,
     onclick: () => openLightbox(a),
@@ -102,6 +105,29 @@ function spoilerWrap(item, a) {
   return wrap;
 }
 
+// refreshOnError gives img, showing attachment a, one retry with a freshly
+// signed URL when it fails to load; the attachment keeps the new URL (its
+// links and the full-size view use it too).
+function refreshOnError(img, a) {
+  img.addEventListener('error', async () => {
+    if (a.refreshedAt && Date.now() - a.refreshedAt < 60000) return;
+    a.refreshedAt = Date.now();
+    let fresh = null;
+    try {
+      const res = await client.api.post('/attachments/refresh-urls', { attachment_urls: [a.url] });
+      const hit = res && Array.isArray(res.refreshed_urls) ? res.refreshed_urls.find((r) => r.original === a.url) : null;
+      fresh = hit ? hit.refreshed : null;
+    } catch {
+      // The image stays broken; its alt text says what it was.
+    }
+    const src = fresh && cdnURL(fresh);
+    if (!src) return;
+    a.url = fresh;
+    a.proxy_url = fresh;
+    img.src = src;
+  }, { once: true });
+}
+
 /** openLightbox shows attachment a full-size in a modal dialog. */
 export function openLightbox(a) {
   const src = cdnURL(a.url);
@@ -109,6 +135,7 @@ export function openLightbox(a) {
   const name = a.filename || 'image';
   const close = () => dlg.close();
   const img = h('img', { src, alt: a.description || name, class: 'lightbox-img' });
+  refreshOnError(img, a);
   const dlg = h('dialog', { class: 'lightbox', 'aria-label': `Image ${name}` },
     img,
     h('div', { class: 'lightbox-bar' },
