@@ -110,12 +110,17 @@ export function renderRow(m, i, items) {
   grouped ? h('time', { class: 'msg-side-time', datetime: when.toISOString(), 'aria-hidden': 'true' }, formatShortTime(when)) : avatar(m.author),
   body);
   if (m.id && !m.pending && m.id !== ui.editingId) {
-    row.append(actions(m, mine));
-    // What may be done (pin) follows roles and overwrites, which change
-    // without the row changing: the actions are rebuilt as the pointer or
-    // focus arrives, so they are never stale when seen.
-    const refresh = () => { const old = row.querySelector(':scope > .msg-actions'); if (old && !old.contains(document.activeElement)) old.replaceWith(actions(m, mine)); };
+    // The actions are built when the pointer or focus arrives, not with the
+    // row: most rows are scrolled past without either (and the list builds
+    // rows in bursts while scrolling), and what may be done (pin) follows
+    // roles and overwrites, which change without the row changing.
+    const refresh = () => {
+      const old = row.querySelector(':scope > .msg-actions');
+      if (!old) row.append(actions(m, mine));
+      else if (!old.contains(document.activeElement)) old.replaceWith(actions(m, mine));
+    };
     row.addEventListener('pointerenter', refresh);
+    row.addEventListener('focusin', () => { if (!row.querySelector(':scope > .msg-actions')) refresh(); });
   }
   return row;
 }
