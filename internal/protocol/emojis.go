@@ -64,3 +64,7 @@ type GuildEmojisUpdateEvent struct {
 	GuildID chat.ID `json:"guild_id"`
 	Emojis  []Emoji `json:"emojis"`
 }
+
+// FieldStringTypeRegex is the field error of a string that does not match
+// its pattern (an emoji name outside [A-Za-z0-9_]).
+const FieldStringTypeRegex = "STRING_TYPE_REGEX"
