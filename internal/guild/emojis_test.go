@@ -186,3 +186,37 @@ func TestEmojiLimits(t *testing.T) {
 		t.Fatalf("an animated one beside 50 static: %v", err)
 	}
 }
+
+// TestReactWithGuildEmoji: the guild's custom emoji is known to
+// AddReaction and stored (and announced) with its own name whatever name
+// the client sent; another guild's emoji, or a deleted one, is 10014.
+func TestReactWithGuildEmoji(t *testing.T) {
+	e := newReactionEnv(t)
+	ctx := context.Background()
+	msg := e.send(t, e.owner, "react here")
+	blob, err := e.r.CreateEmoji(ctx, e.g.ID, e.owner, chat.GuildEmoji{ID: e.ids.Next(), Name: "blob", Animated: true, Format: "gif"})
+	must(t, "CreateEmoji", err)
+	other, err := e.r.CreateGuild(ctx, e.member, "other")
+	must(t, "CreateGuild", err)
+	theirs, err := e.r.CreateEmoji(ctx, other.ID, e.member, chat.GuildEmoji{ID: e.ids.Next(), Name: "theirs", Format: "png"})
+	must(t, "CreateEmoji other", err)
+
+	must(t, "AddReaction", e.r.AddReaction(ctx, e.ch, msg, e.member, chat.Emoji{ID: blob.ID, Name: "wrong"}))
+	wantAPICode(t, "another guild's emoji", e.r.AddReaction(ctx, e.ch, msg, e.member, chat.Emoji{ID: theirs.ID, Name: "theirs"}),
+		protocol.CodeUnknownEmoji)
+	rs, err := e.st.Reactions(ctx, e.ch, []chat.ID{msg})
+	must(t, "Reactions", err)
+	if len(rs) != 1 || rs[0].Emoji != (chat.Emoji{ID: blob.ID, Name: "blob", Animated: true}) {
+		t.Fatalf("stored reactions %+v", rs)
+	}
+	e.sync(e.g.ID)
+	adds := e.sOwner.named(protocol.EventMessageReactionAdd)
+	var add protocol.MessageReactionAddEvent
+	if len(adds) != 1 || json.Unmarshal(adds[0].Data, &add) != nil || add.Emoji.ID == nil || *add.Emoji.ID != blob.ID ||
+		add.Emoji.Name != "blob" || !add.Emoji.Animated {
+		t.Fatalf("MESSAGE_REACTION_ADD %d %+v", len(adds), add)
+	}
+	_, err = e.r.DeleteEmoji(ctx, e.g.ID, e.owner, blob.ID)
+	must(t, "DeleteEmoji", err)
+	wantAPICode(t, "deleted emoji", e.r.AddReaction(ctx, e.ch, msg, e.owner, chat.Emoji{ID: blob.ID, Name: "blob"}), protocol.CodeUnknownEmoji)
+}
