@@ -247,6 +247,10 @@ func TestEmojiRoutes(t *testing.T) {
 	if len(g.Emojis) != 2 || g.Emojis[1].Name != "carols" || g.Emojis[1].User != nil {
 		t.Fatalf("guild emojis %+v", g.Emojis)
 	}
+	bob.Must(t, 200, "GET", fmt.Sprintf("/guilds/%d/preview", eg.g.ID), nil, &g)
+	if len(g.Emojis) != 2 || g.Emojis[0].ID != blob.ID || g.Emojis[0].User != nil {
+		t.Fatalf("preview emojis %+v", g.Emojis)
+	}
 
 	// Modify: one's own with CREATE, anyone's with MANAGE.
 	wantCode(t, bob.Fail(t, "PATCH", eg.path(carols.ID), map[string]any{"name": "bobs"}), 403, protocol.CodeMissingPermissions)
