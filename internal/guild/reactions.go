@@ -24,11 +24,22 @@ var (
 		fmt.Sprintf("Maximum number of reactions reached (%d)", protocol.MaxReactionEmoji))
 )
 
-// knownEmoji reports whether a custom emoji may be used for a new
-// reaction. Accord has no custom emoji yet (no emoji store; issue 13 item
-// 5), so no custom emoji is known: adding one is 10014 Unknown Emoji, as
-// Discord answers for an emoji that does not exist.
-func (a *actor) knownEmoji(e chat.Emoji) bool { return e.ID == 0 }
+// knownEmoji returns e as a new reaction stores it: a unicode emoji as
+// is, a custom emoji of this guild with its current name and animated
+// flag (a client may send any name with the ID). A custom emoji that is
+// not this guild's is unknown (false): 10014 Unknown Emoji, as Discord
+// answers for an emoji that does not exist. Emoji of other guilds (used
+// with USE_EXTERNAL_EMOJIS on Discord) are not looked up.
+func (a *actor) knownEmoji(e chat.Emoji) (chat.Emoji, bool) {
+	if e.ID == 0 {
+		return e, true
+	}
+	ge := a.emojis[e.ID]
+	if ge == nil {
+		return chat.Emoji{}, false
+	}
+	return chat.Emoji{ID: ge.ID, Name: ge.Name, Animated: ge.Animated}, true
+}
 
 // reacted reports whether userID has reacted to the message with emoji
 // key.
@@ -51,7 +62,8 @@ func (r *Registry) AddReaction(ctx context.Context, channelID, messageID, userID
 		if err != nil {
 			return err
 		}
-		if !a.knownEmoji(e) {
+		e, known := a.knownEmoji(e)
+		if !known {
 			return errUnknownEmoji
 		}
 		key := e.Key()
