@@ -72,9 +72,12 @@ func TestCustomEmoji(t *testing.T) {
 	if err != nil || len(st.Emojis) != 1 || st.Emojis[0].ID != e.ID {
 		t.Fatalf("state guild emojis %v: %v", st, err)
 	}
-	// discordgoaccord points the API at Accord, not the CDN: fetch from
-	// Accord's CDN path the way EndpointEmoji builds it.
-	res, err := a.http.Get(a.base + "/emojis/" + e.ID + ".png")
+	// discordgoaccord points the CDN at Accord too: discordgo's own
+	// EndpointEmoji (and e.URL) is Accord's CDN path.
+	if u := discordgo.EndpointEmoji(e.ID); u != a.base+"/emojis/"+e.ID+".png" {
+		t.Fatalf("EndpointEmoji %q is not Accord's CDN (%s)", u, a.base)
+	}
+	res, err := a.http.Get(discordgo.EndpointEmoji(e.ID))
 	if err != nil {
 		t.Fatal(err)
 	}
