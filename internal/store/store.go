@@ -74,6 +74,7 @@ type Users interface {
 // UserGuilds) come in no particular order.
 type Store interface {
 	Users
+	Bans
 
 	// Applications and their bot users.
 	PutApplication(ctx context.Context, a chat.Application) error

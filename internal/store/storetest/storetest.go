@@ -46,6 +46,8 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Messages", testMessages},
 		{"Reactions", testReactions},
 		{"Pins", testPins},
+		{"Bans", testBans},
+		{"MemberTimeout", testMemberTimeout},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) { g.run(t, s) })
