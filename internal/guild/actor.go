@@ -58,6 +58,12 @@ type actor struct {
 	inflight int
 	nonces   map[nonceKey]*nonceEntry
 	lastWork time.Time
+
+	// bans are the guild's bans by user ID, read with the guild (bans.go).
+	bans map[chat.ID]*chat.Ban
+	// slow holds, per (channel, user), when slowmode lets the user send
+	// again (slowmode.go); expired entries are pruned.
+	slow map[slowKey]time.Time
 }
 
 type presence struct {
@@ -121,6 +127,7 @@ func (a *actor) run() {
 			a.lastWork = a.r.cfg.Now()
 		case <-idle.C:
 			a.pruneNonces()
+			a.pruneSlowmode()
 			if a.inflight == 0 && len(a.subs) == 0 &&
 				(a.gone || a.r.cfg.Now().Sub(a.lastWork) >= a.r.cfg.IdleTimeout) {
 				if a.r.exitIfIdle(a) {
@@ -195,6 +202,10 @@ func (a *actor) load(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("guild %d: load members: %w", a.id, err)
 	}
+	bans, err := st.GuildBans(ctx, a.id, 0, 0)
+	if err != nil {
+		return fmt.Errorf("guild %d: load bans: %w", a.id, err)
+	}
 	a.guild = g
 	a.roles = make(map[chat.ID]*chat.Role, len(roles))
 	for i := range roles {
@@ -216,6 +227,11 @@ func (a *actor) load(ctx context.Context) error {
 		a.members[members[i].UserID] = &members[i]
 	}
 	a.memberIDs = nil
+	a.bans = make(map[chat.ID]*chat.Ban, len(bans))
+	for i := range bans {
+		a.bans[bans[i].UserID] = &bans[i]
+	}
+	a.slow = make(map[slowKey]time.Time)
 	a.presence = make(map[chat.ID]presence)
 	a.subs = make(map[string]*sub)
 	a.permDirty = true

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/accordchat/accord/internal/chat"
 	"github.com/accordchat/accord/internal/protocol"
@@ -88,6 +89,10 @@ func (r *Registry) SelfMember(ctx context.Context, guildID, userID chat.ID) (pro
 type MemberEdit struct {
 	Nick  *string
 	Roles *[]chat.ID
+	// SetTimeout says communication_disabled_until was given: TimeoutUntil
+	// is the timeout's end, nil (JSON null) to lift it.
+	SetTimeout   bool
+	TimeoutUntil *time.Time
 }
 
 // EditMember changes a member's nickname or roles. A user may change their
@@ -115,6 +120,16 @@ func (r *Registry) EditMember(ctx context.Context, guildID, userID, targetID cha
 				return protocol.Member{}, err
 			}
 			m.Roles = roles
+		}
+		if e.SetTimeout {
+			if err := a.checkTimeout(userID, targetID, e.TimeoutUntil); err != nil {
+				return protocol.Member{}, err
+			}
+			m.CommunicationDisabledUntil = nil
+			if e.TimeoutUntil != nil {
+				t := e.TimeoutUntil.UTC()
+				m.CommunicationDisabledUntil = &t
+			}
 		}
 		if err := a.saveMember(ctx, m); err != nil {
 			return protocol.Member{}, err
@@ -260,6 +275,9 @@ func (r *Registry) AddMember(ctx context.Context, guildID, userID chat.ID) (bool
 func (a *actor) addMember(ctx context.Context, userID chat.ID, roles []chat.ID) (bool, error) {
 	if a.members[userID] != nil {
 		return false, nil
+	}
+	if a.bans[userID] != nil {
+		return false, errUserBanned
 	}
 	if _, err := a.r.User(ctx, userID); err != nil {
 		return false, err
