@@ -284,6 +284,11 @@ func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 		writeLimited(w, limited.Decision)
 		return
 	}
+	var slow *guild.SlowmodeError
+	if errors.As(err, &slow) {
+		writeSlowmode(w, slow)
+		return
+	}
 	for _, s := range sentinels {
 		if errors.Is(err, s.err) {
 			writeJSON(w, s.status, protocol.NewAPIError(s.status, s.code, s.message))
