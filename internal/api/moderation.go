@@ -28,6 +28,11 @@ func auditReason(r *http.Request) string {
 	if d, err := url.PathUnescape(s); err == nil {
 		s = d
 	}
+	return truncateReason(s)
+}
+
+// truncateReason cuts a reason to the 512 characters Discord keeps.
+func truncateReason(s string) string {
 	if utf8.RuneCountInString(s) > maxAuditReason {
 		s = string([]rune(s)[:maxAuditReason])
 	}
@@ -122,17 +127,33 @@ func (h *Handler) createBan(w http.ResponseWriter, r *http.Request, u *chat.User
 		DeleteMessageSeconds *int `json:"delete_message_seconds"`
 		DeleteMessageDays    *int `json:"delete_message_days"`
 	}
-	// PUT without a body is a ban that deletes nothing.
+	// PUT without a body is a ban that deletes nothing, or one whose
+	// parameters are in the query, as older clients send them (discordgo
+	// v0.29: ?delete_message_days=&reason=).
 	if r.ContentLength != 0 {
 		if err := h.decode(w, r, &body); err != nil {
 			return err
+		}
+	} else {
+		for name, dst := range map[string]**int{"delete_message_seconds": &body.DeleteMessageSeconds, "delete_message_days": &body.DeleteMessageDays} {
+			if r.URL.Query().Has(name) {
+				v, err := queryInt(r, name, 0, -1<<31, 1<<31)
+				if err != nil {
+					return err
+				}
+				*dst = &v
+			}
 		}
 	}
 	del, err := deleteMessageSeconds(body.DeleteMessageSeconds, body.DeleteMessageDays)
 	if err != nil {
 		return err
 	}
-	if err := h.guilds.CreateBan(r.Context(), id, u.ID, target, guild.BanRequest{DeleteMessages: del, Reason: auditReason(r)}); err != nil {
+	reason := auditReason(r)
+	if reason == "" {
+		reason = truncateReason(r.URL.Query().Get("reason"))
+	}
+	if err := h.guilds.CreateBan(r.Context(), id, u.ID, target, guild.BanRequest{DeleteMessages: del, Reason: reason}); err != nil {
 		return err
 	}
 	return noContent(w)

@@ -272,3 +272,29 @@ func TestBulkDeleteREST(t *testing.T) {
 		}
 	}
 }
+
+// Older clients (discordgo v0.29) put a ban's parameters in the query.
+func TestBanQueryParameters(t *testing.T) {
+	s := run(t)
+	owner, bob, carol := s.Register(t, "owner"), s.Register(t, "bob"), s.Register(t, "carol")
+	g, general := owner.CreateGuild(t, "query bans")
+	bob.Join(t, owner, general)
+	carol.Join(t, owner, general)
+	bob.Send(t, general, "to be deleted")
+	path := fmt.Sprintf("/guilds/%d/bans/%d", g.ID, bob.UserID)
+	wantCode(t, owner.Fail(t, "PUT", path+"?delete_message_days=8", nil), 400, protocol.CodeInvalidFormBody)
+	wantCode(t, owner.Fail(t, "PUT", path+"?delete_message_days=x", nil), 400, protocol.CodeInvalidFormBody)
+	owner.Must(t, 204, "PUT", path+"?delete_message_days=1&reason=flooding", nil, nil)
+	var b banObj
+	owner.Must(t, 200, "GET", path, nil, &b)
+	if b.Reason == nil || *b.Reason != "flooding" {
+		t.Fatalf("ban %+v", b)
+	}
+	var msgs []accordtest.Message
+	owner.Must(t, 200, "GET", fmt.Sprintf("/channels/%d/messages", general), nil, &msgs)
+	for _, m := range msgs {
+		if m.Author.ID == bob.UserID {
+			t.Fatalf("message of the banned user survived: %+v", m)
+		}
+	}
+}
