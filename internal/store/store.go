@@ -75,6 +75,7 @@ type Users interface {
 type Store interface {
 	Users
 	Bans
+	AuditLog
 
 	// Applications and their bot users.
 	PutApplication(ctx context.Context, a chat.Application) error

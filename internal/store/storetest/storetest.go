@@ -48,6 +48,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Pins", testPins},
 		{"Bans", testBans},
 		{"MemberTimeout", testMemberTimeout},
+		{"AuditLog", testAuditLog},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) { g.run(t, s) })
