@@ -238,3 +238,28 @@ func timeoutEdit(v nullableString) (set bool, until *time.Time, err error) {
 	}
 	return true, &t, nil
 }
+
+func (h *Handler) auditLog(w http.ResponseWriter, r *http.Request, u *chat.User) error {
+	id, err := pathID(r, "guild_id")
+	if err != nil {
+		return err
+	}
+	var q guild.AuditQuery
+	if q.Limit, err = queryInt(r, "limit", 50, 1, 100); err != nil {
+		return err
+	}
+	if q.ActionType, err = queryInt(r, "action_type", 0, 0, 1<<16); err != nil {
+		return err
+	}
+	for name, dst := range map[string]*chat.ID{"user_id": &q.UserID, "before": &q.Before, "after": &q.After} {
+		if *dst, err = queryID(r, name); err != nil {
+			return err
+		}
+	}
+	log, err := h.guilds.AuditLog(r.Context(), id, u.ID, q)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, log)
+	return nil
+}

@@ -298,3 +298,38 @@ func TestBanQueryParameters(t *testing.T) {
 		}
 	}
 }
+
+func TestAuditLogREST(t *testing.T) {
+	s := run(t)
+	owner, bob, carol := s.Register(t, "owner"), s.Register(t, "bob"), s.Register(t, "carol")
+	g, general := owner.CreateGuild(t, "audited")
+	bob.Join(t, owner, general)
+	carol.Join(t, owner, general)
+	stranger := s.Register(t, "stranger")
+	if st := withReason(t, owner, "DELETE", fmt.Sprintf("/guilds/%d/members/%d", g.ID, carol.UserID), nil, "broke rule #3 — twice"); st != 204 {
+		t.Fatalf("kick: %d", st)
+	}
+	path := fmt.Sprintf("/guilds/%d/audit-logs", g.ID)
+	var log struct {
+		Entries []struct {
+			ID         chat.ID  `json:"id"`
+			ActionType int      `json:"action_type"`
+			TargetID   *string  `json:"target_id"`
+			UserID     *chat.ID `json:"user_id"`
+			Reason     *string  `json:"reason"`
+		} `json:"audit_log_entries"`
+		Users   []struct{ ID chat.ID } `json:"users"`
+		Threads []any                  `json:"threads"`
+	}
+	owner.Must(t, 200, "GET", fmt.Sprintf("%s?action_type=%d&user_id=%d&limit=10", path, protocol.AuditMemberKick, owner.UserID), nil, &log)
+	if len(log.Entries) != 1 || log.Entries[0].Reason == nil || *log.Entries[0].Reason != "broke rule #3 — twice" ||
+		*log.Entries[0].TargetID != carol.UserID.String() || *log.Entries[0].UserID != owner.UserID || log.Threads == nil {
+		t.Fatalf("audit log %+v", log)
+	}
+	for _, q := range []string{"?limit=0", "?limit=101", "?action_type=x", "?user_id=abc", "?before=-1"} {
+		wantCode(t, owner.Fail(t, "GET", path+q, nil), 400, protocol.CodeInvalidFormBody)
+	}
+	wantCode(t, bob.Fail(t, "GET", path, nil), 403, protocol.CodeMissingPermissions)
+	wantCode(t, stranger.Fail(t, "GET", path, nil), 403, protocol.CodeMissingAccess)
+	wantCode(t, carol.Fail(t, "GET", path, nil), 403, protocol.CodeMissingAccess)
+}

@@ -92,6 +92,7 @@ func (h *Handler) routes() {
 	h.handle("PUT", "/guilds/{guild_id}/bans/{user_id}", withAuth, h.createBan)
 	h.handle("DELETE", "/guilds/{guild_id}/bans/{user_id}", withAuth, h.removeBan)
 	h.handle("POST", "/guilds/{guild_id}/bulk-ban", withAuth, h.bulkBan)
+	h.handle("GET", "/guilds/{guild_id}/audit-logs", withAuth, h.auditLog)
 
 	// Channels.
 	h.handle("GET", "/channels/{channel_id}", withAuth, h.getChannel)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/accordchat/accord/internal/chat"
@@ -95,7 +96,7 @@ func (r *Registry) CreateBan(ctx context.Context, guildID, userID, targetID chat
 		if err := a.checkBan(ctx, userID, targetID); err != nil {
 			return err
 		}
-		return a.ban(ctx, targetID, req)
+		return a.ban(ctx, userID, targetID, req)
 	})
 }
 
@@ -114,7 +115,7 @@ func (r *Registry) BulkBan(ctx context.Context, guildID, userID chat.ID, targets
 				res.FailedUsers = append(res.FailedUsers, id)
 				continue
 			}
-			if err := a.ban(ctx, id, req); err != nil {
+			if err := a.ban(ctx, userID, id, req); err != nil {
 				return res, err
 			}
 			res.BannedUsers = append(res.BannedUsers, id)
@@ -146,7 +147,7 @@ func (a *actor) checkBan(ctx context.Context, userID, targetID chat.ID) error {
 
 // ban records the ban, removes the member and deletes their recent
 // messages.
-func (a *actor) ban(ctx context.Context, targetID chat.ID, req BanRequest) error {
+func (a *actor) ban(ctx context.Context, userID, targetID chat.ID, req BanRequest) error {
 	if a.bans[targetID] == nil {
 		b := chat.Ban{GuildID: a.id, UserID: targetID, Reason: req.Reason}
 		if err := a.r.st.PutBan(ctx, b); err != nil {
@@ -154,6 +155,11 @@ func (a *actor) ban(ctx context.Context, targetID chat.ID, req BanRequest) error
 		}
 		a.bans[targetID] = &b
 		a.broadcastBan(protocol.EventGuildBanAdd, targetID)
+		var options map[string]string
+		if req.DeleteMessages > 0 {
+			options = map[string]string{"delete_member_days": strconv.Itoa(int(req.DeleteMessages.Hours() / 24))}
+		}
+		a.audit(WithAuditReason(ctx, req.Reason), userID, protocol.AuditMemberBanAdd, targetID, nil, options)
 	}
 	if a.members[targetID] != nil {
 		if err := a.removeMember(ctx, targetID); err != nil {
@@ -181,6 +187,7 @@ func (r *Registry) RemoveBan(ctx context.Context, guildID, userID, targetID chat
 		}
 		delete(a.bans, targetID)
 		a.broadcastBan(protocol.EventGuildBanRemove, targetID)
+		a.audit(ctx, userID, protocol.AuditMemberBanRemove, targetID, nil, nil)
 		return nil
 	})
 }

@@ -107,7 +107,7 @@ func (r *Registry) EditMember(ctx context.Context, guildID, userID, targetID cha
 		if cur == nil {
 			return protocol.Member{}, chat.ErrUnknownMember
 		}
-		m := *cur
+		m, before := *cur, *cur
 		if e.Nick != nil && *e.Nick != cur.Nick {
 			if err := a.checkNick(userID, targetID); err != nil {
 				return protocol.Member{}, err
@@ -134,6 +134,7 @@ func (r *Registry) EditMember(ctx context.Context, guildID, userID, targetID cha
 		if err := a.saveMember(ctx, m); err != nil {
 			return protocol.Member{}, err
 		}
+		a.auditMemberEdit(ctx, userID, before, m)
 		return a.memberObject(&m), nil
 	})
 }
@@ -246,7 +247,13 @@ func (r *Registry) RemoveMember(ctx context.Context, guildID, userID, targetID c
 				return chat.ErrMissingPerms
 			}
 		}
-		return a.removeMember(ctx, targetID)
+		if err := a.removeMember(ctx, targetID); err != nil {
+			return err
+		}
+		if userID != targetID {
+			a.audit(ctx, userID, protocol.AuditMemberKick, targetID, nil, nil)
+		}
+		return nil
 	})
 }
 

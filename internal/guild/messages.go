@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -433,7 +434,13 @@ func (r *Registry) BulkDeleteMessages(ctx context.Context, channelID, userID cha
 			}
 			ms = append(ms, m)
 		}
-		return a.deleteMessages(ctx, ch, ms, true)
+		if err := a.deleteMessages(ctx, ch, ms, true); err != nil {
+			return err
+		}
+		if len(ms) > 0 {
+			a.audit(ctx, userID, protocol.AuditMessageBulkDelete, ch.ID, nil, map[string]string{"count": strconv.Itoa(len(ms))})
+		}
+		return nil
 	})
 }
 
