@@ -93,6 +93,12 @@ func (h *Handler) routes() {
 	h.handle("DELETE", "/guilds/{guild_id}/bans/{user_id}", withAuth, h.removeBan)
 	h.handle("POST", "/guilds/{guild_id}/bulk-ban", withAuth, h.bulkBan)
 	h.handle("GET", "/guilds/{guild_id}/audit-logs", withAuth, h.auditLog)
+	// Custom emoji (emojis.go).
+	h.handle("GET", "/guilds/{guild_id}/emojis", withAuth, h.listEmojis)
+	h.handle("POST", "/guilds/{guild_id}/emojis", withAuth, h.createEmoji)
+	h.handle("GET", "/guilds/{guild_id}/emojis/{emoji_id}", withAuth, h.getEmoji)
+	h.handle("PATCH", "/guilds/{guild_id}/emojis/{emoji_id}", withAuth, h.editEmoji)
+	h.handle("DELETE", "/guilds/{guild_id}/emojis/{emoji_id}", withAuth, h.deleteEmoji)
 
 	// Channels.
 	h.handle("GET", "/channels/{channel_id}", withAuth, h.getChannel)

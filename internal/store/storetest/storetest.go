@@ -49,6 +49,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Bans", testBans},
 		{"MemberTimeout", testMemberTimeout},
 		{"AuditLog", testAuditLog},
+		{"Emojis", testEmojis},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) { g.run(t, s) })
