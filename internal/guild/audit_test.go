@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -114,6 +115,19 @@ func TestAuditLogRecordsModeration(t *testing.T) {
 		t.Errorf("users lack the timeout's target: %+v", log.Users)
 	}
 
+	// PUT/DELETE .../roles/{role} record MEMBER_ROLE_UPDATE with $add/$remove.
+	if err := e.r.SetMemberRole(why("promoted"), gid, m.owner, m.bob, m.juniorRole, true); err != nil {
+		t.Fatal(err)
+	}
+	roles, err := e.r.AuditLog(ctx, gid, m.mod, AuditQuery{ActionType: protocol.AuditMemberRoleUpdate, UserID: m.owner, Limit: 1})
+	if err != nil || len(roles.Entries) != 1 {
+		t.Fatalf("role update entries %+v %v", roles.Entries, err)
+	}
+	if en := roles.Entries[0]; *en.TargetID != m.bob.String() || len(en.Changes) != 1 || en.Changes[0].Key != "$add" ||
+		!strings.Contains(string(en.Changes[0].NewValue), m.juniorRole.String()) || en.Reason == nil || *en.Reason != "promoted" {
+		t.Fatalf("role update entry %+v", en)
+	}
+
 	// Filters and paging.
 	only, err := e.r.AuditLog(ctx, gid, m.mod, AuditQuery{ActionType: protocol.AuditMemberBanAdd, Limit: 50})
 	if err != nil || len(only.Entries) != 1 || only.Entries[0].ActionType != protocol.AuditMemberBanAdd {
@@ -136,8 +150,8 @@ func TestAuditLogRecordsModeration(t *testing.T) {
 		t.Fatalf("member without VIEW_AUDIT_LOG got %d entries", len(got))
 	}
 	evs := modS.named(protocol.EventGuildAuditLogEntryCreate)
-	if len(evs) != len(want) {
-		t.Fatalf("VIEW_AUDIT_LOG holder got %d GUILD_AUDIT_LOG_ENTRY_CREATE, want %d", len(evs), len(want))
+	if len(evs) != len(want)+1 { // and the role update
+		t.Fatalf("VIEW_AUDIT_LOG holder got %d GUILD_AUDIT_LOG_ENTRY_CREATE, want %d", len(evs), len(want)+1)
 	}
 	var ev protocol.AuditEntry
 	if err := json.Unmarshal(evs[0].Data, &ev); err != nil || ev.GuildID != gid || ev.ActionType != protocol.AuditMemberBanAdd {

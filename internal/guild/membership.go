@@ -217,7 +217,12 @@ func (r *Registry) SetMemberRole(ctx context.Context, guildID, userID, targetID,
 		} else {
 			m.Roles = removeID(cur.Roles, roleID)
 		}
-		return a.saveMember(ctx, m)
+		before := *cur
+		if err := a.saveMember(ctx, m); err != nil {
+			return err
+		}
+		a.auditMemberEdit(ctx, userID, before, m)
+		return nil
 	})
 }
 
