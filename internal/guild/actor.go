@@ -129,7 +129,9 @@ func (a *actor) run() {
 		case <-idle.C:
 			a.pruneNonces()
 			a.pruneSlowmode()
-			if a.inflight == 0 && len(a.subs) == 0 &&
+			// Open slowmode windows keep the actor: they live only here,
+			// and leaving would let their users send again at once.
+			if a.inflight == 0 && len(a.subs) == 0 && (a.gone || len(a.slow) == 0) &&
 				(a.gone || a.r.cfg.Now().Sub(a.lastWork) >= a.r.cfg.IdleTimeout) {
 				if a.r.exitIfIdle(a) {
 					return

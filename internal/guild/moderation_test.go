@@ -664,3 +664,31 @@ func TestBulkDeleteIgnoresUnknownAndCleansUp(t *testing.T) {
 		t.Fatalf("attachments released %v", gone)
 	}
 }
+
+// An actor with open slowmode windows does not exit when idle: its windows
+// live only in memory, and a fresh actor would let the user send at once.
+func TestSlowmodeOutlivesIdleActor(t *testing.T) {
+	e := newEnv(t, Config{IdleTimeout: 20 * time.Millisecond})
+	ctx := context.Background()
+	owner, bob := e.user("owner", false), e.user("bob", false)
+	g, err := e.r.CreateGuild(ctx, owner, "idle slowmode")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.r.AddMember(ctx, g.ID, bob); err != nil {
+		t.Fatal(err)
+	}
+	hour := 3600
+	if _, err := e.r.EditChannel(ctx, *g.SystemChannelID, owner, ChannelEdit{RateLimit: &hour}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.r.CreateMessage(ctx, *g.SystemChannelID, bob, MessageCreate{Content: "one"}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(200 * time.Millisecond) // ten idle timeouts
+	_, err = e.r.CreateMessage(ctx, *g.SystemChannelID, bob, MessageCreate{Content: "two"})
+	var slow *SlowmodeError
+	if !errors.As(err, &slow) {
+		t.Fatalf("second message after the actor sat idle: %v", err)
+	}
+}
