@@ -58,6 +58,8 @@ type actor struct {
 	inflight int
 	nonces   map[nonceKey]*nonceEntry
 	lastWork time.Time
+
+	ml memberLists // op 14 member lists (memberlists.go)
 }
 
 type presence struct {
@@ -115,9 +117,11 @@ func (a *actor) run() {
 			a.passiveTick()
 		case op := <-a.inbox:
 			op(a)
+			a.settleMemberLists()
 			a.lastWork = a.r.cfg.Now()
 		case done := <-a.completions:
 			done(a)
+			a.settleMemberLists()
 			a.lastWork = a.r.cfg.Now()
 		case <-idle.C:
 			a.pruneNonces()
