@@ -5,6 +5,7 @@ import { scheduleRender, state, ui } from './context.js';
 import { ensureMembers, route } from './router.js';
 import { applyMessageCreate, applyMessageDelete, applyMessageUpdate, loadLatest } from './views/messages.js';
 import { renderTyping } from './views/typing.js';
+import { applyMemberListUpdate } from './views/members.js';
 
 const TYPING_SHOW_FOR = 10000;
 
@@ -91,6 +92,9 @@ export function onDispatch(name, d) {
       if (d.channel_id === ui.channelId) renderTyping();
       break;
     }
+    case 'GUILD_MEMBER_LIST_UPDATE':
+      applyMemberListUpdate(d);
+      break;
     case 'PASSIVE_UPDATE_V1':
       for (const c of d.channels || []) if (c.last_message_id) state.noteLastMessage(c.id, c.last_message_id);
       for (const m of d.members || []) state.addMember(d.guild_id, m);
