@@ -54,19 +54,21 @@ type watch struct {
 	channel chat.ID
 	list    *mlist
 	ranges  []protocol.ListRange
+	end     int // the last item index of the ranges
 	seq     int
+}
+
+func newWatch(session string, user, channel chat.ID, ranges []protocol.ListRange, seq int) *watch {
+	w := &watch{session: session, user: user, channel: channel, ranges: ranges, seq: seq, end: -1}
+	for _, r := range ranges {
+		w.end = max(w.end, r[1])
+	}
+	return w
 }
 
 // covers reports whether a change at item index reaches w: anything at or
 // before its last range's end moves what it holds.
-func (w *watch) covers(index int) bool {
-	for _, r := range w.ranges {
-		if index <= r[1] {
-			return true
-		}
-	}
-	return false
-}
+func (w *watch) covers(index int) bool { return index <= w.end }
 
 // SubscribeMemberList sets the member-list ranges a session watches in a
 // guild (op 14 channels): each named channel's ranges replace the previous
@@ -134,7 +136,7 @@ func (a *actor) watchLists(su *sub, channels map[chat.ID][]protocol.ListRange) {
 			a.unwatch(oldestWatch(mine))
 		}
 		ml.seq++
-		w := &watch{session: id, user: su.user, channel: chID, ranges: ranges, seq: ml.seq}
+		w := newWatch(id, su.user, chID, ranges, ml.seq)
 		w.list = a.listFor(ch)
 		w.list.watchers[w] = struct{}{}
 		mine[chID] = w
@@ -359,11 +361,6 @@ func (a *actor) publishList(l *mlist, ops []memberlist.Op) {
 	var variants map[uint64]*protocol.Dispatch
 	var items []protocol.MemberListItem // ops' items, encoded once
 	for w := range l.watchers {
-		su := a.subs[w.session]
-		if su == nil {
-			a.unwatch(w)
-			continue
-		}
 		var mask uint64
 		for i, op := range ops {
 			if i < 64 && w.covers(op.Index) {
@@ -371,6 +368,11 @@ func (a *actor) publishList(l *mlist, ops []memberlist.Op) {
 			}
 		}
 		if mask == 0 {
+			continue // most watchers, in a large list: checked before any lookup
+		}
+		su := a.subs[w.session]
+		if su == nil {
+			a.unwatch(w)
 			continue
 		}
 		d := variants[mask]
@@ -439,7 +441,8 @@ func (a *actor) settleMemberLists() {
 			if ch == nil || !a.has(w.user, ch, protocol.PermViewChannel) {
 				continue
 			}
-			nw := &watch{session: sid, user: w.user, channel: w.channel, ranges: w.ranges, seq: w.seq, list: a.listFor(ch)}
+			nw := newWatch(sid, w.user, w.channel, w.ranges, w.seq)
+			nw.list = a.listFor(ch)
 			nw.list.watchers[nw] = struct{}{}
 			if ml.watches[sid] == nil {
 				ml.watches[sid] = make(map[chat.ID]*watch)
