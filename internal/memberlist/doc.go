@@ -8,10 +8,12 @@
 // header item before each non-empty group's members; indexes in Op and
 // Items count those headers, as GUILD_MEMBER_LIST_UPDATE does.
 //
-// The members are kept in an order-statistic tree (Tree, a treap whose
-// nodes count their subtree), so insert, remove, rank and reaching index i
-// cost O(log n); a range of k items costs O(log n + k). This is the job
-// Discord's SortedSet NIF does for its guild processes.
+// The members are kept in an order-statistic tree (Tree, a B+tree whose
+// inner nodes count the keys below each child, with linked leaves), so
+// insert, remove, rank and reaching index i cost O(log n); a range of k
+// items costs O(log n + k). This is the job Discord's SortedSet NIF (a list
+// of 500-item buckets) does for its guild processes; a B+tree gives the
+// same contiguous buckets without the linear scan over them.
 //
 // A List and a Tree are not safe for concurrent use: each is owned by one
 // goroutine (a guild actor). Keys and items returned are copies.

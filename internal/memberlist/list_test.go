@@ -261,6 +261,61 @@ func TestTreeAgainstSlice(t *testing.T) {
 	}
 }
 
+// TestTreeDrain empties a three-level tree from either end and from the
+// middle, checking order, ranks and the leaf chain (what Ascend walks) on
+// the way, then fills it again.
+func TestTreeDrain(t *testing.T) {
+	const n = 70000 // > 64*64*... : three levels
+	for _, order := range []string{"front", "back", "middle"} {
+		tr := NewTree(func(a, b int) int { return a - b })
+		for i := range n {
+			tr.Insert(i)
+		}
+		left := make([]int, n)
+		for i := range left {
+			left[i] = i
+		}
+		for step := 0; len(left) > 0; step++ {
+			var v int
+			switch order {
+			case "front":
+				v = left[0]
+			case "back":
+				v = left[len(left)-1]
+			default:
+				v = left[len(left)/2]
+			}
+			i, _ := slices.BinarySearch(left, v)
+			if idx, ok := tr.Delete(v); !ok || idx != i {
+				t.Fatalf("%s: Delete(%d) = %d %v, want %d", order, v, idx, ok, i)
+			}
+			left = slices.Delete(left, i, i+1)
+			if step%997 == 0 || len(left) < 200 {
+				var all []int
+				tr.Ascend(0, func(k int) bool { all = append(all, k); return true })
+				if !slices.Equal(all, left) {
+					t.Fatalf("%s: after %d deletes Ascend has %d keys, want %d", order, step+1, len(all), len(left))
+				}
+				if len(left) > 0 {
+					mid := left[len(left)/2]
+					if r, ok := tr.Rank(mid); !ok || r != len(left)/2 {
+						t.Fatalf("%s: Rank(%d) = %d %v", order, mid, r, ok)
+					}
+				}
+			}
+		}
+		if tr.Len() != 0 {
+			t.Fatalf("%s: Len %d after draining", order, tr.Len())
+		}
+		for i := range 1000 {
+			tr.Insert(999 - i)
+		}
+		if got := tr.Range(nil, 0, 2000); len(got) != 1000 || got[0] != 0 || got[999] != 999 {
+			t.Fatalf("%s: refilled tree ranges %d keys", order, len(got))
+		}
+	}
+}
+
 func FuzzList(f *testing.F) {
 	f.Add([]byte{1, 1, 3, 0, 2, 1, 3, 1, 1, 1, 4, 2, 2, 0, 0, 0})
 	f.Add([]byte{5, 1, 0, 1, 5, 1, 1, 1, 5, 1, 4, 1, 5, 7, 0, 0})
