@@ -22,7 +22,7 @@ var rank = []struct {
 	{"internal/snowflake", 1},
 	{"internal/protocol", 1},
 	{"internal/memberlist", 1}, // the sorted member list; guild uses it
-	{"internal/etf", 1}, // the gateway's ETF encoding; a peer of protocol: neither imports the other
+	{"internal/etf", 1},        // the gateway's ETF encoding; a peer of protocol: neither imports the other
 	{"internal/store", 1},
 	{"internal/auth", 1},
 	{"internal/bus", 1},
