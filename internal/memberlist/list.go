@@ -205,13 +205,13 @@ func (l *List) Set(k Key) []Op {
 	}
 	var ops []Op
 	if had {
-		oldIdx, _ := l.Index(k.ID)
 		if old.Group == k.Group {
 			// Same group, so no header moves; if it lands where it was,
 			// only its data changed.
-			l.tree.Delete(entryOf(old))
-			r, _ := l.tree.Insert(entryOf(k))
 			gi, _ := l.group(k.Group)
+			was, _ := l.tree.Delete(entryOf(old))
+			oldIdx := was + gi + 1
+			r, _ := l.tree.Insert(entryOf(k))
 			l.keys[k.ID] = k
 			if idx := r + gi + 1; idx != oldIdx {
 				return []Op{{Kind: OpDelete, Index: oldIdx}, {Kind: OpInsert, Index: idx, Item: Item{Key: k}}}
@@ -234,11 +234,11 @@ func (l *List) Remove(id chat.ID) []Op {
 }
 
 func (l *List) remove(k Key, ops []Op) []Op {
-	idx, _ := l.Index(k.ID)
-	l.tree.Delete(entryOf(k))
+	r, _ := l.tree.Delete(entryOf(k)) // its rank, from the same descent
 	delete(l.keys, k.ID)
-	ops = append(ops, Op{Kind: OpDelete, Index: idx})
 	gi, _ := l.group(k.Group)
+	idx := r + gi + 1
+	ops = append(ops, Op{Kind: OpDelete, Index: idx})
 	if l.groups[gi].Count--; l.groups[gi].Count == 0 {
 		l.groups = slices.Delete(l.groups, gi, gi+1)
 		ops = append(ops, Op{Kind: OpDelete, Index: idx - 1}) // its header, just before it
