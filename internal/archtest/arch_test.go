@@ -21,7 +21,8 @@ var rank = []struct {
 	{"internal/poll", 0},   // polling with a deadline, for tests
 	{"internal/snowflake", 1},
 	{"internal/protocol", 1},
-	{"internal/etf", 1}, // the gateway's ETF encoding; a peer of protocol: neither imports the other
+	{"internal/memberlist", 1}, // the sorted member list; guild uses it
+	{"internal/etf", 1},        // the gateway's ETF encoding; a peer of protocol: neither imports the other
 	{"internal/store", 1},
 	{"internal/auth", 1},
 	{"internal/bus", 1},

@@ -35,6 +35,7 @@ type Guilds interface {
 
 var (
 	_ Guilds          = (*guild.Registry)(nil)
+	_ memberLister    = (*guild.Registry)(nil)
 	_ guild.Directory = (*Gateway)(nil)
 	_ guild.Session   = (*Session)(nil)
 )

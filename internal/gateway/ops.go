@@ -111,38 +111,64 @@ func (c *conn) handle(msg []byte) bool {
 }
 
 // subscribe handles op 14 (one guild) and op 37 (several): each guild of
-// the session's shard named there stops being passive for the session.
-// Guilds the session is not in are ignored, as Discord does.
+// the session's shard named there stops being passive for the session,
+// and the member-list ranges of its channels object are watched. Guilds
+// the session is not in are ignored, as Discord does; a channels object
+// that does not decode closes with 4002 like any malformed payload.
 func (c *conn) subscribe(ctx context.Context, s *Session, op int, d json.RawMessage) protocol.CloseCode {
 	var guilds []chat.ID
+	var lists []map[chat.ID][]protocol.ListRange
 	if op == protocol.OpGuildSubscriptions {
 		var gs protocol.GuildSubscriptions
 		if err := protocol.DecodeData(d, &gs); err != nil {
 			return protocol.CloseDecodeError
 		}
-		guilds = append(guilds, gs.GuildID)
+		chans, err := protocol.DecodeListChannels(gs.Channels)
+		if err != nil {
+			return protocol.CloseDecodeError
+		}
+		guilds, lists = append(guilds, gs.GuildID), append(lists, chans)
 	} else {
 		var bulk protocol.BulkGuildSubscriptions
 		if err := protocol.DecodeData(d, &bulk); err != nil {
 			return protocol.CloseDecodeError
 		}
-		for k := range bulk.Subscriptions {
+		for k, raw := range bulk.Subscriptions {
 			id, err := chat.ParseID(k)
 			if err != nil {
 				return protocol.CloseDecodeError
 			}
-			guilds = append(guilds, id)
+			var gs protocol.GuildSubscriptions
+			if err := protocol.DecodeData(raw, &gs); err != nil {
+				return protocol.CloseDecodeError
+			}
+			chans, err := protocol.DecodeListChannels(gs.Channels)
+			if err != nil {
+				return protocol.CloseDecodeError
+			}
+			guilds, lists = append(guilds, id), append(lists, chans)
 		}
 	}
-	for _, gid := range guilds {
+	for i, gid := range guilds {
 		if gid == 0 || !s.InShard(gid) {
 			continue
 		}
 		if err := c.gw.cfg.Guilds.Subscribe(ctx, gid, s.id); err != nil {
 			c.gw.log.Debug("guild subscribe", "session", s.id, "guild", gid, "err", err)
 		}
+		if ml, ok := c.gw.cfg.Guilds.(memberLister); ok && len(lists[i]) > 0 {
+			if err := ml.SubscribeMemberList(ctx, gid, s.id, lists[i]); err != nil {
+				c.gw.log.Debug("member list subscribe", "session", s.id, "guild", gid, "err", err)
+			}
+		}
 	}
 	return 0
+}
+
+// memberLister is the optional ability of Guilds to keep op 14 member
+// lists (guild.Registry and node.Node have it).
+type memberLister interface {
+	SubscribeMemberList(ctx context.Context, guildID chat.ID, sessionID string, channels map[chat.ID][]protocol.ListRange) error
 }
 
 // requestMembers answers op 8 with GUILD_MEMBERS_CHUNK dispatches of at

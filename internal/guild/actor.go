@@ -65,6 +65,7 @@ type actor struct {
 	// slow holds, per (channel, user), when slowmode lets the user send
 	// again (slowmode.go); expired entries are pruned.
 	slow map[slowKey]time.Time
+	ml   memberLists // op 14 member lists (memberlists.go)
 }
 
 type presence struct {
@@ -122,9 +123,11 @@ func (a *actor) run() {
 			a.passiveTick()
 		case op := <-a.inbox:
 			op(a)
+			a.settleMemberLists()
 			a.lastWork = a.r.cfg.Now()
 		case done := <-a.completions:
 			done(a)
+			a.settleMemberLists()
 			a.lastWork = a.r.cfg.Now()
 		case <-idle.C:
 			a.pruneNonces()

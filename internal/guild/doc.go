@@ -31,6 +31,15 @@
 // none did. Sessions that see the same channels share one encoded update.
 // Config.DisablePassive makes every session active.
 //
+// # Member lists
+//
+// Op 14's channels ranges (Registry.SubscribeMemberList) are answered with
+// GUILD_MEMBER_LIST_UPDATE: the actor keeps one sorted list
+// (internal/memberlist) per distinct VIEW_CHANNEL visibility, built when
+// first watched, and sends each watching session a SYNC of its ranges and
+// then INSERT/UPDATE/DELETE for the joins, leaves, role, nickname and
+// presence changes that touch them. See memberlists.go.
+//
 // # Relays
 //
 // Fan-out is done by shards (fanout.go). Below Config.RelayThreshold

@@ -187,6 +187,7 @@ func (a *actor) saveMember(ctx context.Context, m chat.Member) error {
 	obj := a.memberObject(&m)
 	obj.GuildID = a.id
 	a.broadcast(protocol.EventGuildMemberUpdate, obj, protocol.IntentGuildMembers, 0)
+	a.listsMember(m.UserID)
 	return nil
 }
 
@@ -272,6 +273,7 @@ func (a *actor) removeMember(ctx context.Context, userID chat.ID) error {
 	a.unsubscribeUser(userID)
 	u := protocol.UserObject(a.userOf(userID))
 	a.broadcast(protocol.EventGuildMemberRemove, protocol.GuildMemberRemoveEvent{GuildID: a.id, User: u}, protocol.IntentGuildMembers, 0)
+	a.listsMember(userID)
 	return nil
 }
 
@@ -307,5 +309,6 @@ func (a *actor) addMember(ctx context.Context, userID chat.ID, roles []chat.ID) 
 	obj.GuildID = a.id
 	a.broadcast(protocol.EventGuildMemberAdd, obj, protocol.IntentGuildMembers, 0)
 	a.subscribeLive(userID)
+	a.listsMember(userID)
 	return true, nil
 }

@@ -98,7 +98,10 @@ func (a *actor) outranks(actorID, targetID chat.ID) bool {
 // invalidateView marks the permissions changed; called whenever roles,
 // overwrites, channels or membership change. Shards get a new snapshot
 // before the next event they are handed.
-func (a *actor) invalidateView() { a.gv, a.permDirty, a.memberIDs = nil, true, nil }
+func (a *actor) invalidateView() {
+	a.gv, a.permDirty, a.memberIDs = nil, true, nil
+	a.ml.dirty = true // member changes clear it again in listsMember
+}
 
 // assignable reports whether userID may give ro to members or take it
 // away: ro is not managed by an integration and sits below userID's

@@ -98,6 +98,7 @@ func (r *Registry) PresenceIn(guildID, userID chat.ID, raw json.RawMessage) erro
 		}
 		a.presence[userID] = p
 		a.broadcast(protocol.EventPresenceUpdate, a.presenceBody(userID, p), protocol.IntentGuildPresences, 0)
+		a.listsMember(userID)
 	})
 }
 

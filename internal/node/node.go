@@ -291,6 +291,8 @@ func (n *Node) serve(ctx context.Context, b []byte) ([]byte, error) {
 		rep = n.serveUserGuild(ctx, req)
 	case kindReplay:
 		rep = n.out.serveReplay(req)
+	case kindMemberList:
+		rep = n.serveMemberList(ctx, req)
 	default:
 		return nil, fmt.Errorf("node: unknown request kind %q", req.Kind)
 	}

@@ -21,6 +21,7 @@ const (
 	kindHTTP       = "http"
 	kindReplay     = "replay"
 	kindUserGuild  = "userguild"
+	kindMemberList = "memberlist"
 )
 
 // request is every request between nodes; each kind uses some fields.

@@ -8,6 +8,7 @@ import { applyMessageCreate, applyMessageDelete, applyMessageUpdate, loadLatest 
 import { onPinsUpdate } from './views/pins.js';
 import { applyReactionEvent, noteEmojis } from './views/reactions.js';
 import { renderTyping } from './views/typing.js';
+import { applyMemberListUpdate } from './views/members.js';
 
 const TYPING_SHOW_FOR = 10000;
 
@@ -96,6 +97,9 @@ export function onDispatch(name, d) {
       if (d.channel_id === ui.channelId) renderTyping();
       break;
     }
+    case 'GUILD_MEMBER_LIST_UPDATE':
+      applyMemberListUpdate(d);
+      break;
     case 'PASSIVE_UPDATE_V1':
       for (const c of d.channels || []) if (c.last_message_id) state.noteLastMessage(c.id, c.last_message_id);
       for (const m of d.members || []) state.addMember(d.guild_id, m);

@@ -97,7 +97,18 @@ export class Gateway {
    * gets its full event stream. It is re-sent after every READY/RESUMED.
    */
   subscribe(guildId, channelId) {
-    this.subscription = guildId ? { guildId, channelId } : null;
+    this.subscription = guildId ? { guildId, channelId, ranges: null } : null;
+    if (this.status === 'connected') this.sendSubscription();
+  }
+
+  /**
+   * setMemberRanges changes the member-list ranges watched in the open
+   * channel (op 14 channels; views/members.js asks for what is on screen).
+   */
+  setMemberRanges(channelId, ranges) {
+    const sub = this.subscription;
+    if (!sub || sub.channelId !== channelId) return;
+    sub.ranges = ranges;
     if (this.status === 'connected') this.sendSubscription();
   }
 
@@ -105,7 +116,7 @@ export class Gateway {
     const sub = this.subscription;
     if (!sub) return;
     const d = { guild_id: sub.guildId, typing: true, activities: true, threads: true };
-    if (sub.channelId) d.channels = { [sub.channelId]: [[0, 99]] };
+    if (sub.channelId) d.channels = { [sub.channelId]: sub.ranges || [[0, 99]] };
     this.send(Op.GUILD_SUBSCRIPTIONS, d);
   }
 

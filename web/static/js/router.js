@@ -53,15 +53,12 @@ function ensureChannels(gid) {
   return p;
 }
 
-/** ensureMembers loads a guild's member list over REST once per session. */
-export async function ensureMembers(gid) {
-  if (ui.loadedMembers.has(gid)) return;
+/**
+ * ensureMembers shows the guild's member list. It is not loaded over REST:
+ * the gateway's op 14 ranges bring the part on screen (views/members.js),
+ * which also records those members for names elsewhere.
+ */
+export function ensureMembers(gid) {
   ui.loadedMembers.add(gid);
-  try {
-    const list = await client.api.members(gid);
-    for (const m of list) state.addMember(gid, m);
-    scheduleRender('members');
-  } catch (err) {
-    ui.loadedMembers.delete(gid);
-  }
+  scheduleRender('members');
 }
