@@ -140,6 +140,7 @@ func (m *Main) serveFlagSet(f *serveFlags) *flag.FlagSet {
 	fs.Int64Var(&c.Blob.MaxFileBytes, "max-file-bytes", 25<<20, "largest uploaded file (40005 beyond)")
 	fs.Int64Var(&c.Blob.MaxUploadBytes, "max-upload-bytes", 25<<20, "largest total of the files of one request (40005 beyond)")
 	fs.DurationVar(&c.Blob.CollectEvery, "blob-collect-every", time.Hour, "how often blobs of deleted messages, channels and guilds are collected (negative: never)")
+	fs.DurationVar(&c.Blob.URLTTL, "blob-url-ttl", 24*time.Hour, "how long a signed attachment URL (ex, is, hm) stays good before it must be refreshed")
 	fs.StringVar(&f.corsOrigins, "cors-origins", "", "comma-separated browser origins allowed to call /api cross-origin, e.g. https://chat.example (default: none; the bundled web client needs none)")
 	return fs
 }
