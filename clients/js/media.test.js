@@ -234,6 +234,11 @@ test('a tampered, moved or expired URL is refused; refresh-urls gives a working 
 
   const u = new URL(att.url);
   const hm = u.searchParams.get('hm');
+  // The control: the URL rebuilt with its own values is served, so a 404
+  // below comes from the changed value.
+  const same = new URL(u);
+  same.searchParams.set('hm', hm);
+  await checkServed(same.href, image, 'image/png');
   const tampered = new URL(u);
   tampered.searchParams.set('hm', hm.slice(0, -1) + (hm.endsWith('0') ? '1' : '0'));
   assert.equal((await cdn(tampered.href)).status, 404, 'a tampered hm was served');
