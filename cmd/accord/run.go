@@ -31,6 +31,7 @@ commands:
   bench herd     measure C clients reading a channel at once (store reads, latency)
   bench fanout   measure fan-out to S gateway sessions (deliveries/s, latency, server RSS per session)
   bench passive  measure gateway bytes and server CPU with passive sessions on and off
+  bench media    measure upload and CDN throughput (MB/s) and image resize latency (cold, cached)
   version        print the version
 `
 
