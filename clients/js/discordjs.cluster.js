@@ -8,7 +8,7 @@ const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const { once } = require('node:events');
 const { guard, addrs } = require('./guard.js');
-const { base, accordHost, rest, bootstrap, addBot } = require('./setup.js');
+const { base, accordHost, rest, bootstrap, addBot, nextEvent } = require('./setup.js');
 
 /** botNodes returns two nodes of the cluster other than ACCORD_URL's, for the bots. */
 function botNodes() {
@@ -25,8 +25,6 @@ guard(accordHost);
 // discord.js is loaded after the guard so that nothing it does escapes it.
 const { GatewayIntentBits, Events } = require('discord.js');
 const { accordClient } = require('./accord.js');
-
-const eventWait = 15000;
 
 let setup;
 let lobbyId;
@@ -52,23 +50,6 @@ async function login(node, token) {
   assert.ok(opened.length > 0, `the guard saw no connection while logging in at ${node}`);
   assert.deepEqual([...new Set(opened)], [new URL(node).host], `logging in at ${node} connected to ${[...new Set(opened)]}`);
   return client;
-}
-
-/** nextEvent resolves with the arguments of client's first `event` that match accepts; call it before the action. */
-function nextEvent(client, event, match, what) {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      client.off(event, on);
-      reject(new Error(`no ${what} within ${eventWait} ms`));
-    }, eventWait);
-    function on(...args) {
-      if (!match(...args)) return;
-      clearTimeout(timer);
-      client.off(event, on);
-      resolve(args);
-    }
-    client.on(event, on);
-  });
 }
 
 before(async () => {

@@ -66,7 +66,34 @@ async function addBot(owner, guildId, name) {
   const { token: botToken } = await rest('POST', `/applications/${app.id}/bot/reset-token`, owner, undefined, 200);
   await rest('POST', `/oauth2/authorize?client_id=${app.id}&scope=bot&permissions=0`, owner,
     { guild_id: guildId, authorize: true }, 200);
-  return { botId: app.bot.id, botToken };
+  return { botId: app.bot.id, botToken, appId: app.id };
 }
 
-module.exports = { base, accordHost, rest, exhaustBucket, bootstrap, addBot };
+/** authorize adds the bot of owner's application appId to one more guild. */
+async function authorize(owner, appId, guildId) {
+  await rest('POST', `/oauth2/authorize?client_id=${appId}&scope=bot&permissions=0`, owner,
+    { guild_id: guildId, authorize: true }, 200);
+}
+
+/**
+ * nextEvent resolves with the arguments of client's first `event` that
+ * match accepts, or rejects after ms; call it before the action that
+ * causes the event.
+ */
+function nextEvent(client, event, match, what, ms = 15000) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      client.off(event, on);
+      reject(new Error(`no ${what} within ${ms} ms`));
+    }, ms);
+    function on(...args) {
+      if (!match(...args)) return;
+      clearTimeout(timer);
+      client.off(event, on);
+      resolve(args);
+    }
+    client.on(event, on);
+  });
+}
+
+module.exports = { base, accordHost, rest, exhaustBucket, bootstrap, addBot, authorize, nextEvent };

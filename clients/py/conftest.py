@@ -101,11 +101,22 @@ class Setup:
 def add_bot(owner, guild_id, name):
     """Create a bot application of owner's named name, add it to the guild
     and return the bot's (user id, token)."""
+    _, bot_id, token = add_bot_app(owner, guild_id, name)
+    return bot_id, token
+
+
+def add_bot_app(owner, guild_id, name):
+    """add_bot, also returning the application's id first."""
     _, app = rest("POST", "/applications", owner, {"name": name}, want=201)
     _, tok = rest("POST", f"/applications/{app['id']}/bot/reset-token", owner, want=200)
-    rest("POST", f"/oauth2/authorize?client_id={app['id']}&scope=bot&permissions=0", owner,
+    authorize(owner, app["id"], guild_id)
+    return int(app["id"]), int(app["bot"]["id"]), tok["token"]
+
+
+def authorize(owner, app_id, guild_id):
+    """Add the bot of owner's application app_id to one more guild."""
+    rest("POST", f"/oauth2/authorize?client_id={app_id}&scope=bot&permissions=0", owner,
          {"guild_id": str(guild_id), "authorize": True}, want=200)
-    return int(app["bot"]["id"]), tok["token"]
 
 
 @pytest.fixture(scope="session")

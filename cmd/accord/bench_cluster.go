@@ -28,8 +28,6 @@ type clusterFlags struct {
 	nodes          int
 	targets        string // comma-separated base URLs of a running cluster
 	metricsTargets string // their metrics listeners, in the same order
-	cqlHosts       string
-	keyspace       string
 	nats           string // "embedded" or NATS URLs
 	manifold       bool   // with --targets: the setting the nodes run with
 }
@@ -38,8 +36,6 @@ func (c *clusterFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&c.nodes, "nodes", 1, "Accord nodes: above 1, start (or with --targets, measure) a cluster and run Manifold on and off")
 	fs.StringVar(&c.targets, "targets", "", "with --nodes N: comma-separated base URLs of the N nodes of a running cluster (default: start N children)")
 	fs.StringVar(&c.metricsTargets, "metrics-targets", "", "with --targets: the nodes' metrics listeners' base URLs, in the same order")
-	fs.StringVar(&c.cqlHosts, "cql-hosts", "127.0.0.1:9042", "with --nodes N: the CQL hosts the started nodes share")
-	fs.StringVar(&c.keyspace, "cql-keyspace", "", "with --nodes N: the started nodes' CQL keyspace (default: a fresh bench_<random>)")
 	fs.StringVar(&c.nats, "nats", "embedded", "with --nodes N: NATS URLs for the started nodes (embedded: a nats-server in the bench process)")
 	fs.BoolVar(&c.manifold, "manifold", true, "with --targets: whether the running nodes have Manifold on, for the report (the bench cannot restart them)")
 }
@@ -96,9 +92,7 @@ func (s *fanoutScenario) runCluster(ctx context.Context, b *benchRun, fc bench.F
 		res, err := bench.ClusterFanout(ctx, cfg)
 		return res, err
 	}
-	if c.keyspace == "" {
-		c.keyspace = randomKeyspace()
-	}
+	b.serve.cql()
 	natsURL, stopNATS := c.nats, func() {}
 	if c.nats == "embedded" {
 		var err error
@@ -108,8 +102,8 @@ func (s *fanoutScenario) runCluster(ctx context.Context, b *benchRun, fc bench.F
 	}
 	defer stopNATS()
 	b.header("%d nodes (cql %s keyspace %s, nats %s), %d sessions, rate %g msg/s (0 = saturate), %s, manifold on then off",
-		c.nodes, c.cqlHosts, c.keyspace, natsURL, s.sessions, s.rate, b.duration)
-	base := append(b.serve.args(), "--store", "cql", "--cql-hosts", c.cqlHosts, "--cql-keyspace", c.keyspace, "--nats", natsURL)
+		c.nodes, b.serve.cqlHosts, b.serve.cqlKeyspace, natsURL, s.sessions, s.rate, b.duration)
+	base := append(b.serve.args(), "--nats", natsURL)
 	cfg.Start = func(ctx context.Context, manifold bool) ([]bench.ClusterNode, func(), error) {
 		return b.m.startCluster(ctx, c.nodes, append(base, "--manifold="+strconv.FormatBool(manifold)))
 	}

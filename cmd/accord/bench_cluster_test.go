@@ -5,6 +5,7 @@ import (
 	"flag"
 	"io"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -18,14 +19,22 @@ func TestBenchFanoutClusterFlags(t *testing.T) {
 	env := map[string]string{"ACCORD_CQL_HOSTS": "10.0.0.1:9042,10.0.0.2:9042"}
 	m := &Main{Stdout: io.Discard, Stderr: io.Discard, Getenv: func(k string) string { return env[k] }}
 	var c clusterFlags
+	var sw serveSwitches
 	fs := flag.NewFlagSet("t", flag.ContinueOnError)
 	c.register(fs)
+	sw.register(fs)
 	if err := m.parseWithEnv(fs, nil); err != nil {
 		t.Fatal(err)
 	}
-	want := clusterFlags{nodes: 1, cqlHosts: "10.0.0.1:9042,10.0.0.2:9042", nats: "embedded", manifold: true}
-	if c != want {
-		t.Fatalf("defaults %+v, want %+v", c, want)
+	want := clusterFlags{nodes: 1, nats: "embedded", manifold: true}
+	if c != want || sw.cqlHosts != "10.0.0.1:9042,10.0.0.2:9042" || sw.store != "pebble" {
+		t.Fatalf("defaults %+v, cql hosts %q store %q, want %+v", c, sw.cqlHosts, sw.store, want)
+	}
+	// A cluster needs CQL: the nodes are started with it and one keyspace.
+	sw.cql()
+	args := sw.args()
+	if !slices.Contains(args, "--store=cql") || !slices.Contains(args, "--cql-keyspace="+sw.cqlKeyspace) || sw.cqlKeyspace == "" {
+		t.Fatalf("cluster serve args %q", args)
 	}
 	if err := c.validate(&benchRun{name: "fanout"}); err != nil {
 		t.Fatalf("--nodes 1 (today's fan-out): %v", err)
@@ -34,7 +43,7 @@ func TestBenchFanoutClusterFlags(t *testing.T) {
 	c = clusterFlags{}
 	fs = flag.NewFlagSet("t", flag.ContinueOnError)
 	c.register(fs)
-	args := []string{"--nodes", "3", "--targets", "http://a:1, http://b:2,http://c:3", "--metrics-targets", "http://a:9,http://b:9,http://c:9", "--manifold=false"}
+	args = []string{"--nodes", "3", "--targets", "http://a:1, http://b:2,http://c:3", "--metrics-targets", "http://a:9,http://b:9,http://c:9", "--manifold=false"}
 	if err := m.parseWithEnv(fs, args); err != nil {
 		t.Fatal(err)
 	}

@@ -11,7 +11,7 @@ func init() {
 	registerScenario(scenario{
 		name:     "ingest",
 		synopsis: "[--target URL] [--clients N] [--duration D] [--channels N] [--guilds N] [--json]",
-		shared:   sharedTarget | sharedDuration,
+		shared:   sharedTarget | sharedDuration | sharedServe,
 		new:      func() scenarioRun { return &ingestScenario{} },
 	})
 }

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -26,6 +25,11 @@ type serveChild struct {
 // makes a temporary directory, removed by stop) and a free port, with
 // serveArgs added. Benches are load tests: the child serves with
 // --rate-limits=false, so the figures measure the server, not its limits.
+// startWait bounds a child server's start. Creating a fresh CQL keyspace
+// and its tables takes 10-20 s on a busy 2-core machine, so this is generous:
+// it only matters when the child never comes up.
+const startWait = 60 * time.Second
+
 func (m *Main) startServeChild(ctx context.Context, dir string, serveArgs ...string) (*serveChild, error) {
 	exe, err := os.Executable()
 	if err != nil {
@@ -59,9 +63,9 @@ func (m *Main) startServeChild(ctx context.Context, dir string, serveArgs ...str
 	select {
 	case a := <-addr:
 		return &serveChild{url: "http://" + a.public, metrics: "http://" + a.metrics, pid: cmd.Process.Pid, stop: stop}, nil
-	case <-time.After(15 * time.Second):
+	case <-time.After(startWait):
 		stop()
-		return nil, errors.New("bench: server did not start within 15 s")
+		return nil, fmt.Errorf("bench: server did not start within %s", startWait)
 	case <-ctx.Done():
 		stop()
 		return nil, ctx.Err()

@@ -24,10 +24,21 @@ func PointAt(base string) {
 	discordgo.EndpointStickers = api + "stickers/"
 	discordgo.EndpointStageInstances = api + "stage-instances"
 	discordgo.EndpointSKUs = api + "skus"
-	discordgo.EndpointVoice = api + "/voice/"
+	discordgo.EndpointVoice = api + "voice/"
 	discordgo.EndpointVoiceRegions = discordgo.EndpointVoice + "regions"
-	discordgo.EndpointNitroStickersPacks = api + "/sticker-packs"
+	discordgo.EndpointNitroStickersPacks = api + "sticker-packs"
 	discordgo.EndpointGuildCreate = api + "guilds"
 	discordgo.EndpointApplications = api + "applications"
 	discordgo.EndpointOAuth2 = api + "oauth2/"
+	// Accord serves its CDN (attachments, avatars, icons, emoji) from the
+	// same address, with Discord's path layout.
+	discordgo.EndpointCDN = base + "/"
+	discordgo.EndpointCDNAttachments = discordgo.EndpointCDN + "attachments/"
+	discordgo.EndpointCDNAvatars = discordgo.EndpointCDN + "avatars/"
+	discordgo.EndpointCDNIcons = discordgo.EndpointCDN + "icons/"
+	discordgo.EndpointCDNSplashes = discordgo.EndpointCDN + "splashes/"
+	discordgo.EndpointCDNChannelIcons = discordgo.EndpointCDN + "channel-icons/"
+	discordgo.EndpointCDNBanners = discordgo.EndpointCDN + "banners/"
+	discordgo.EndpointCDNGuilds = discordgo.EndpointCDN + "guilds/"
+	discordgo.EndpointCDNRoleIcons = discordgo.EndpointCDN + "role-icons/"
 }

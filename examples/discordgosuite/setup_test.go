@@ -137,6 +137,13 @@ func (a *accord) bootstrap(t *testing.T, name string) setup {
 // the guild; it returns the bot's user id and token.
 func (a *accord) addBot(t *testing.T, owner, guildID, name string) (id, token string) {
 	t.Helper()
+	_, id, token = a.addBotApp(t, owner, guildID, name)
+	return id, token
+}
+
+// addBotApp is addBot, also returning the application's id.
+func (a *accord) addBotApp(t *testing.T, owner, guildID, name string) (appID, id, token string) {
+	t.Helper()
 	var app struct {
 		ID  string
 		Bot struct{ ID string }
@@ -144,9 +151,15 @@ func (a *accord) addBot(t *testing.T, owner, guildID, name string) (id, token st
 	a.rest(t, 201, "POST", "/applications", owner, map[string]string{"name": name}, &app)
 	var tok struct{ Token string }
 	a.rest(t, 200, "POST", "/applications/"+app.ID+"/bot/reset-token", owner, nil, &tok)
-	a.rest(t, 200, "POST", fmt.Sprintf("/oauth2/authorize?client_id=%s&scope=bot&permissions=0", app.ID), owner,
+	a.authorize(t, owner, app.ID, guildID)
+	return app.ID, app.Bot.ID, tok.Token
+}
+
+// authorize adds the bot of owner's application appID to one more guild.
+func (a *accord) authorize(t *testing.T, owner, appID, guildID string) {
+	t.Helper()
+	a.rest(t, 200, "POST", fmt.Sprintf("/oauth2/authorize?client_id=%s&scope=bot&permissions=0", appID), owner,
 		map[string]any{"guild_id": guildID, "authorize": true}, nil)
-	return app.Bot.ID, tok.Token
 }
 
 // guard records the host of every connection the library dials and

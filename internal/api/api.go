@@ -2,8 +2,8 @@
 // aliases): the bootstrap routes (register, login, applications, OAuth2 bot
 // authorisation, invites), users, guilds, channels, roles, members,
 // overwrites, typing and messages (with file uploads: multipart.go,
-// attachments.go), and GET /gateway(/bot); and, on the same listener,
-// the media CDN with Discord's paths (cdn.go).
+// attachments.go), custom emoji (emojis.go), and GET /gateway(/bot);
+// and, on the same listener, the media CDN with Discord's paths (cdn.go).
 //
 // Handlers return an error; one adapter turns it into Discord's error body
 // ({"code", "message", "errors"}), keeping what the client sees apart from

@@ -32,7 +32,8 @@ import (
 const uploadWindow = time.Hour
 
 // CollectAttachments deletes attachment blobs older than grace that no
-// message holds and returns how many it deleted. grace must exceed the
+// message holds, and emoji images no emoji holds (collectEmojis), and
+// returns how many it deleted. grace must exceed the
 // longest request (default uploadWindow when 0), so that files whose
 // message is still on its way are left alone.
 func (h *Handler) CollectAttachments(ctx context.Context, grace time.Duration) (int, error) {
@@ -76,7 +77,8 @@ func (h *Handler) CollectAttachments(ctx context.Context, grace time.Duration) (
 			deleted++
 		}
 	}
-	return deleted, nil
+	n, err := h.collectEmojis(ctx, cutoff)
+	return deleted + n, err
 }
 
 // heldAttachments returns which of a channel's attachment blobs its

@@ -82,7 +82,8 @@ func TestReactionRoutes(t *testing.T) {
 	for _, bad := range []string{"abc", "1", ":", "a b", "fire:", "x:123", "blob:notanid", "🔥x", "\x00", "<script>"} {
 		wantCode(t, r.member.Fail(t, "PUT", r.path(bad, "/@me"), nil), 400, protocol.CodeUnknownEmoji)
 	}
-	// Accord has no custom emoji yet, so every custom one is unknown.
+	// An ID that is no emoji of the guild is unknown (emojis_test.go
+	// covers the guild's own).
 	wantCode(t, r.member.Fail(t, "PUT", r.path("blob:123456789012345678", "/@me"), nil), 400, protocol.CodeUnknownEmoji)
 	wantCode(t, r.member.Fail(t, "PUT", fmt.Sprintf("/channels/%d/messages/%d/reactions/%s/@me", r.ch, r.msg+1, url.PathEscape("🔥")), nil),
 		404, protocol.CodeUnknownMessage)

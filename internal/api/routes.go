@@ -86,6 +86,12 @@ func (h *Handler) routes() {
 	h.handle("GET", "/guilds/{guild_id}/roles/{role_id}", withAuth, h.getRole)
 	h.handle("PATCH", "/guilds/{guild_id}/roles/{role_id}", withAuth, h.editRole)
 	h.handle("DELETE", "/guilds/{guild_id}/roles/{role_id}", withAuth, h.deleteRole)
+	// Custom emoji (emojis.go).
+	h.handle("GET", "/guilds/{guild_id}/emojis", withAuth, h.listEmojis)
+	h.handle("POST", "/guilds/{guild_id}/emojis", withAuth, h.createEmoji)
+	h.handle("GET", "/guilds/{guild_id}/emojis/{emoji_id}", withAuth, h.getEmoji)
+	h.handle("PATCH", "/guilds/{guild_id}/emojis/{emoji_id}", withAuth, h.editEmoji)
+	h.handle("DELETE", "/guilds/{guild_id}/emojis/{emoji_id}", withAuth, h.deleteEmoji)
 
 	// Channels.
 	h.handle("GET", "/channels/{channel_id}", withAuth, h.getChannel)

@@ -15,6 +15,11 @@
 //     every write, edit and delete that goes through the service, so any
 //     page inside them is answered without the store.
 //
+// A page's decorations (its messages' reactions and the channel's pins) go
+// the same way: coalesced, the last answer and the pins kept per channel
+// and dropped by every reaction or pin write, which therefore must go
+// through the service too (Decorations, Pins, PutReaction, PutPin...).
+//
 // Config.Direct turns both off, to measure what they buy.
 //
 // # Consistency
@@ -94,6 +99,12 @@ type channel struct {
 	mu  sync.Mutex
 	gen uint64 // guarded by mu; a new value from Service.gens on every write
 	hot *page  // guarded by mu; nil when not known
+	// The decorations (reactions and pins) have their own generation, so
+	// a reaction does not cost the hot page and a message write does not
+	// cost the decorations. All guarded by mu.
+	dgen uint64
+	dec  *decorated // the last decorations answer; nil when not known
+	pins []chat.Pin // the channel's pins; nil when not known
 }
 
 // New returns a Service over cfg.Store.
@@ -220,7 +231,9 @@ func (s *Service) state(channelID chat.ID) *channel {
 	if c, ok := s.chans.GetIfPresent(channelID); ok {
 		return c
 	}
-	c, _ := s.chans.SetIfAbsent(channelID, &channel{gen: s.gens.Add(1)})
+	// Fresh generations, never reused: a read still in flight for an
+	// evicted state must not be joined by one that began after a write.
+	c, _ := s.chans.SetIfAbsent(channelID, &channel{gen: s.gens.Add(1), dgen: s.gens.Add(1)})
 	return c
 }
 

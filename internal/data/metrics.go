@@ -9,12 +9,14 @@ import (
 
 // Read operations, for per-operation counters.
 const (
-	opMessages = iota // a page of history
-	opMessage         // one message
+	opMessages    = iota // a page of history
+	opMessage            // one message
+	opDecorations        // reactions and pins of a page
+	opPins               // a channel's pins
 	numOps
 )
 
-var opNames = [numOps]string{"messages", "message"}
+var opNames = [numOps]string{"messages", "message", "decorations", "pins"}
 
 // opStats counts one read operation. Plain atomics keep the read path free
 // of the metrics library; the registry reads them through CounterFuncs.

@@ -158,6 +158,19 @@ func (c *conn) requestMembers(ctx context.Context, s *Session, d json.RawMessage
 	if len(req.Nonce) > protocol.MaxNonce {
 		req.Nonce = ""
 	}
+	// Each guild of guild_id's list form gets its own chunks, as on Discord.
+	for _, gid := range req.Guilds() {
+		one := req
+		one.GuildID = gid
+		if code := c.requestGuildMembers(ctx, s, one); code != 0 {
+			return code
+		}
+	}
+	return 0
+}
+
+// requestGuildMembers answers one guild's op 8 with GUILD_MEMBERS_CHUNKs.
+func (c *conn) requestGuildMembers(ctx context.Context, s *Session, req protocol.RequestGuildMembers) protocol.CloseCode {
 	mr := MembersRequest{UserID: s.userID, Limit: max(req.Limit, 0)}
 	if len(req.UserIDs) > 0 {
 		mr.UserIDs = req.UserIDs[:min(len(req.UserIDs), protocol.MaxRequestMemberIDs)]

@@ -32,6 +32,7 @@ type actor struct {
 	channels map[chat.ID]*chat.Channel
 	members  map[chat.ID]*chat.Member
 	presence map[chat.ID]presence
+	emojis   map[chat.ID]*chat.GuildEmoji
 	// memberIDs caches the members' IDs in ascending order (nil: rebuild);
 	// every IDENTIFY would otherwise sort the whole guild.
 	memberIDs []chat.ID
@@ -195,6 +196,10 @@ func (a *actor) load(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("guild %d: load members: %w", a.id, err)
 	}
+	emojis, err := st.GuildEmojis(ctx, a.id)
+	if err != nil {
+		return fmt.Errorf("guild %d: load emojis: %w", a.id, err)
+	}
 	a.guild = g
 	a.roles = make(map[chat.ID]*chat.Role, len(roles))
 	for i := range roles {
@@ -214,6 +219,10 @@ func (a *actor) load(ctx context.Context) error {
 	a.members = make(map[chat.ID]*chat.Member, len(members))
 	for i := range members {
 		a.members[members[i].UserID] = &members[i]
+	}
+	a.emojis = make(map[chat.ID]*chat.GuildEmoji, len(emojis))
+	for i := range emojis {
+		a.emojis[emojis[i].ID] = &emojis[i]
 	}
 	a.memberIDs = nil
 	a.presence = make(map[chat.ID]presence)

@@ -1,7 +1,8 @@
 // Package guild runs guild actors: one goroutine owns each guild's state
-// (the guild, its roles, channels with their overwrites, members and
-// presences), serialises every change to it, writes the change durably and
-// fans the resulting gateway events out to the subscribed sessions.
+// (the guild, its roles, channels with their overwrites, members,
+// presences and custom emoji), serialises every change to it, writes the
+// change durably and fans the resulting gateway events out to the
+// subscribed sessions.
 //
 // A Registry starts an actor on demand the first time a guild is addressed
 // and lets it exit after it has been idle for a while. Each actor's inbox is

@@ -75,6 +75,10 @@ type env struct {
 	st  store.Store
 	ids *snowflake.Generator
 	dir *directory
+	// data is the registry's data service: tests that write messages,
+	// reactions or pins behind the registry's back go through it, as the
+	// server's code must (it caches what it sees written).
+	data *data.Service
 }
 
 func newEnv(t testing.TB, cfg Config) *env {
@@ -107,7 +111,7 @@ func newEnvWrapped(t testing.TB, cfg Config, wrap func(store.Store) store.Store)
 		r.Close()
 		_ = st.Close()
 	})
-	return &env{t: t, r: r, st: st, ids: ids, dir: dir}
+	return &env{t: t, r: r, st: st, ids: ids, dir: dir, data: ds}
 }
 
 func (e *env) user(name string, bot bool) chat.ID {

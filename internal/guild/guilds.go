@@ -100,7 +100,9 @@ func (r *Registry) Preview(ctx context.Context, guildID, userID chat.ID) (protoc
 			return protocol.GuildPreview{}, chat.ErrUnknownGuild
 		}
 		members, online := a.counts()
-		return protocol.GuildPreviewObject(a.guild, members, online), nil
+		out := protocol.GuildPreviewObject(a.guild, members, online)
+		out.Emojis = a.emojiObjects(false)
+		return out, nil
 	})
 }
 
@@ -185,6 +187,12 @@ func (r *Registry) DeleteGuild(ctx context.Context, guildID, userID chat.ID) err
 				return fmt.Errorf("guild %d: delete member: %w", a.id, err)
 			}
 		}
+		for id := range a.emojis {
+			// Their images go with the blob collector (package api).
+			if err := r.st.DeleteEmoji(ctx, a.id, id); err != nil {
+				return fmt.Errorf("guild %d: delete emoji: %w", a.id, err)
+			}
+		}
 		if invs, err := r.st.GuildInvites(ctx, a.id); err == nil {
 			for _, inv := range invs {
 				_ = r.st.DeleteInvite(ctx, inv.Code)
@@ -196,7 +204,7 @@ func (r *Registry) DeleteGuild(ctx context.Context, guildID, userID chat.ID) err
 			a.forgetSubs(func(*sub) bool { return true })
 		})
 		a.gone = true
-		a.channels, a.roles, a.members = nil, nil, nil
+		a.channels, a.roles, a.members, a.emojis = nil, nil, nil, nil
 		a.invalidateView()
 		return nil
 	})

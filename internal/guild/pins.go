@@ -41,7 +41,7 @@ func (a *actor) requirePin(ctx context.Context, userID chat.ID, ch *chat.Channel
 	if err != nil {
 		return chat.Message{}, nil, err
 	}
-	pins, err := a.r.st.Pins(ctx, ch.ID)
+	pins, err := a.r.data.Pins(ctx, ch.ID)
 	return m, pins, err
 }
 
@@ -59,7 +59,7 @@ func (r *Registry) PinMessage(ctx context.Context, channelID, messageID, userID 
 			return errMaxPins
 		}
 		now := a.r.cfg.Now().UTC().Truncate(time.Millisecond)
-		if err := a.r.st.PutPin(ctx, chat.Pin{ChannelID: ch.ID, MessageID: m.ID, PinnedAt: now}); err != nil {
+		if err := a.r.data.PutPin(ctx, chat.Pin{ChannelID: ch.ID, MessageID: m.ID, PinnedAt: now}); err != nil {
 			return err
 		}
 		sys := chat.Message{ID: a.r.ids.Next(), ChannelID: ch.ID, GuildID: a.id, AuthorID: userID,
@@ -90,7 +90,7 @@ func (r *Registry) UnpinMessage(ctx context.Context, channelID, messageID, userI
 		if i < 0 {
 			return nil
 		}
-		if err := a.r.st.DeletePin(ctx, ch.ID, m.ID); err != nil {
+		if err := a.r.data.DeletePin(ctx, ch.ID, m.ID); err != nil {
 			return err
 		}
 		pins = slices.Delete(pins, i, i+1)
@@ -129,7 +129,7 @@ func (r *Registry) Pins(ctx context.Context, channelID, userID chat.ID, before t
 	if err != nil || !history {
 		return out, err
 	}
-	pins, err := r.st.Pins(ctx, channelID)
+	pins, err := r.data.Pins(ctx, channelID)
 	if err != nil {
 		return out, err
 	}
@@ -156,7 +156,7 @@ func (r *Registry) PinnedMessages(ctx context.Context, channelID, userID chat.ID
 	if err != nil || !history {
 		return []protocol.Message{}, err
 	}
-	pins, err := r.st.Pins(ctx, channelID)
+	pins, err := r.data.Pins(ctx, channelID)
 	if err != nil {
 		return nil, err
 	}

@@ -131,7 +131,7 @@ func TestPinLimitAndPaging(t *testing.T) {
 	for i := range 3 {
 		id := e.send(t, e.owner, "m")
 		msgs = append(msgs, id)
-		must(t, "PutPin", e.st.PutPin(ctx, chat.Pin{ChannelID: e.ch, MessageID: id, PinnedAt: base.Add(time.Duration(i) * time.Second)}))
+		must(t, "PutPin", e.data.PutPin(ctx, chat.Pin{ChannelID: e.ch, MessageID: id, PinnedAt: base.Add(time.Duration(i) * time.Second)}))
 	}
 	page, err := e.r.Pins(ctx, e.ch, e.owner, time.Time{}, 2)
 	must(t, "Pins", err)
@@ -145,7 +145,7 @@ func TestPinLimitAndPaging(t *testing.T) {
 		t.Fatalf("second page %+v", page)
 	}
 	for i := 3; i < protocol.MaxPins; i++ {
-		must(t, "PutPin", e.st.PutPin(ctx, chat.Pin{ChannelID: e.ch, MessageID: e.ids.Next(), PinnedAt: base}))
+		must(t, "PutPin", e.data.PutPin(ctx, chat.Pin{ChannelID: e.ch, MessageID: e.ids.Next(), PinnedAt: base}))
 	}
 	extra := e.send(t, e.owner, "one too many")
 	wantAPICode(t, "251st pin", e.r.PinMessage(ctx, e.ch, extra, e.owner), protocol.CodeMaxPins)

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/accordchat/accord/internal/chat"
+	"github.com/accordchat/accord/internal/data"
 	"github.com/accordchat/accord/internal/protocol"
 )
 
@@ -23,11 +24,22 @@ var (
 		fmt.Sprintf("Maximum number of reactions reached (%d)", protocol.MaxReactionEmoji))
 )
 
-// knownEmoji reports whether a custom emoji may be used for a new
-// reaction. Accord has no custom emoji yet (no emoji store; issue 13 item
-// 5), so no custom emoji is known: adding one is 10014 Unknown Emoji, as
-// Discord answers for an emoji that does not exist.
-func (a *actor) knownEmoji(e chat.Emoji) bool { return e.ID == 0 }
+// knownEmoji returns e as a new reaction stores it: a unicode emoji as
+// is, a custom emoji of this guild with its current name and animated
+// flag (a client may send any name with the ID). A custom emoji that is
+// not this guild's is unknown (false): 10014 Unknown Emoji, as Discord
+// answers for an emoji that does not exist. Emoji of other guilds (used
+// with USE_EXTERNAL_EMOJIS on Discord) are not looked up.
+func (a *actor) knownEmoji(e chat.Emoji) (chat.Emoji, bool) {
+	if e.ID == 0 {
+		return e, true
+	}
+	ge := a.emojis[e.ID]
+	if ge == nil {
+		return chat.Emoji{}, false
+	}
+	return chat.Emoji{ID: ge.ID, Name: ge.Name, Animated: ge.Animated}, true
+}
 
 // reacted reports whether userID has reacted to the message with emoji
 // key.
@@ -50,7 +62,8 @@ func (r *Registry) AddReaction(ctx context.Context, channelID, messageID, userID
 		if err != nil {
 			return err
 		}
-		if !a.knownEmoji(e) {
+		e, known := a.knownEmoji(e)
+		if !known {
 			return errUnknownEmoji
 		}
 		key := e.Key()
@@ -87,7 +100,7 @@ func (r *Registry) AddReaction(ctx context.Context, channelID, messageID, userID
 				return errMaxReactions
 			}
 		}
-		if err := a.r.st.PutReaction(ctx, chat.Reaction{ChannelID: ch.ID, MessageID: m.ID, Emoji: e, UserID: userID, At: at}); err != nil {
+		if err := a.r.data.PutReaction(ctx, chat.Reaction{ChannelID: ch.ID, MessageID: m.ID, Emoji: e, UserID: userID, At: at}); err != nil {
 			return err
 		}
 		var member *protocol.Member
@@ -124,7 +137,7 @@ func (r *Registry) RemoveReaction(ctx context.Context, channelID, messageID, act
 		if err != nil || !had {
 			return err
 		}
-		if err := a.r.st.DeleteReaction(ctx, ch.ID, m.ID, key, targetID); err != nil {
+		if err := a.r.data.DeleteReaction(ctx, ch.ID, m.ID, key, targetID); err != nil {
 			return err
 		}
 		a.broadcast(protocol.EventMessageReactionRemove, protocol.MessageReactionRemoveEvent{
@@ -148,7 +161,7 @@ func (r *Registry) ClearReactions(ctx context.Context, channelID, messageID, use
 			return err
 		}
 		if e == nil {
-			if err := a.r.st.DeleteReactions(ctx, ch.ID, m.ID, ""); err != nil {
+			if err := a.r.data.DeleteReactions(ctx, ch.ID, m.ID, ""); err != nil {
 				return err
 			}
 			a.broadcast(protocol.EventMessageReactionRemoveAll, protocol.MessageReactionRemoveAllEvent{
@@ -156,7 +169,7 @@ func (r *Registry) ClearReactions(ctx context.Context, channelID, messageID, use
 			}, protocol.IntentGuildMessageReactions, ch.ID)
 			return nil
 		}
-		if err := a.r.st.DeleteReactions(ctx, ch.ID, m.ID, e.Key()); err != nil {
+		if err := a.r.data.DeleteReactions(ctx, ch.ID, m.ID, e.Key()); err != nil {
 			return err
 		}
 		a.broadcast(protocol.EventMessageReactionRemoveEmoji, protocol.MessageReactionRemoveEmojiEvent{
@@ -211,36 +224,20 @@ func (r *Registry) decorate(ctx context.Context, channelID, viewer chat.ID, ms [
 }
 
 // decorations are the reactions and pins of some messages of a channel,
-// read once and applied for as many viewers as needed.
-type decorations struct {
-	reactions map[chat.ID][]chat.Reaction
-	pinned    map[chat.ID]bool
-}
+// read once (through the data service, which coalesces and keeps them) and
+// applied for as many viewers as needed.
+type decorations data.Decorations
 
 func (r *Registry) decorations(ctx context.Context, channelID chat.ID, ids []chat.ID) (decorations, error) {
-	rs, err := r.st.Reactions(ctx, channelID, ids)
-	if err != nil {
-		return decorations{}, err
-	}
-	pins, err := r.st.Pins(ctx, channelID)
-	if err != nil {
-		return decorations{}, err
-	}
-	d := decorations{reactions: map[chat.ID][]chat.Reaction{}, pinned: make(map[chat.ID]bool, len(pins))}
-	for _, x := range rs {
-		d.reactions[x.MessageID] = append(d.reactions[x.MessageID], x)
-	}
-	for _, p := range pins {
-		d.pinned[p.MessageID] = true
-	}
-	return d, nil
+	d, err := r.data.Decorations(ctx, channelID, ids)
+	return decorations(d), err
 }
 
 // apply sets ms' reactions ("me" for viewer; 0: nobody) and pinned flags.
 func (d decorations) apply(ms []protocol.Message, viewer chat.ID) {
 	for i := range ms {
-		ms[i].Reactions = protocol.ReactionObjects(d.reactions[ms[i].ID], viewer)
-		ms[i].Pinned = d.pinned[ms[i].ID]
+		ms[i].Reactions = protocol.ReactionObjects(d.Reactions[ms[i].ID], viewer)
+		ms[i].Pinned = d.Pinned[ms[i].ID]
 	}
 }
 
@@ -249,7 +246,7 @@ func (d decorations) apply(ms []protocol.Message, viewer chat.ID) {
 // what it leaves behind is never shown (reads start from messages) and
 // Pins skips pins of missing messages.
 func (a *actor) forgetMessages(ctx context.Context, channelID chat.ID, ids ...chat.ID) {
-	pins, pinsErr := a.r.st.Pins(ctx, channelID)
+	pins, pinsErr := a.r.data.Pins(ctx, channelID)
 	if pinsErr != nil {
 		a.r.log.Warn("read pins of deleted messages", "channel", channelID, "err", pinsErr)
 	}
@@ -258,13 +255,13 @@ func (a *actor) forgetMessages(ctx context.Context, channelID chat.ID, ids ...ch
 		pinned[p.MessageID] = true
 	}
 	for _, id := range ids {
-		if err := a.r.st.DeleteReactions(ctx, channelID, id, ""); err != nil {
+		if err := a.r.data.DeleteReactions(ctx, channelID, id, ""); err != nil {
 			a.r.log.Warn("delete reactions of deleted message", "channel", channelID, "message", id, "err", err)
 		}
 		if pinsErr == nil && !pinned[id] {
 			continue // not pinned: no pin to delete
 		}
-		if err := a.r.st.DeletePin(ctx, channelID, id); err != nil {
+		if err := a.r.data.DeletePin(ctx, channelID, id); err != nil {
 			a.r.log.Warn("delete pin of deleted message", "channel", channelID, "message", id, "err", err)
 		}
 	}

@@ -22,7 +22,9 @@ func (a *actor) presenceBody(userID chat.ID, p presence) protocol.Presence {
 }
 
 func (a *actor) guildObject() protocol.Guild {
-	return protocol.GuildObject(a.guild, a.sortedRoles())
+	out := protocol.GuildObject(a.guild, a.sortedRoles())
+	out.Emojis = a.emojiObjects(false)
+	return out
 }
 
 func (a *actor) sortedRoles() []chat.Role {

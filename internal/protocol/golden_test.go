@@ -251,7 +251,7 @@ func goldenObjects(t *testing.T) []struct {
 		{"event_channel_info", protocol.ChannelInfoEvent{GuildID: goldenGuildID, Channels: []protocol.ChannelInfo{{ID: goldenChannelID}}}},
 		{"event_invite_create", goldenInviteCreate()},
 		{"event_invite_delete", protocol.InviteDeleteEvent{ChannelID: goldenChannelID, GuildID: goldenGuildID, Code: "abcDEF12"}},
-	}, goldenReactionObjects()...)
+	}, append(goldenReactionObjects(), goldenEmojiObjects()...)...)
 }
 
 func TestGolden(t *testing.T) {

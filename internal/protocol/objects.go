@@ -182,7 +182,7 @@ type Guild struct {
 	DefaultMessageNotifications int        `json:"default_message_notifications"`
 	ExplicitContentFilter       int        `json:"explicit_content_filter"`
 	Roles                       []Role     `json:"roles"`
-	Emojis                      []struct{} `json:"emojis"`
+	Emojis                      []Emoji    `json:"emojis"`
 	Features                    []string   `json:"features"`
 	MFALevel                    int        `json:"mfa_level"`
 	ApplicationID               *chat.ID   `json:"application_id"`
@@ -214,7 +214,7 @@ func GuildObject(g chat.Guild, roles []chat.Role) Guild {
 		OwnerID:         g.OwnerID,
 		AFKTimeout:      300,
 		Roles:           make([]Role, 0, len(roles)),
-		Emojis:          []struct{}{},
+		Emojis:          []Emoji{},
 		Features:        []string{},
 		SystemChannelID: optID(g.SystemChannelID),
 		MaxMembers:      500000,
@@ -235,7 +235,7 @@ type GuildPreview struct {
 	Icon                     *string    `json:"icon"`
 	Splash                   *string    `json:"splash"`
 	DiscoverySplash          *string    `json:"discovery_splash"`
-	Emojis                   []struct{} `json:"emojis"`
+	Emojis                   []Emoji    `json:"emojis"`
 	Features                 []string   `json:"features"`
 	ApproximateMemberCount   int        `json:"approximate_member_count"`
 	ApproximatePresenceCount int        `json:"approximate_presence_count"`
@@ -247,7 +247,7 @@ type GuildPreview struct {
 func GuildPreviewObject(g chat.Guild, members, online int) GuildPreview {
 	return GuildPreview{
 		ID: g.ID, Name: g.Name, Icon: optString(g.Icon),
-		Emojis: []struct{}{}, Features: []string{},
+		Emojis: []Emoji{}, Features: []string{},
 		ApproximateMemberCount: members, ApproximatePresenceCount: online,
 		Description: optString(g.Description), Stickers: []struct{}{},
 	}

@@ -42,6 +42,37 @@ type RequestGuildMembers struct {
 	Presences bool    `json:"presences,omitempty"`
 	UserIDs   IDList  `json:"user_ids,omitempty"`
 	Nonce     string  `json:"nonce,omitempty"`
+
+	guilds IDList // every guild_id of the list form; see UnmarshalJSON
+}
+
+// UnmarshalJSON reads guild_id as one snowflake or as a list of them, the
+// form of API v6 that discordgo (RequestGuildMembers) and other libraries
+// still send and Discord's gateway still accepts. GuildID is the first.
+func (r *RequestGuildMembers) UnmarshalJSON(b []byte) error {
+	type fields RequestGuildMembers // the same fields, without this method
+	var v struct {
+		fields
+		GuildID IDList `json:"guild_id"` // shadows fields.GuildID
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	*r = RequestGuildMembers(v.fields)
+	r.guilds = v.GuildID
+	if len(v.GuildID) > 0 {
+		r.GuildID = v.GuildID[0]
+	}
+	return nil
+}
+
+// Guilds returns the guilds the request is for: each of guild_id's list,
+// or GuildID.
+func (r *RequestGuildMembers) Guilds() []chat.ID {
+	if len(r.guilds) > 0 {
+		return r.guilds
+	}
+	return []chat.ID{r.GuildID}
 }
 
 // GuildSubscriptions is the "d" of op 14, which Discord's own clients send

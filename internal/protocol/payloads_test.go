@@ -3,8 +3,11 @@ package protocol
 import (
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/accordchat/accord/internal/chat"
 )
 
 func TestFrameLen(t *testing.T) {
@@ -47,5 +50,24 @@ func TestRequestGuildMembersUserIDs(t *testing.T) {
 		if err := json.Unmarshal([]byte(`{"guild_id":"5","user_ids":`+in+`}`), &r); err != nil || len(r.UserIDs) != want {
 			t.Errorf("user_ids %s: %v, %v", in, r.UserIDs, err)
 		}
+	}
+}
+
+// discordgo's RequestGuildMembers sends guild_id as a list; a session
+// closed with 4002 for it lost its member requests (issue 17).
+func TestRequestGuildMembersGuildIDList(t *testing.T) {
+	for in, want := range map[string][]chat.ID{`"5"`: {5}, `5`: {5}, `["5"]`: {5}, `["5","6"]`: {5, 6}, `[7]`: {7}} {
+		var r RequestGuildMembers
+		if err := json.Unmarshal([]byte(`{"guild_id":`+in+`,"query":"a","limit":3,"nonce":"n"}`), &r); err != nil {
+			t.Errorf("guild_id %s: %v", in, err)
+			continue
+		}
+		if r.GuildID != want[0] || !slices.Equal(r.Guilds(), want) || *r.Query != "a" || r.Limit != 3 || r.Nonce != "n" {
+			t.Errorf("guild_id %s: %+v, guilds %v", in, r, r.Guilds())
+		}
+	}
+	var r RequestGuildMembers
+	if err := json.Unmarshal([]byte(`{"guild_id":["x"]}`), &r); err == nil {
+		t.Errorf("guild_id [\"x\"] decoded: %+v", r)
 	}
 }

@@ -306,7 +306,7 @@ func New(cfg Config) (*Server, error) {
 	s.mux.HandleFunc("GET /healthz", s.serveHealth)
 	// The CDN, with Discord's paths (see api/cdn.go).
 	if cdn := s.API.CDN(); cdn != nil {
-		for _, p := range []string{"/attachments/", "/avatars/", "/icons/"} {
+		for _, p := range []string{"/attachments/", "/avatars/", "/icons/", "/emojis/"} {
 			s.mux.Handle(p, cdn)
 		}
 	}

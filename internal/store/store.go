@@ -142,6 +142,13 @@ type Store interface {
 	DeletePin(ctx context.Context, channelID, messageID chat.ID) error
 	Pins(ctx context.Context, channelID chat.ID) ([]chat.Pin, error)
 
+	// Custom emoji of a guild, one partition per guild (Discord caps a
+	// guild's emoji, so it stays small). PutEmoji inserts or replaces;
+	// GuildEmojis returns them in ID order.
+	PutEmoji(ctx context.Context, e chat.GuildEmoji) error
+	GuildEmojis(ctx context.Context, guildID chat.ID) ([]chat.GuildEmoji, error)
+	DeleteEmoji(ctx context.Context, guildID, emojiID chat.ID) error
+
 	// Close flushes and releases the backend.
 	Close() error
 }

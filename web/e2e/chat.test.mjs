@@ -38,8 +38,13 @@ function noPageErrors(...users) {
 async function sendAndSeeLive(from, to, text) {
   const box = from.page.getByRole('textbox', { name: /^Message #/ });
   await box.fill(text);
-  const t0 = Date.now();
+  // The sender's client may first wait out its channel bucket (5 messages
+  // per 5 s, as Discord): the live-delivery bound starts when the POST
+  // leaves, not when Enter is pressed.
+  const posted = from.page.waitForRequest((r) => r.method() === 'POST' && /\/channels\/\d+\/messages$/.test(new URL(r.url()).pathname), { timeout: 10000 });
   await box.press('Enter');
+  await posted;
+  const t0 = Date.now();
   await messageItems(to.page, text).first().waitFor({ timeout: 1000 });
   return Date.now() - t0;
 }

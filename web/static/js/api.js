@@ -144,4 +144,55 @@ export class API {
   deleteMessage(channelId, id) { return this.delete(`/channels/${channelId}/messages/${id}`); }
   typing(channelId) { return this.post(`/channels/${channelId}/typing`); }
   gateway() { return this.get('/gateway'); }
+
+  put(path) { return this.request('PUT', path); }
+  /** messagesAround fetches up to limit messages centred on id (newest first). */
+  messagesAround(channelId, id, limit = 50) { return this.get(`/channels/${channelId}/messages`, { around: id, limit }); }
+  messagesAfter(channelId, id, limit = 100) { return this.get(`/channels/${channelId}/messages`, { after: id, limit }); }
+  /** reply sends content as a reply to message replyTo. */
+  sendReply(channelId, content, nonce, replyTo) {
+    return this.post(`/channels/${channelId}/messages`, {
+      content, nonce, enforce_nonce: true, message_reference: { message_id: replyTo, fail_if_not_exists: false },
+    });
+  }
+  react(channelId, id, emoji) { return this.put(`/channels/${channelId}/messages/${id}/reactions/${encodeURIComponent(emoji)}/@me`); }
+  unreact(channelId, id, emoji) { return this.delete(`/channels/${channelId}/messages/${id}/reactions/${encodeURIComponent(emoji)}/@me`); }
+  pins(channelId) { return this.get(`/channels/${channelId}/messages/pins`, { limit: 50 }); }
+  pin(channelId, id) { return this.put(`/channels/${channelId}/messages/pins/${id}`); }
+  unpin(channelId, id) { return this.delete(`/channels/${channelId}/messages/pins/${id}`); }
+  guildRoles(guildId) { return this.get(`/guilds/${guildId}/roles`); }
+
+  /**
+   * upload sends a message with files as multipart/form-data (payload_json
+   * and files[n], as Discord's libraries do) through XMLHttpRequest, whose
+   * upload events fetch() lacks: onProgress(sent, total) is called as the
+   * body goes out. It resolves to the created message.
+   */
+  upload(channelId, payload, files, onProgress) {
+    const form = new FormData();
+    form.append('payload_json', JSON.stringify({
+      ...payload,
+      attachments: files.map((f, i) => ({ id: i, filename: f.name })),
+    }));
+    files.forEach((f, i) => form.append(`files[${i}]`, f.blob, f.name));
+    return new Promise((resolve, reject) => {
+      const xhr = new XMLHttpRequest();
+      xhr.open('POST', `${this.base}/channels/${channelId}/messages`);
+      if (this.token) xhr.setRequestHeader('Authorization', this.token);
+      xhr.responseType = 'text';
+      if (onProgress) xhr.upload.addEventListener('progress', (ev) => onProgress(ev.loaded, ev.lengthComputable ? ev.total : 0));
+      xhr.addEventListener('error', () => reject(new NetworkError(new Error('upload failed'))));
+      xhr.addEventListener('abort', () => reject(new NetworkError(new Error('upload aborted'))));
+      xhr.addEventListener('load', () => {
+        let data = null;
+        try { data = xhr.responseText ? JSON.parse(xhr.responseText) : null; } catch { data = null; }
+        if (xhr.status >= 200 && xhr.status < 300) resolve(data);
+        else {
+          if (xhr.status === 401 && this.token && this.onUnauthorized) this.onUnauthorized();
+          reject(new APIError(xhr.status, data));
+        }
+      });
+      xhr.send(form);
+    });
+  }
 }

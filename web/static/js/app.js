@@ -85,7 +85,8 @@ async function startSession(token) {
   client.gateway = new Gateway({
     url: async () => (await client.api.gateway()).url,
     token,
-    intents: Intents.GUILDS | Intents.GUILD_MEMBERS | Intents.GUILD_MESSAGES | Intents.GUILD_MESSAGE_TYPING | Intents.MESSAGE_CONTENT,
+    intents: Intents.GUILDS | Intents.GUILD_MEMBERS | Intents.GUILD_MESSAGES | Intents.GUILD_MESSAGE_TYPING | Intents.MESSAGE_CONTENT
+      | Intents.GUILD_MESSAGE_REACTIONS | Intents.GUILD_EMOJIS_AND_STICKERS,
     onDispatch,
     onStatus: (s, detail) => {
       ui.connection = s;

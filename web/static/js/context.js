@@ -29,6 +29,9 @@ export const ui = {
   list: null, // VirtualList of the open channel
   editingId: null,
   confirmDeleteId: null,
+  replyTo: null, // {id, channelId, name} of the message the composer replies to
+  pinsFor: null, // channel id whose pins panel is open
+  files: [], // files chosen for the next message (views/upload.js)
   showMembers: !NARROW.matches,
   navOpen: false,
   connection: 'idle',

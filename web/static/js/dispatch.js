@@ -2,8 +2,11 @@
 // regions that show it.
 
 import { scheduleRender, state, ui } from './context.js';
+import { dropRole, noteRole, noteRoles } from './perms.js';
 import { ensureMembers, route } from './router.js';
 import { applyMessageCreate, applyMessageDelete, applyMessageUpdate, loadLatest } from './views/messages.js';
+import { onPinsUpdate } from './views/pins.js';
+import { applyReactionEvent, noteEmojis } from './views/reactions.js';
 import { renderTyping } from './views/typing.js';
 
 const TYPING_SHOW_FOR = 10000;
@@ -34,6 +37,8 @@ export function onDispatch(name, d) {
     case 'GUILD_CREATE':
     case 'GUILD_UPDATE':
       state.addGuild(d);
+      noteRoles(d.id, d.roles);
+      noteEmojis(d.id, d.emojis);
       scheduleRender('rail', 'sidebar', 'members', 'header');
       if (name === 'GUILD_CREATE' && ui.guildId === d.id && !ui.channelId) route();
       break;
@@ -95,6 +100,25 @@ export function onDispatch(name, d) {
       for (const c of d.channels || []) if (c.last_message_id) state.noteLastMessage(c.id, c.last_message_id);
       for (const m of d.members || []) state.addMember(d.guild_id, m);
       scheduleRender('sidebar', 'rail', 'members');
+      break;
+    case 'MESSAGE_REACTION_ADD':
+    case 'MESSAGE_REACTION_REMOVE':
+    case 'MESSAGE_REACTION_REMOVE_ALL':
+    case 'MESSAGE_REACTION_REMOVE_EMOJI':
+      applyReactionEvent(name, d);
+      break;
+    case 'CHANNEL_PINS_UPDATE':
+      onPinsUpdate(d);
+      break;
+    case 'GUILD_EMOJIS_UPDATE':
+      noteEmojis(d.guild_id, d.emojis);
+      break;
+    case 'GUILD_ROLE_CREATE':
+    case 'GUILD_ROLE_UPDATE':
+      noteRole(d.guild_id, d.role);
+      break;
+    case 'GUILD_ROLE_DELETE':
+      dropRole(d.guild_id, d.role_id);
       break;
     default:
       break;

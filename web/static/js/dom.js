@@ -89,31 +89,6 @@ export function codePoints(s) {
   return n;
 }
 
-const URL_RE = /\bhttps?:\/\/[^\s<>"']+[^\s<>"'.,;:!?)\]]/g;
-const MENTION_RE = /<@!?(\d{1,20})>/g;
-
-/**
- * richText turns message content into nodes: text (never parsed as HTML),
- * links for http(s) URLs and "@name" chips for <@id> mentions.
- */
-export function richText(content, nameOf) {
-  const out = [];
-  const tokens = [];
-  for (const m of content.matchAll(URL_RE)) tokens.push({ i: m.index, len: m[0].length, kind: 'url', v: m[0] });
-  for (const m of content.matchAll(MENTION_RE)) tokens.push({ i: m.index, len: m[0].length, kind: 'mention', v: m[1] });
-  tokens.sort((a, b) => a.i - b.i);
-  let pos = 0;
-  for (const t of tokens) {
-    if (t.i < pos) continue;
-    if (t.i > pos) out.push(content.slice(pos, t.i));
-    if (t.kind === 'url') out.push(h('a', { href: t.v, target: '_blank', rel: 'noopener noreferrer' }, t.v));
-    else out.push(h('span', { class: 'mention' }, '@' + nameOf(t.v)));
-    pos = t.i + t.len;
-  }
-  if (pos < content.length) out.push(content.slice(pos));
-  return out;
-}
-
 /** avatar is a user's round initial in their stable colour (decorative). */
 export function avatar(user) {
   const name = displayName(user);

@@ -20,6 +20,7 @@ export const Op = Object.freeze({
 export const Intents = Object.freeze({
   GUILDS: 1 << 0, GUILD_MEMBERS: 1 << 1, GUILD_MESSAGES: 1 << 9, GUILD_MESSAGE_TYPING: 1 << 11,
   DIRECT_MESSAGES: 1 << 12, DIRECT_MESSAGE_TYPING: 1 << 14, MESSAGE_CONTENT: 1 << 15,
+  GUILD_EMOJIS_AND_STICKERS: 1 << 3, GUILD_MESSAGE_REACTIONS: 1 << 10,
 });
 
 const PRIVILEGED = Intents.GUILD_MEMBERS | Intents.MESSAGE_CONTENT;

@@ -93,6 +93,20 @@ export class VirtualList {
     if (!was) this.onBottomChange(true);
   }
 
+  /**
+   * scrollToIndex brings row i into view, a third of the way down, and
+   * leaves the bottom (new rows no longer pull the view down).
+   */
+  scrollToIndex(i) {
+    if (this.dirty) this.computeOffsets();
+    if (i < 0 || i >= this.items.length) return;
+    const was = this.atBottom;
+    this.atBottom = false;
+    this.anchor = { key: this.keys[i], delta: Math.round(this.scroller.clientHeight / 3) };
+    this.renderNow();
+    if (was) this.onBottomChange(false);
+  }
+
   schedule() {
     if (this.frame) return;
     this.frame = requestAnimationFrame(() => {

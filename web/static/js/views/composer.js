@@ -1,7 +1,8 @@
 // The composer under the message list: a textarea that grows with its text,
 // the character counter, Enter to send (Shift+Enter for a new line), ArrowUp
 // to edit the last own message, typing notifications, and the optimistic send
-// (a pending row at once, replaced by the server's message by nonce).
+// (a pending row at once, replaced by the server's message by nonce). Files
+// (upload.js) and replies (replies.js) ride along with the next message.
 
 import { client, state, ui } from '../context.js';
 import { h, codePoints } from '../dom.js';
@@ -9,6 +10,8 @@ import { nonce as newNonce } from '../snowflake.js';
 import { describe } from './feedback.js';
 import { startEdit } from './messagerow.js';
 import { applyMessageCreate } from './messages.js';
+import { cancelReply, renderReplyBar, replyTarget } from './replies.js';
+import { buildUpload, hasFiles, sendFiles } from './upload.js';
 
 // MAX_CONTENT is the server's limit on message content, in characters.
 const MAX_CONTENT = 2000;
@@ -29,8 +32,12 @@ export function buildComposer(channel) {
   });
   els.input.addEventListener('keydown', onComposerKey);
   els.input.addEventListener('input', onComposerInput);
-  const composer = h('form', { class: 'composer' }, h('div', { class: 'composer-box' }, els.input, els.counter));
+  els.replyBar = h('div', { class: 'reply-bar', hidden: true });
+  const upload = buildUpload(els.input);
+  const composer = h('form', { class: 'composer' }, els.replyBar, els.tray, els.progress,
+    h('div', { class: 'composer-box' }, upload.button, upload.picker, els.input, els.counter));
   composer.addEventListener('submit', (ev) => { ev.preventDefault(); sendMessage(); });
+  requestAnimationFrame(renderReplyBar);
   return h('div', { class: 'composer-area' }, els.composerError, composer, els.typing);
 }
 
@@ -50,6 +57,11 @@ function onComposerKey(ev) {
   if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing) {
     ev.preventDefault();
     sendMessage();
+    return;
+  }
+  if (ev.key === 'Escape' && replyTarget()) {
+    ev.preventDefault();
+    cancelReply();
     return;
   }
   if (ev.key === 'ArrowUp' && !ui.els.input.value) {
@@ -101,10 +113,15 @@ async function sendMessage() {
   const input = ui.els.input;
   const channelId = ui.channelId;
   const content = input.value;
-  if (!content.trim() || !channelId) return;
+  if (!channelId || (!content.trim() && !hasFiles())) return;
   const over = tooLong(content);
   if (over) {
     ui.els.composerError.textContent = over;
+    return;
+  }
+  const replyTo = replyTarget();
+  if (hasFiles()) {
+    sendWithFiles(channelId, content, replyTo);
     return;
   }
   const nonce = newNonce();
@@ -116,13 +133,37 @@ async function sendMessage() {
   ui.lastTypingSent = 0;
   ui.list.setItems(log.view(), { stickToBottom: true });
   try {
-    const msg = await inOrder(channelId, () => client.api.sendMessage(channelId, content, nonce));
+    if (replyTo) cancelReply();
+    const msg = await inOrder(channelId, () => (replyTo
+      ? client.api.sendReply(channelId, content, nonce, replyTo)
+      : client.api.sendMessage(channelId, content, nonce)));
     log.dropPending(nonce);
     applyMessageCreate(msg);
   } catch (err) {
     log.dropPending(nonce);
     if (ui.channelId === channelId) {
       ui.list.setItems(log.view());
+      if (!input.value) { input.value = content; autosize(input); updateCounter(); }
+      ui.els.composerError.textContent = describe(err);
+    }
+  }
+}
+
+// sendWithFiles sends content with the tray's files. There is no optimistic
+// row: the progress bar stands for it until the server's message arrives.
+async function sendWithFiles(channelId, content, replyTo) {
+  const input = ui.els.input;
+  const payload = { content, nonce: newNonce(), enforce_nonce: true };
+  if (replyTo) payload.message_reference = { message_id: replyTo, fail_if_not_exists: false };
+  input.value = '';
+  autosize(input);
+  updateCounter();
+  if (replyTo) cancelReply();
+  try {
+    const msg = await inOrder(channelId, () => sendFiles(channelId, payload));
+    applyMessageCreate(msg);
+  } catch (err) {
+    if (ui.channelId === channelId) {
       if (!input.value) { input.value = content; autosize(input); updateCounter(); }
       ui.els.composerError.textContent = describe(err);
     }

@@ -1,14 +1,25 @@
-// One row of the message list: author and time (or grouped under the previous
-// message), content, attachments, and the own-message actions (edit in place,
-// delete with confirmation). The VirtualList calls rowKey, estimateRow and
-// renderRow; a row re-renders when its key changes.
+// One row of the message list: the quoted message it replies to, author and
+// time (or grouped under the previous message), markdown content, attachments,
+// embeds and reactions, and the actions (react, reply, pin; edit in place and
+// delete with confirmation on one's own). The VirtualList calls rowKey,
+// estimateRow and renderRow; a row re-renders when its key changes.
 
 import { client, state, ui } from '../context.js';
-import { h, avatar, colorFor, displayName, formatFull, formatShortTime, formatStamp, richText } from '../dom.js';
+import { h, avatar, colorFor, displayName, formatFull, formatShortTime, formatStamp } from '../dom.js';
+import { render } from '../markdown.js';
 import { time as snowflakeTime } from '../snowflake.js';
+import { renderAttachments } from './attachments.js';
 import { autosize, tooLong } from './composer.js';
+import { renderEmbeds } from './embeds.js';
 import { describe, toast } from './feedback.js';
+import { mentionContext } from './mentions.js';
 import { applyMessageDelete, applyMessageUpdate, rerenderRows } from './messages.js';
+import { canPin, setPinned } from './pins.js';
+import { openPicker, renderReactions } from './reactions.js';
+import { jumpTo, renderReplyPreview, startReply } from './replies.js';
+
+// Message types drawn as a system line rather than a message.
+const TYPE_PIN = 6;
 
 const GROUP_WITHIN_MS = 7 * 60 * 1000;
 
@@ -44,21 +55,24 @@ export function estimateRow(m, i, items) {
   let lines = 1;
   for (let j = 0; j < text.length; j++) if (text.charCodeAt(j) === 10) lines++;
   lines += Math.floor(text.length / 90);
-  return (isGrouped(items, i) ? 6 : 30) + lines * 22;
+  let extra = 0;
+  for (const a of m.attachments || []) extra += a.height > 0 ? Math.min(300, a.height) + 8 : 60;
+  extra += (m.embeds || []).length * 120;
+  if (m.reactions && m.reactions.length) extra += 32;
+  if (m.type === 19) extra += 22;
+  return (isGrouped(items, i) ? 6 : 30) + lines * 22 + extra;
 }
 
 /** renderRow builds the row for items[i]. */
 export function renderRow(m, i, items) {
+  if (m.type === TYPE_PIN) return systemRow(m);
   const grouped = isGrouped(items, i);
   const mine = state.me && m.author && m.author.id === state.me.id;
   const guildId = ui.guildId;
   const member = m.author && state.member(guildId, m.author.id);
   const name = displayName(m.author, m.member || member);
   const when = new Date(msgTime(m));
-  const nameOf = (id) => {
-    const u = (m.mentions || []).find((x) => x.id === id) || state.users.get(id);
-    return u ? displayName(u, state.member(guildId, id)) : 'unknown-user';
-  };
+  const ctx = mentionContext(m);
   const body = h('div', { class: 'msg-body' });
   if (grouped) {
     body.append(h('span', { class: 'sr-only' }, name + ' '));
@@ -66,18 +80,21 @@ export function renderRow(m, i, items) {
     body.append(h('h3', { class: 'msg-meta' },
       h('span', { class: 'author', style: `--author-color:${colorFor(m.author && m.author.id)}` }, name),
       m.author && m.author.bot ? h('span', { class: 'tag' }, 'BOT') : null,
-      h('time', { datetime: when.toISOString(), title: formatFull(when) }, formatStamp(when))));
+      h('time', { datetime: when.toISOString(), title: formatFull(when) }, formatStamp(when)),
+      m.pinned ? h('span', { class: 'pinned-mark', title: 'Pinned' }, ' 📌', h('span', { class: 'sr-only' }, 'pinned')) : null));
   }
   if (m.id && m.id === ui.editingId) {
     body.append(editBox(m));
   } else {
-    const content = h('div', { class: 'msg-content' }, richText(m.content || '', nameOf));
-    if (m.edited_timestamp) content.append(h('span', { class: 'edited', title: formatFull(new Date(m.edited_timestamp)) }, ' (edited)'));
-    body.append(content);
-    if (m.attachments && m.attachments.length) {
-      body.append(h('ul', { class: 'attachments' }, m.attachments.map((a) => h('li', null, h('a', { href: a.url, target: '_blank', rel: 'noopener noreferrer' }, a.filename || 'attachment')))));
+    if (m.content) {
+      const content = h('div', { class: 'msg-content' }, render(m.content, ctx));
+      if (m.edited_timestamp) content.append(h('span', { class: 'edited', title: formatFull(new Date(m.edited_timestamp)) }, ' (edited)'));
+      body.append(content);
     }
+    for (const part of [renderAttachments(m), renderEmbeds(m, ctx)]) if (part) body.append(part);
   }
+  const reactions = m.id ? renderReactions(m) : null;
+  if (reactions) body.append(reactions);
   if (m.failed) body.append(h('p', { class: 'form-error' }, m.failed));
   if (m.id && m.id === ui.confirmDeleteId) {
     body.append(h('div', { class: 'confirm-delete', role: 'group', 'aria-label': 'Confirm delete' },
@@ -86,17 +103,54 @@ export function renderRow(m, i, items) {
       h('button', { type: 'button', class: 'secondary', onclick: () => setConfirmDelete(null) }, 'Cancel')));
   }
   const row = h('div', {
-    role: 'listitem', class: 'msg' + (grouped ? ' grouped' : '') + (m.pending ? ' pending' : '') + (mine ? ' mine' : ''),
+    role: 'listitem', class: 'msg' + (grouped ? ' grouped' : '') + (m.pending ? ' pending' : '') + (mine ? ' mine' : '') + (m.type === 19 ? ' reply' : ''),
     dataset: { id: m.id || '' }, 'aria-busy': m.pending ? 'true' : null,
   },
+  renderReplyPreview(m),
   grouped ? h('time', { class: 'msg-side-time', datetime: when.toISOString(), 'aria-hidden': 'true' }, formatShortTime(when)) : avatar(m.author),
   body);
-  if (mine && m.id && !m.pending && m.id !== ui.editingId) {
-    row.append(h('div', { class: 'msg-actions' },
-      h('button', { type: 'button', class: 'icon-button small', 'aria-label': 'Edit message', title: 'Edit', onclick: () => startEdit(m.id) }, '✎'),
-      h('button', { type: 'button', class: 'icon-button small', 'aria-label': 'Delete message', title: 'Delete', onclick: () => setConfirmDelete(m.id) }, '🗑')));
+  if (m.id && !m.pending && m.id !== ui.editingId) {
+    // The actions are built when the pointer or focus arrives, not with the
+    // row: most rows are scrolled past without either (and the list builds
+    // rows in bursts while scrolling), and what may be done (pin) follows
+    // roles and overwrites, which change without the row changing.
+    const refresh = () => {
+      const old = row.querySelector(':scope > .msg-actions');
+      if (!old) row.append(actions(m, mine));
+      else if (!old.contains(document.activeElement)) old.replaceWith(actions(m, mine));
+    };
+    row.addEventListener('pointerenter', refresh);
+    row.addEventListener('focusin', () => { if (!row.querySelector(':scope > .msg-actions')) refresh(); });
   }
   return row;
+}
+
+// actions are the buttons shown on hover or focus: react, reply, pin for
+// those allowed, and edit and delete on one's own messages only.
+function actions(m, mine) {
+  const channelId = m.channel_id || ui.channelId;
+  return h('div', { class: 'msg-actions' },
+    h('button', { type: 'button', class: 'icon-button small', 'aria-label': 'Add reaction', title: 'Add reaction', onclick: (ev) => openPicker(m, ev.currentTarget) }, '☺'),
+    h('button', { type: 'button', class: 'icon-button small', 'aria-label': 'Reply', title: 'Reply', onclick: () => startReply(m) }, '↩'),
+    canPin(channelId) ? h('button', {
+      type: 'button', class: 'icon-button small', 'aria-label': m.pinned ? 'Unpin message' : 'Pin message', title: m.pinned ? 'Unpin' : 'Pin',
+      onclick: () => setPinned(m, !m.pinned),
+    }, '📌') : null,
+    mine ? h('button', { type: 'button', class: 'icon-button small', 'aria-label': 'Edit message', title: 'Edit', onclick: () => startEdit(m.id) }, '✎') : null,
+    mine ? h('button', { type: 'button', class: 'icon-button small', 'aria-label': 'Delete message', title: 'Delete', onclick: () => setConfirmDelete(m.id) }, '🗑') : null);
+}
+
+// systemRow draws a pin notice: "<name> pinned a message to this channel."
+function systemRow(m) {
+  const name = displayName(m.author, m.author && state.member(ui.guildId, m.author.id));
+  const ref = m.message_reference && m.message_reference.message_id;
+  return h('div', { role: 'listitem', class: 'msg system', dataset: { id: m.id || '' } },
+    h('span', { class: 'system-icon', 'aria-hidden': 'true' }, '📌'),
+    h('div', { class: 'msg-body' },
+      h('span', { class: 'author' }, name), ' pinned ',
+      ref ? h('button', { type: 'button', class: 'link', onclick: () => jumpTo(m.channel_id || ui.channelId, ref) }, 'a message') : 'a message',
+      ' to this channel. ',
+      h('time', { class: 'muted small', datetime: new Date(msgTime(m)).toISOString() }, formatStamp(new Date(msgTime(m))))));
 }
 
 function editBox(m) {

@@ -4,12 +4,14 @@
 
 import { client, NARROW, root, scheduleRender, state, ui } from '../context.js';
 import { h } from '../dom.js';
+import { ensureRoles } from '../perms.js';
 import { markRead } from '../reads.js';
 import { VirtualList } from '../virtuallist.js';
 import { buildComposer } from './composer.js';
 import { openInvite } from './dialogs.js';
 import { describe, toast } from './feedback.js';
 import { estimateRow, renderRow, rowKey } from './messagerow.js';
+import { togglePins } from './pins.js';
 import { setMembersShown, setNav } from './shell.js';
 import { renderTyping } from './typing.js';
 
@@ -58,6 +60,8 @@ export function openChannel(channel) {
   ui.list.setItems(log.view(), { stickToBottom: true });
   if (!log.loaded) loadLatest(channel.id);
   else markRead(channel.id);
+  // Which actions a row offers (pin) depends on roles (see messagerow.js).
+  ensureRoles(channel.guild_id);
   if (!NARROW.matches) els.input.focus({ preventScroll: true });
 }
 
@@ -68,6 +72,8 @@ export function closeChannel() {
   ui.channelId = null;
   ui.editingId = null;
   ui.confirmDeleteId = null;
+  ui.pinsFor = null;
+  if (ui.els) ui.els.pins = null;
 }
 
 /** renderChatHeader redraws the channel name, topic and header buttons. */
@@ -79,6 +85,7 @@ export function renderChatHeader() {
     h('h1', { class: 'chat-title' }, h('span', { class: 'hash', 'aria-hidden': 'true' }, '#'), c.name),
     c.topic ? h('p', { class: 'topic muted' }, c.topic) : null,
     h('div', { class: 'head-actions' },
+      h('button', { type: 'button', class: 'secondary toggle', id: 'toggle-pins', 'aria-pressed': String(!!ui.pinsFor && ui.pinsFor === c.id), title: 'Pinned messages', onclick: togglePins }, 'Pins'),
       h('button', { type: 'button', class: 'secondary', onclick: openInvite }, 'Create invite'),
       h('button', { type: 'button', class: 'secondary toggle', id: 'toggle-members', 'aria-pressed': String(ui.showMembers), title: 'Member list', onclick: () => setMembersShown(!ui.showMembers) }, 'Members')),
   ].filter(Boolean));
