@@ -162,6 +162,11 @@ func (h *Handler) handle(method, path string, mode authMode, fn handlerFunc) {
 				}
 				r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 			}
+			if reason := auditReason(r); reason != "" {
+				// The audit log records it with the operation (see
+				// guild.WithAuditReason).
+				r = r.WithContext(guild.WithAuditReason(r.Context(), reason))
+			}
 			fn := fn
 			if h.cfg.Forward != nil {
 				if forwarded(r.Context()) {
@@ -282,6 +287,11 @@ func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 	var limited *ratelimit.Error
 	if errors.As(err, &limited) {
 		writeLimited(w, limited.Decision)
+		return
+	}
+	var slow *guild.SlowmodeError
+	if errors.As(err, &slow) {
+		writeSlowmode(w, slow)
 		return
 	}
 	for _, s := range sentinels {

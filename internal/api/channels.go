@@ -51,6 +51,11 @@ func (h *Handler) editChannel(w http.ResponseWriter, r *http.Request, u *chat.Us
 	if e.Topic != nil && utf8.RuneCountInString(*e.Topic) > protocol.MaxChannelTopic {
 		return protocol.InvalidForm(lengthError("topic", 0, protocol.MaxChannelTopic))
 	}
+	if e.RateLimit != nil {
+		if err := intRange("rate_limit_per_user", *e.RateLimit, 0, protocol.MaxRateLimitPerUser); err != nil {
+			return err
+		}
+	}
 	if body.PermissionOverwrites != nil {
 		ows, err := overwrites("permission_overwrites", *body.PermissionOverwrites)
 		if err != nil {

@@ -170,6 +170,9 @@ func (h *Handler) createChannel(w http.ResponseWriter, r *http.Request, u *chat.
 	if utf8.RuneCountInString(body.Topic) > protocol.MaxChannelTopic {
 		return protocol.InvalidForm(lengthError("topic", 0, protocol.MaxChannelTopic))
 	}
+	if err := intRange("rate_limit_per_user", body.RateLimitPerUser, 0, protocol.MaxRateLimitPerUser); err != nil {
+		return err
+	}
 	ows, err := overwrites("permission_overwrites", body.PermissionOverwrites)
 	if err != nil {
 		return err
@@ -257,6 +260,9 @@ func (h *Handler) getMember(w http.ResponseWriter, r *http.Request, u *chat.User
 type memberBody struct {
 	Nick  nullableString `json:"nick"`
 	Roles *[]chat.ID     `json:"roles"`
+	// CommunicationDisabledUntil is an ISO 8601 time, or null to lift a
+	// timeout (parsed by timeoutEdit).
+	CommunicationDisabledUntil nullableString `json:"communication_disabled_until"`
 }
 
 func (h *Handler) editMemberAs(w http.ResponseWriter, r *http.Request, u *chat.User, target chat.ID) error {
@@ -271,7 +277,11 @@ func (h *Handler) editMemberAs(w http.ResponseWriter, r *http.Request, u *chat.U
 	if p := body.Nick.ptr(); p != nil && utf8.RuneCountInString(*p) > protocol.MaxNick {
 		return protocol.InvalidForm(lengthError("nick", 1, protocol.MaxNick))
 	}
-	m, err := h.guilds.EditMember(r.Context(), id, u.ID, target, guild.MemberEdit{Nick: body.Nick.ptr(), Roles: body.Roles})
+	e := guild.MemberEdit{Nick: body.Nick.ptr(), Roles: body.Roles}
+	if e.SetTimeout, e.TimeoutUntil, err = timeoutEdit(body.CommunicationDisabledUntil); err != nil {
+		return err
+	}
+	m, err := h.guilds.EditMember(r.Context(), id, u.ID, target, e)
 	if err != nil {
 		return err
 	}

@@ -86,6 +86,13 @@ func (h *Handler) routes() {
 	h.handle("GET", "/guilds/{guild_id}/roles/{role_id}", withAuth, h.getRole)
 	h.handle("PATCH", "/guilds/{guild_id}/roles/{role_id}", withAuth, h.editRole)
 	h.handle("DELETE", "/guilds/{guild_id}/roles/{role_id}", withAuth, h.deleteRole)
+	// Moderation (moderation.go).
+	h.handle("GET", "/guilds/{guild_id}/bans", withAuth, h.listBans)
+	h.handle("GET", "/guilds/{guild_id}/bans/{user_id}", withAuth, h.getBan)
+	h.handle("PUT", "/guilds/{guild_id}/bans/{user_id}", withAuth, h.createBan)
+	h.handle("DELETE", "/guilds/{guild_id}/bans/{user_id}", withAuth, h.removeBan)
+	h.handle("POST", "/guilds/{guild_id}/bulk-ban", withAuth, h.bulkBan)
+	h.handle("GET", "/guilds/{guild_id}/audit-logs", withAuth, h.auditLog)
 	// Custom emoji (emojis.go).
 	h.handle("GET", "/guilds/{guild_id}/emojis", withAuth, h.listEmojis)
 	h.handle("POST", "/guilds/{guild_id}/emojis", withAuth, h.createEmoji)

@@ -47,7 +47,8 @@ type HerdConfig struct {
 type HerdResult struct {
 	Clients int `json:"clients"`
 	// StoreReads is the growth of the server's accord_data_store_reads_total
-	// over the herd.
+	// over the herd: each page is a messages read and a decorations
+	// (reactions and pins) read, so without coalescing it is 2 per client.
 	StoreReads int64 `json:"store_reads"`
 	// P50ms and P99ms are the times from the herd's release to each
 	// client's complete answer (waiting for a connection and retries after

@@ -112,6 +112,9 @@ type Member struct {
 	Nick     string    `json:"nick,omitempty"`
 	Roles    []ID      `json:"roles"`
 	JoinedAt time.Time `json:"joined_at"`
+	// CommunicationDisabledUntil is the end of the member's timeout; the
+	// timeout is over once it is in the past (nil: never timed out).
+	CommunicationDisabledUntil *time.Time `json:"communication_disabled_until,omitempty"`
 }
 
 // Invite is a code that lets anyone with it join a guild through a channel.

@@ -59,6 +59,12 @@ type actor struct {
 	inflight int
 	nonces   map[nonceKey]*nonceEntry
 	lastWork time.Time
+
+	// bans are the guild's bans by user ID, read with the guild (bans.go).
+	bans map[chat.ID]*chat.Ban
+	// slow holds, per (channel, user), when slowmode lets the user send
+	// again (slowmode.go); expired entries are pruned.
+	slow map[slowKey]time.Time
 }
 
 type presence struct {
@@ -122,7 +128,10 @@ func (a *actor) run() {
 			a.lastWork = a.r.cfg.Now()
 		case <-idle.C:
 			a.pruneNonces()
-			if a.inflight == 0 && len(a.subs) == 0 &&
+			a.pruneSlowmode()
+			// Open slowmode windows keep the actor: they live only here,
+			// and leaving would let their users send again at once.
+			if a.inflight == 0 && len(a.subs) == 0 && (a.gone || len(a.slow) == 0) &&
 				(a.gone || a.r.cfg.Now().Sub(a.lastWork) >= a.r.cfg.IdleTimeout) {
 				if a.r.exitIfIdle(a) {
 					return
@@ -196,6 +205,10 @@ func (a *actor) load(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("guild %d: load members: %w", a.id, err)
 	}
+	bans, err := st.GuildBans(ctx, a.id, 0, 0)
+	if err != nil {
+		return fmt.Errorf("guild %d: load bans: %w", a.id, err)
+	}
 	emojis, err := st.GuildEmojis(ctx, a.id)
 	if err != nil {
 		return fmt.Errorf("guild %d: load emojis: %w", a.id, err)
@@ -225,6 +238,11 @@ func (a *actor) load(ctx context.Context) error {
 		a.emojis[emojis[i].ID] = &emojis[i]
 	}
 	a.memberIDs = nil
+	a.bans = make(map[chat.ID]*chat.Ban, len(bans))
+	for i := range bans {
+		a.bans[bans[i].UserID] = &bans[i]
+	}
+	a.slow = make(map[slowKey]time.Time)
 	a.presence = make(map[chat.ID]presence)
 	a.subs = make(map[string]*sub)
 	a.permDirty = true

@@ -88,6 +88,7 @@ func (r *Registry) CreateChannel(ctx context.Context, guildID, userID chat.ID, c
 		a.invalidateView()
 		out := protocol.ChannelObject(ch)
 		a.broadcast(protocol.EventChannelCreate, out, protocol.IntentGuilds, 0)
+		a.auditChannel(ctx, userID, protocol.AuditChannelCreate, nil, &ch)
 		return out, nil
 	})
 }
@@ -186,7 +187,13 @@ func (r *Registry) EditChannel(ctx context.Context, channelID, userID chat.ID, e
 		if e.Overwrites != nil {
 			c.Overwrites = append([]chat.Overwrite{}, *e.Overwrites...)
 		}
-		return a.saveChannel(ctx, c)
+		old := *ch
+		obj, err := a.saveChannel(ctx, c)
+		if err != nil {
+			return obj, err
+		}
+		a.auditChannel(ctx, userID, protocol.AuditChannelUpdate, &old, &c)
+		return obj, nil
 	})
 }
 
@@ -221,6 +228,7 @@ func (r *Registry) DeleteChannel(ctx context.Context, channelID, userID chat.ID)
 		}
 		out := protocol.ChannelObject(*ch)
 		a.broadcast(protocol.EventChannelDelete, out, protocol.IntentGuilds, 0)
+		a.auditChannel(ctx, userID, protocol.AuditChannelDelete, ch, nil)
 		return out, nil
 	})
 }

@@ -72,6 +72,9 @@ type event struct {
 	done    chan struct{}
 	reply   chan map[string]*sub
 	need    protocol.Permission // evSend: also needed in channel (invite events)
+	// anyOf (evSend): the session's user needs at least one of these
+	// guild permissions (ban events: BAN_MEMBERS or VIEW_AUDIT_LOG).
+	anyOf protocol.Permission
 }
 
 // msgEvent is what deciding the variant of a message event needs.
@@ -223,6 +226,9 @@ func (sh *shard) apply(ev *event) {
 				continue
 			}
 			if ev.need != 0 && sh.channelPerms(s, ev.channel)&ev.need != ev.need {
+				continue
+			}
+			if ev.anyOf != 0 && protocol.Compute(sh.perms.gv, s.user, s.roles, nil)&ev.anyOf == 0 {
 				continue
 			}
 			if ev.gated && sh.isPassive(s) {

@@ -572,16 +572,29 @@ func TestEveryMutationDispatches(t *testing.T) {
 	_, err = e.r.EditMessage(ctx, ch, msg.ID, owner, MessageEdit{Content: &edited})
 	must(err)
 	must(e.r.DeleteMessage(ctx, ch, msg.ID, owner))
-	must(e.r.BulkDeleteMessages(ctx, ch, owner, []chat.ID{1, 2}))
+	// Bulk delete ignores IDs of no message (1 and 2), so it needs two
+	// real ones to dispatch.
+	var bulk []chat.ID
+	for range 2 {
+		b, err := e.r.CreateMessage(ctx, ch, owner, MessageCreate{Content: "bulk"})
+		must(err)
+		_ = json.Unmarshal(b, &msg)
+		bulk = append(bulk, msg.ID)
+	}
+	must(e.r.BulkDeleteMessages(ctx, ch, owner, append(bulk, 1, 2)))
 	must(e.r.Typing(ctx, ch, owner))
 	must(e.r.RemoveMember(ctx, g.ID, owner, bob))
 	must(e.r.DeleteGuild(ctx, g.ID, owner))
 	e.r.Disconnect(g.ID, s.ID()) // harmless after GUILD_DELETE
 
-	want := []string{"GUILD_CREATE", "GUILD_MEMBER_ADD", "GUILD_UPDATE", "CHANNEL_CREATE", "CHANNEL_UPDATE", "CHANNEL_DELETE",
-		"GUILD_ROLE_CREATE", "GUILD_ROLE_UPDATE", "GUILD_MEMBER_UPDATE", "GUILD_ROLE_DELETE",
-		"MESSAGE_CREATE", "MESSAGE_UPDATE", "MESSAGE_DELETE", "MESSAGE_DELETE_BULK", "TYPING_START",
-		"GUILD_MEMBER_REMOVE", "GUILD_DELETE"}
+	// The owner holds VIEW_AUDIT_LOG: each recorded change is followed
+	// by its audit log entry.
+	const audit = "GUILD_AUDIT_LOG_ENTRY_CREATE"
+	want := []string{"GUILD_CREATE", "GUILD_MEMBER_ADD", "GUILD_UPDATE", "CHANNEL_CREATE", audit, "CHANNEL_UPDATE", audit,
+		"CHANNEL_DELETE", audit, "GUILD_ROLE_CREATE", audit, "GUILD_ROLE_UPDATE", audit, "GUILD_MEMBER_UPDATE", audit,
+		"GUILD_ROLE_DELETE", audit,
+		"MESSAGE_CREATE", "MESSAGE_UPDATE", "MESSAGE_DELETE", "MESSAGE_CREATE", "MESSAGE_CREATE", "MESSAGE_DELETE_BULK", audit,
+		"TYPING_START", "GUILD_MEMBER_REMOVE", audit, "GUILD_DELETE"}
 	var got []string
 	for _, d := range s.events() {
 		got = append(got, d.Name)

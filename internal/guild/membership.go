@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/accordchat/accord/internal/chat"
 	"github.com/accordchat/accord/internal/protocol"
@@ -88,6 +89,10 @@ func (r *Registry) SelfMember(ctx context.Context, guildID, userID chat.ID) (pro
 type MemberEdit struct {
 	Nick  *string
 	Roles *[]chat.ID
+	// SetTimeout says communication_disabled_until was given: TimeoutUntil
+	// is the timeout's end, nil (JSON null) to lift it.
+	SetTimeout   bool
+	TimeoutUntil *time.Time
 }
 
 // EditMember changes a member's nickname or roles. A user may change their
@@ -102,7 +107,7 @@ func (r *Registry) EditMember(ctx context.Context, guildID, userID, targetID cha
 		if cur == nil {
 			return protocol.Member{}, chat.ErrUnknownMember
 		}
-		m := *cur
+		m, before := *cur, *cur
 		if e.Nick != nil && *e.Nick != cur.Nick {
 			if err := a.checkNick(userID, targetID); err != nil {
 				return protocol.Member{}, err
@@ -116,9 +121,20 @@ func (r *Registry) EditMember(ctx context.Context, guildID, userID, targetID cha
 			}
 			m.Roles = roles
 		}
+		if e.SetTimeout {
+			if err := a.checkTimeout(userID, targetID, e.TimeoutUntil); err != nil {
+				return protocol.Member{}, err
+			}
+			m.CommunicationDisabledUntil = nil
+			if e.TimeoutUntil != nil {
+				t := e.TimeoutUntil.UTC()
+				m.CommunicationDisabledUntil = &t
+			}
+		}
 		if err := a.saveMember(ctx, m); err != nil {
 			return protocol.Member{}, err
 		}
+		a.auditMemberEdit(ctx, userID, before, m)
 		return a.memberObject(&m), nil
 	})
 }
@@ -201,7 +217,12 @@ func (r *Registry) SetMemberRole(ctx context.Context, guildID, userID, targetID,
 		} else {
 			m.Roles = removeID(cur.Roles, roleID)
 		}
-		return a.saveMember(ctx, m)
+		before := *cur
+		if err := a.saveMember(ctx, m); err != nil {
+			return err
+		}
+		a.auditMemberEdit(ctx, userID, before, m)
+		return nil
 	})
 }
 
@@ -231,7 +252,13 @@ func (r *Registry) RemoveMember(ctx context.Context, guildID, userID, targetID c
 				return chat.ErrMissingPerms
 			}
 		}
-		return a.removeMember(ctx, targetID)
+		if err := a.removeMember(ctx, targetID); err != nil {
+			return err
+		}
+		if userID != targetID {
+			a.audit(ctx, userID, protocol.AuditMemberKick, targetID, nil, nil)
+		}
+		return nil
 	})
 }
 
@@ -260,6 +287,9 @@ func (r *Registry) AddMember(ctx context.Context, guildID, userID chat.ID) (bool
 func (a *actor) addMember(ctx context.Context, userID chat.ID, roles []chat.ID) (bool, error) {
 	if a.members[userID] != nil {
 		return false, nil
+	}
+	if a.bans[userID] != nil {
+		return false, errUserBanned
 	}
 	if _, err := a.r.User(ctx, userID); err != nil {
 		return false, err

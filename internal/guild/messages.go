@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -170,6 +171,12 @@ func (a *actor) createMessage(ctx context.Context, ch *chat.Channel, authorID ch
 		}
 	}
 	a.applyMentions(&m, perms, req.AllowedMentions, replied)
+	// Last of the checks, so that only a message that will be written
+	// starts the author's slowmode window.
+	if err := a.takeSlowmode(ch, authorID, perms); err != nil {
+		reply(nil, err)
+		return
+	}
 
 	m.ID = a.r.ids.Next()
 	body := a.renderMessage(m, replied)
@@ -407,18 +414,32 @@ func (r *Registry) DeleteMessage(ctx context.Context, channelID, messageID, user
 }
 
 // BulkDeleteMessages deletes 2–100 messages younger than two weeks; the
-// REST layer has checked count, duplicates and age.
+// REST layer has checked count, duplicates and age. IDs of no message of
+// the channel are ignored, as Discord ignores them; the others go with
+// their reactions, pins and attachment blobs, and one MESSAGE_DELETE_BULK
+// names them.
 func (r *Registry) BulkDeleteMessages(ctx context.Context, channelID, userID chat.ID, ids []chat.ID) error {
 	return r.channelCall(ctx, channelID, func(ctx context.Context, a *actor, ch *chat.Channel) error {
 		if err := a.require(userID, ch, protocol.PermViewChannel|protocol.PermManageMessages); err != nil {
 			return err
 		}
-		if err := a.r.data.DeleteMessages(ctx, ch.ID, ids...); err != nil {
+		ms := make([]chat.Message, 0, len(ids))
+		for _, id := range ids {
+			m, err := a.r.data.Message(ctx, ch.ID, id)
+			if errors.Is(err, chat.ErrUnknownMessage) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			ms = append(ms, m)
+		}
+		if err := a.deleteMessages(ctx, ch, ms, true); err != nil {
 			return err
 		}
-		a.forgetMessages(ctx, ch.ID, ids...)
-		a.broadcast(protocol.EventMessageDeleteBulk, protocol.MessageDeleteBulkEvent{ChannelID: ch.ID, GuildID: a.id, IDs: ids},
-			protocol.IntentGuildMessages, ch.ID)
+		if len(ms) > 0 {
+			a.audit(ctx, userID, protocol.AuditMessageBulkDelete, ch.ID, nil, map[string]string{"count": strconv.Itoa(len(ms))})
+		}
 		return nil
 	})
 }

@@ -23,13 +23,20 @@ func (a *actor) guildView() protocol.GuildView {
 }
 
 // perms returns userID's permissions in the guild (ch nil) or in ch. A
-// non-member has none.
+// non-member has none; a timed-out member keeps only
+// protocol.TimedOutPermissions (see timedOut).
 func (a *actor) perms(userID chat.ID, ch *chat.Channel) protocol.Permission {
 	m := a.members[userID]
 	if m == nil {
 		return 0
 	}
-	return protocol.Compute(a.guildView(), userID, m.Roles, ch)
+	p := protocol.Compute(a.guildView(), userID, m.Roles, ch)
+	if a.timedOut(m) && p != protocol.PermAll {
+		// Compute gives the owner and administrators every bit, and
+		// Discord exempts exactly them from timeouts.
+		p &= protocol.TimedOutPermissions
+	}
+	return p
 }
 
 // has reports whether userID has every permission of need in ch (or in

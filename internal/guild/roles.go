@@ -89,7 +89,9 @@ func (r *Registry) CreateRole(ctx context.Context, guildID, userID chat.ID, e Ro
 		}
 		a.roles[ro.ID] = &ro
 		a.invalidateView()
-		return a.broadcastRole(protocol.EventGuildRoleCreate, ro), nil
+		obj := a.broadcastRole(protocol.EventGuildRoleCreate, ro)
+		a.auditRole(ctx, userID, protocol.AuditRoleCreate, nil, &ro)
+		return obj, nil
 	})
 }
 
@@ -149,9 +151,12 @@ func (r *Registry) EditRole(ctx context.Context, guildID, userID, roleID chat.ID
 		if err := r.st.PutRole(ctx, ro); err != nil {
 			return protocol.Role{}, fmt.Errorf("guild %d: edit role: %w", a.id, err)
 		}
+		old := *cur
 		*cur = ro
 		a.invalidateView()
-		return a.broadcastRole(protocol.EventGuildRoleUpdate, ro), nil
+		obj := a.broadcastRole(protocol.EventGuildRoleUpdate, ro)
+		a.auditRole(ctx, userID, protocol.AuditRoleUpdate, &old, &ro)
+		return obj, nil
 	})
 }
 
@@ -198,6 +203,7 @@ func (r *Registry) DeleteRole(ctx context.Context, guildID, userID, roleID chat.
 		}
 		a.invalidateView()
 		a.broadcast(protocol.EventGuildRoleDelete, protocol.GuildRoleDeleteEvent{GuildID: a.id, RoleID: roleID}, protocol.IntentGuilds, 0)
+		a.auditRole(ctx, userID, protocol.AuditRoleDelete, cur, nil)
 		return nil
 	})
 }

@@ -175,6 +175,12 @@ func goldenObjects(t *testing.T) []struct {
 		{"member", protocol.MemberObject(goldenMember(), &goldenFull)},
 		{"member_without_user", protocol.MemberObject(chat.Member{GuildID: goldenGuildID, UserID: goldenUserID, JoinedAt: goldenTime}, nil)},
 		{"member_with_guild_id", memberWithGuild},
+		{"member_timed_out", func() protocol.Member {
+			m := goldenMember()
+			until := goldenTime.Add(time.Hour)
+			m.CommunicationDisabledUntil = &until
+			return protocol.MemberObject(m, &goldenFull)
+		}()},
 		{"role", protocol.RoleObject(roles[1])},
 		{"role_everyone", protocol.RoleObject(roles[0])},
 		{"channel_text", protocol.ChannelObject(text)},
@@ -222,6 +228,27 @@ func goldenObjects(t *testing.T) []struct {
 		{"event_message_delete", protocol.MessageDeleteEvent{ChannelID: goldenChannelID, GuildID: goldenGuildID, ID: goldenMessageID}},
 		{"event_message_delete_bulk", protocol.MessageDeleteBulkEvent{ChannelID: goldenChannelID, GuildID: goldenGuildID,
 			IDs: []chat.ID{goldenMessageID, goldenReplyID}}},
+		{"event_guild_ban", protocol.GuildBanEvent{GuildID: goldenGuildID, User: protocol.UserObject(goldenFull)}},
+		{"ban", protocol.BanObject(chat.Ban{GuildID: goldenGuildID, UserID: goldenFull.ID, Reason: "spam"}, goldenFull)},
+		{"ban_no_reason", protocol.BanObject(chat.Ban{GuildID: goldenGuildID, UserID: goldenFull.ID}, goldenFull)},
+		{"audit_log", func() protocol.AuditLog {
+			until := goldenTime.Add(time.Hour)
+			e := protocol.AuditEntryObject(chat.AuditEntry{ID: goldenMessageID, GuildID: goldenGuildID, UserID: goldenUserID,
+				TargetID: goldenOtherID, ActionType: protocol.AuditMemberUpdate, Reason: "cool down",
+				Changes: []chat.AuditChange{{Key: "communication_disabled_until", New: json.RawMessage(`"` + protocol.Timestamp(until) + `"`)}}})
+			bulk := protocol.AuditEntryObject(chat.AuditEntry{ID: goldenReplyID, GuildID: goldenGuildID, UserID: goldenUserID,
+				TargetID: goldenChannelID, ActionType: protocol.AuditMessageBulkDelete, Options: map[string]string{"count": "2"}})
+			return protocol.AuditLog{Entries: []protocol.AuditEntry{e, bulk}, Users: []protocol.User{protocol.UserObject(goldenFull)},
+				Integrations: []json.RawMessage{}, Webhooks: []json.RawMessage{}, GuildScheduledEvents: []json.RawMessage{},
+				Threads: []json.RawMessage{}, ApplicationCommands: []json.RawMessage{}, AutoModerationRules: []json.RawMessage{}}
+		}()},
+		{"event_audit_log_entry", func() protocol.AuditEntry {
+			e := protocol.AuditEntryObject(chat.AuditEntry{ID: goldenMessageID, GuildID: goldenGuildID, UserID: goldenUserID,
+				TargetID: goldenOtherID, ActionType: protocol.AuditMemberBanAdd, Reason: "spam"})
+			e.GuildID = goldenGuildID
+			return e
+		}()},
+		{"bulk_ban", protocol.BulkBanResult{BannedUsers: []chat.ID{goldenOtherID}, FailedUsers: []chat.ID{}}},
 		{"event_typing_start", protocol.TypingStartEvent{ChannelID: goldenChannelID, GuildID: goldenGuildID,
 			Member: protocol.MemberObject(goldenMember(), &goldenFull), Timestamp: goldenTime.Unix(), UserID: goldenOtherID}},
 		{"event_passive_update", protocol.PassiveUpdateEvent{GuildID: goldenGuildID,

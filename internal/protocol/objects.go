@@ -76,6 +76,12 @@ func MemberObject(m chat.Member, user *chat.User) Member {
 	if out.Roles == nil {
 		out.Roles = []chat.ID{}
 	}
+	if t := m.CommunicationDisabledUntil; t != nil {
+		// Kept once the timeout has ended, as Discord keeps it: a time in
+		// the past means "not timed out".
+		s := Timestamp(*t)
+		out.CommunicationDisabledUntil = &s
+	}
 	if user != nil {
 		u := UserObject(*user)
 		out.User = &u

@@ -57,8 +57,14 @@ func (s *Server) serveAside(ctx context.Context, name, flag, addr string, h http
 		}
 	}()
 	// Close, not Shutdown: a running CPU profile or trace would hold
-	// Shutdown for its whole duration.
-	s.stack.push(name+" listener", noContext(hs.Close))
+	// Shutdown for its whole duration. The listener is closed here too:
+	// hs.Close only closes listeners Serve has begun on, and the goroutine
+	// above may not have got that far (a Start that fails at once).
+	s.stack.push(name+" listener", func(context.Context) error {
+		err := hs.Close()
+		_ = ln.Close()
+		return err
+	})
 	log.Info(name+" serving", "addr", ln.Addr().String())
 	return ln, nil
 }

@@ -74,6 +74,8 @@ type Users interface {
 // UserGuilds) come in no particular order.
 type Store interface {
 	Users
+	Bans
+	AuditLog
 
 	// Applications and their bot users.
 	PutApplication(ctx context.Context, a chat.Application) error

@@ -401,27 +401,39 @@ func (s *Store) DeleteRole(ctx context.Context, guildID, roleID chat.ID) error {
 
 // --- members -------------------------------------------------------------
 
-const memberCols = `guild_id, user_id, nick, roles, joined_at`
+const memberCols = `guild_id, user_id, nick, roles, joined_at, timeout_until`
 
 type memberRow struct {
 	guild, user int64
 	nick        string
 	roles       []int64
 	joined      time.Time
+	timeout     time.Time // zero: null, never timed out
 }
 
-func (r *memberRow) dest() []any { return []any{&r.guild, &r.user, &r.nick, &r.roles, &r.joined} }
+func (r *memberRow) dest() []any {
+	return []any{&r.guild, &r.user, &r.nick, &r.roles, &r.joined, &r.timeout}
+}
 
 func (r *memberRow) member() chat.Member {
-	return chat.Member{GuildID: chat.ID(r.guild), UserID: chat.ID(r.user), Nick: r.nick, Roles: chatIDs(r.roles),
+	m := chat.Member{GuildID: chat.ID(r.guild), UserID: chat.ID(r.user), Nick: r.nick, Roles: chatIDs(r.roles),
 		JoinedAt: utc(r.joined)}
+	if !r.timeout.IsZero() {
+		t := r.timeout.UTC()
+		m.CommunicationDisabledUntil = &t
+	}
+	return m
 }
 
 // PutMember writes a membership and the user's guild index.
 func (s *Store) PutMember(ctx context.Context, m chat.Member) error {
 	b := s.newBatch()
-	b.add(`INSERT INTO members_by_guild (`+memberCols+`) VALUES (?, ?, ?, ?, ?)`,
-		i64(m.GuildID), i64(m.UserID), m.Nick, ids64(m.Roles), utc(m.JoinedAt))
+	var timeout any // nil writes null: a lifted timeout is gone
+	if m.CommunicationDisabledUntil != nil {
+		timeout = m.CommunicationDisabledUntil.UTC()
+	}
+	b.add(`INSERT INTO members_by_guild (`+memberCols+`) VALUES (?, ?, ?, ?, ?, ?)`,
+		i64(m.GuildID), i64(m.UserID), m.Nick, ids64(m.Roles), utc(m.JoinedAt), timeout)
 	b.add(`INSERT INTO guilds_by_user (user_id, guild_id) VALUES (?, ?)`, i64(m.UserID), i64(m.GuildID))
 	return s.execBatch(ctx, "put member", b)
 }

@@ -50,6 +50,7 @@ var tables = []string{
 	// order with "user_id > after".
 	`CREATE TABLE IF NOT EXISTS members_by_guild (
 		guild_id bigint, user_id bigint, nick text, roles frozen<list<bigint>>, joined_at timestamp,
+		timeout_until timestamp,
 		PRIMARY KEY (guild_id, user_id))`,
 	`CREATE TABLE IF NOT EXISTS guilds_by_user (user_id bigint, guild_id bigint, PRIMARY KEY (user_id, guild_id))`,
 
@@ -84,6 +85,7 @@ var addedColumns = []struct{ table, column, cqlType string }{
 	{"messages", "embeds", "text"},
 	{"applications", "token_hash", "blob"},
 	{"messages", "attachments", "text"},
+	{"members_by_guild", "timeout_until", "timestamp"},
 }
 
 const channelColumnsDDL = `id bigint, guild_id bigint, type int, name text, topic text, position int,
@@ -106,7 +108,7 @@ func createSchema(ctx context.Context, cfg Config) error {
 	stmts := []string{fmt.Sprintf(
 		`CREATE KEYSPACE IF NOT EXISTS %s WITH replication = {'class': 'NetworkTopologyStrategy', 'replication_factor': %d}`,
 		cfg.Keyspace, cfg.Replication)}
-	for _, t := range slices.Concat(tables, reactionTables, emojiTables) {
+	for _, t := range slices.Concat(tables, reactionTables, emojiTables, banTables, auditTables) {
 		// Qualify the object name: this session has no keyspace.
 		for _, kw := range []string{"TABLE IF NOT EXISTS ", "TYPE IF NOT EXISTS "} {
 			t = strings.Replace(t, kw, kw+cfg.Keyspace+".", 1)

@@ -46,6 +46,9 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Messages", testMessages},
 		{"Reactions", testReactions},
 		{"Pins", testPins},
+		{"Bans", testBans},
+		{"MemberTimeout", testMemberTimeout},
+		{"AuditLog", testAuditLog},
 		{"Emojis", testEmojis},
 	}
 	for _, g := range groups {
