@@ -31,6 +31,7 @@ commands:
   bench herd     measure C clients reading a channel at once (store reads, latency)
   bench fanout   measure fan-out to S gateway sessions (deliveries/s, latency, server RSS per session)
   bench passive  measure gateway bytes and server CPU with passive sessions on and off
+  bench media    measure upload and CDN throughput (MB/s) and image resize latency (cold, cached)
   version        print the version
 `
 
@@ -140,6 +141,7 @@ func (m *Main) serveFlagSet(f *serveFlags) *flag.FlagSet {
 	fs.Int64Var(&c.Blob.MaxFileBytes, "max-file-bytes", 25<<20, "largest uploaded file (40005 beyond)")
 	fs.Int64Var(&c.Blob.MaxUploadBytes, "max-upload-bytes", 25<<20, "largest total of the files of one request (40005 beyond)")
 	fs.DurationVar(&c.Blob.CollectEvery, "blob-collect-every", time.Hour, "how often blobs of deleted messages, channels and guilds are collected (negative: never)")
+	fs.DurationVar(&c.Blob.URLTTL, "blob-url-ttl", 24*time.Hour, "how long a signed attachment URL (ex, is, hm) stays good before it must be refreshed")
 	fs.StringVar(&f.corsOrigins, "cors-origins", "", "comma-separated browser origins allowed to call /api cross-origin, e.g. https://chat.example (default: none; the bundled web client needs none)")
 	return fs
 }

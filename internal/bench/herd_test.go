@@ -3,9 +3,7 @@ package bench_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"reflect"
-	"sort"
 	"strings"
 	"testing"
 
@@ -41,16 +39,7 @@ func TestHerd(t *testing.T) {
 		if !strings.Contains(bar.String(), "300/300 100%") {
 			t.Fatalf("progress bar %q", bar.String())
 		}
-		var keys map[string]any
-		if err := json.Unmarshal(res.JSON(), &keys); err != nil {
-			t.Fatal(err)
-		}
-		var got []string
-		for k := range keys {
-			got = append(got, k)
-		}
-		sort.Strings(got)
-		if want := []string{"clients", "coalesce", "p50_ms", "p99_ms", "store_reads"}; !reflect.DeepEqual(got, want) {
+		if got, want := jsonKeys(t, res.JSON()), []string{"clients", "coalesce", "p50_ms", "p99_ms", "store_reads"}; !reflect.DeepEqual(got, want) {
 			t.Fatalf("JSON keys %v, want exactly %v", got, want)
 		}
 	}
