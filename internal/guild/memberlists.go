@@ -5,6 +5,8 @@ import (
 	"hash/fnv"
 	"slices"
 	"strconv"
+	"sync/atomic"
+	"time"
 
 	"github.com/accordchat/accord/internal/chat"
 	"github.com/accordchat/accord/internal/memberlist"
@@ -23,7 +25,9 @@ import (
 // A session watches at most protocol.MaxMemberListChannels channels of a
 // guild and only channels it can see; a list's members are exactly the
 // members who can see its channels. Changes past the end of a session's
-// last range do not reach it (they move nothing it holds); a delete inside
+// last range do not reach it (they move nothing it holds) except for the
+// counts they change, which reach it gathered (Config.MemberListCountsEvery)
+// in an update with no ops; a delete inside
 // its range leaves the item after its range unsent until it scrolls (asks
 // again), as Discord's client expects of a lazy list.
 
@@ -36,6 +40,9 @@ type memberLists struct {
 	// and watchers re-synced after the op (settleMemberLists).
 	dirty  bool
 	remote batch
+	// countsArmed says a refresh of stale watchers' counts is scheduled
+	// (refreshListCounts); atomic, as a timer that gives up clears it.
+	countsArmed atomic.Bool
 }
 
 // mlist is one built list.
@@ -45,6 +52,9 @@ type mlist struct {
 	l        *memberlist.List
 	online   int
 	watchers map[*watch]struct{}
+	// stale are watchers that missed a change of the counts (it was
+	// outside their ranges); refreshListCounts sends them the new ones.
+	stale map[*watch]struct{}
 }
 
 // watch is one session watching one channel's list.
@@ -358,6 +368,12 @@ func (a *actor) publishList(l *mlist, ops []memberlist.Op) {
 	if len(ops) == 0 || len(l.watchers) == 0 {
 		return
 	}
+	// An insert or delete changes the counts (a move is a delete and an
+	// insert); an update in place does not.
+	counts := false
+	for _, op := range ops {
+		counts = counts || op.Kind != memberlist.OpUpdate
+	}
 	var variants map[uint64]*protocol.Dispatch
 	var items []protocol.MemberListItem // ops' items, encoded once
 	for w := range l.watchers {
@@ -368,8 +384,14 @@ func (a *actor) publishList(l *mlist, ops []memberlist.Op) {
 			}
 		}
 		if mask == 0 {
-			continue // most watchers, in a large list: checked before any lookup
+			// Most watchers, in a large list: checked before any lookup.
+			// Their counts are refreshed soon, gathered.
+			if counts {
+				a.staleCounts(l, w)
+			}
+			continue
 		}
+		delete(l.stale, w) // this update carries the counts
 		su := a.subs[w.session]
 		if su == nil {
 			a.unwatch(w)
@@ -451,6 +473,55 @@ func (a *actor) settleMemberLists() {
 			d := a.dispatch(protocol.EventGuildMemberListUpdate, a.listSync(nw.list, nw.ranges, nil))
 			a.enqueue(func() { a.sendList(su, d) })
 		}
+	}
+	a.flushLists()
+}
+
+// staleCounts notes that w missed a change of l's counts and makes sure a
+// refresh is scheduled.
+func (a *actor) staleCounts(l *mlist, w *watch) {
+	if l.stale == nil {
+		l.stale = make(map[*watch]struct{})
+	}
+	l.stale[w] = struct{}{}
+	if !a.ml.countsArmed.CompareAndSwap(false, true) {
+		return
+	}
+	every, tries := a.r.cfg.MemberListCountsEvery, 0
+	var fire func()
+	fire = func() {
+		// A full inbox is tried again a few times; an actor that stays
+		// that busy has bigger news for its sessions than counts.
+		if a.offer((*actor).refreshListCounts) == nil {
+			return
+		}
+		if tries++; tries < 10 {
+			time.AfterFunc(every, fire)
+		} else {
+			a.ml.countsArmed.Store(false) // the next change tries again
+		}
+	}
+	time.AfterFunc(every, fire)
+}
+
+// refreshListCounts sends each stale watcher its list's counts (an update
+// with no ops), encoded once per list.
+func (a *actor) refreshListCounts() {
+	a.ml.countsArmed.Store(false)
+	for _, l := range a.ml.lists {
+		if len(l.stale) == 0 {
+			continue
+		}
+		d := a.dispatch(protocol.EventGuildMemberListUpdate, a.listHead(l))
+		for w := range l.stale {
+			if _, ok := l.watchers[w]; !ok {
+				continue
+			}
+			if su := a.subs[w.session]; su != nil {
+				a.enqueue(func() { a.sendList(su, d) })
+			}
+		}
+		clear(l.stale)
 	}
 	a.flushLists()
 }

@@ -376,3 +376,62 @@ func TestMemberListChannelLimit(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A change outside a session's ranges still changes the counts it shows
+// (member_count, online_count, the groups): those reach it, gathered, in
+// an update with no ops, and nothing reaches a session the change did
+// not make stale.
+func TestMemberListCountsReachEveryWatcher(t *testing.T) {
+	e := newEnv(t, Config{PassiveInterval: time.Hour, MemberListCountsEvery: 300 * time.Millisecond})
+	g, _, ms := bigGuild(t, e, 8) // offline: m0..m7, owner: items 0..9
+	general := *g.SystemChannelID
+	online(t, e, g.ID, ms[6], "online") // online, m6, offline, m0..m5, m7, owner
+	top := e.session(ms[0], allIntents, false)
+	e.connect(t, g.ID, top, 250)
+	e.watch(t, g.ID, top, map[chat.ID][]protocol.ListRange{general: {{0, 0}}})
+	c := &listClient{}
+	c.feed(t, top)
+	if want := []protocol.MemberListGroup{{ID: "online", Count: 1}, {ID: "offline", Count: 8}}; !slices.Equal(c.groups, want) || len(c.items) != 1 {
+		t.Fatalf("sync groups %+v items %v, want %+v", c.groups, c.items, want)
+	}
+	// m7 goes dnd: it moves from index 10 to 2, after m6; no op reaches
+	// index 0, but the counts change.
+	online(t, e, g.ID, ms[7], "dnd")
+	e.sync(g.ID)
+	if n := len(top.named(protocol.EventGuildMemberListUpdate)); n != 1 {
+		t.Fatalf("%d updates at once, want only the sync (the counts come gathered)", n)
+	}
+	want := []protocol.MemberListGroup{{ID: "online", Count: 2}, {ID: "offline", Count: 7}}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		c.feed(t, top)
+		if slices.Equal(c.groups, want) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("groups %+v after a change outside [0,0], want %+v", c.groups, want)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	ds := top.named(protocol.EventGuildMemberListUpdate)
+	var u protocol.MemberListUpdate
+	if err := json.Unmarshal(ds[len(ds)-1].Data, &u); err != nil {
+		t.Fatal(err)
+	}
+	if len(u.Ops) != 0 || u.OnlineCount != 2 || u.MemberCount != 9 || len(ds) != 2 {
+		t.Fatalf("%d updates, the last %s", len(ds), ds[len(ds)-1].Data)
+	}
+	// An update in place (a nickname that keeps the order) changes no
+	// counts: nothing more arrives.
+	n := len(top.named(protocol.EventGuildMemberListUpdate))
+	nick := "m7 again"
+	if _, err := e.r.EditMember(context.Background(), g.ID, ms[7], ms[7], MemberEdit{Nick: &nick}); err != nil {
+		t.Fatal(err)
+	}
+	e.sync(g.ID)
+	time.Sleep(700 * time.Millisecond) // two periods
+	e.sync(g.ID)
+	if got := len(top.named(protocol.EventGuildMemberListUpdate)); got != n {
+		t.Fatalf("%d updates after a change that moved no count", got-n)
+	}
+}

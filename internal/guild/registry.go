@@ -49,6 +49,12 @@ type Config struct {
 	// PassiveInterval is how often passive sessions get PASSIVE_UPDATE_V1
 	// (only when a visible channel's last message changed). Default 5 s.
 	PassiveInterval time.Duration
+	// MemberListCountsEvery is how soon a session watching a member list
+	// gets the list's new counts (member_count, online_count, groups)
+	// after a change outside its ranges; such changes are gathered, so
+	// flapping presences far down a big list cost one update per period.
+	// Default 1 s.
+	MemberListCountsEvery time.Duration
 	// DisableRelays keeps all fan-out in the guild actor's goroutine
 	// (`accord serve --relays=false`).
 	DisableRelays bool
@@ -141,6 +147,9 @@ func New(cfg Config) (*Registry, error) {
 	}
 	if cfg.PassiveInterval <= 0 {
 		cfg.PassiveInterval = 5 * time.Second
+	}
+	if cfg.MemberListCountsEvery <= 0 {
+		cfg.MemberListCountsEvery = time.Second
 	}
 	if cfg.RelayThreshold <= 0 {
 		cfg.RelayThreshold = 5000
