@@ -87,30 +87,11 @@ func (w *watch) covers(index int) bool { return index <= w.end }
 // Subscribe, it never starts an actor and does nothing for a session not
 // subscribed to the guild.
 func (r *Registry) SubscribeMemberList(ctx context.Context, guildID chat.ID, sessionID string, channels map[chat.ID][]protocol.ListRange) error {
-	done := make(chan struct{})
-	r.mu.RLock()
-	a := r.actors[guildID]
-	var err error
-	if a == nil || r.closed {
-		close(done)
-	} else {
-		err = a.offer(func(a *actor) {
-			defer close(done)
-			if su := a.subs[sessionID]; su != nil && !a.gone {
-				a.watchLists(su, channels)
-			}
-		})
-	}
-	r.mu.RUnlock()
-	if err != nil {
-		return err
-	}
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return r.ifRunning(ctx, guildID, func(a *actor) {
+		if su := a.subs[sessionID]; su != nil && !a.gone {
+			a.watchLists(su, channels)
+		}
+	})
 }
 
 // watchLists applies one op 14 channels object of su.

@@ -40,6 +40,19 @@ func (r *Registry) Disconnect(guildID chat.ID, sessionID string) {
 // not subscribed to the guild, and never starts an actor, so clients
 // naming arbitrary guilds cost no store reads.
 func (r *Registry) Subscribe(ctx context.Context, guildID chat.ID, sessionID string) error {
+	return r.ifRunning(ctx, guildID, func(a *actor) {
+		a.enqueue(func() {
+			if su := a.subs[sessionID]; su != nil {
+				a.deliverTo(su.home, &event{kind: evActivate, session: sessionID})
+			}
+		})
+	})
+}
+
+// ifRunning runs op on guildID's actor and waits for it, if that actor is
+// running; it never starts one (a session's requests naming a guild whose
+// actor is not running concern no session of it, and cost no store read).
+func (r *Registry) ifRunning(ctx context.Context, guildID chat.ID, op func(a *actor)) error {
 	done := make(chan struct{})
 	r.mu.RLock()
 	a := r.actors[guildID]
@@ -49,11 +62,7 @@ func (r *Registry) Subscribe(ctx context.Context, guildID chat.ID, sessionID str
 	} else {
 		err = a.offer(func(a *actor) {
 			defer close(done)
-			a.enqueue(func() {
-				if su := a.subs[sessionID]; su != nil {
-					a.deliverTo(su.home, &event{kind: evActivate, session: sessionID})
-				}
-			})
+			op(a)
 		})
 	}
 	r.mu.RUnlock()
