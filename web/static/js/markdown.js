@@ -311,10 +311,11 @@ function spoiler(children) {
 
 /**
  * emojiURL is the CDN path of a custom emoji's image: a GIF for an animated
- * one (the CDN serves it animated only as .gif), WebP otherwise.
+ * one (the CDN serves it animated only as .gif), WebP otherwise. 64, not the
+ * 48 Discord's client asks for: Accord's CDN takes only powers of two.
  */
 export function emojiURL(id, animated = false) {
-  return `/emojis/${encodeURIComponent(id)}.${animated ? 'gif' : 'webp'}?size=48`;
+  return `/emojis/${encodeURIComponent(id)}.${animated ? 'gif' : 'webp'}?size=64`;
 }
 
 function emoji(n) {
