@@ -160,7 +160,7 @@ test('markdown renders for the other person', async () => {
   assert.match(await times.nth(1).innerText(), /ago/);
   const emoji = content.locator('img.emoji');
   assert.equal(await emoji.getAttribute('alt'), ':party:');
-  assert.equal(await emoji.getAttribute('src'), '/emojis/4242.webp?size=48');
+  assert.equal(await emoji.getAttribute('src'), '/emojis/4242.webp?size=64');
   // A spoiler hides its words until clicked.
   const spoiler = content.locator('.spoiler');
   assert.equal(await spoiler.getAttribute('aria-expanded'), 'false');

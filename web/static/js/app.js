@@ -86,7 +86,7 @@ async function startSession(token) {
     url: async () => (await client.api.gateway()).url,
     token,
     intents: Intents.GUILDS | Intents.GUILD_MEMBERS | Intents.GUILD_MESSAGES | Intents.GUILD_MESSAGE_TYPING | Intents.MESSAGE_CONTENT
-      | Intents.GUILD_MESSAGE_REACTIONS | Intents.GUILD_EMOJIS_AND_STICKERS,
+      | Intents.GUILD_MESSAGE_REACTIONS | Intents.GUILD_EXPRESSIONS,
     onDispatch,
     onStatus: (s, detail) => {
       ui.connection = s;

@@ -309,9 +309,13 @@ function spoiler(children) {
   return s;
 }
 
-/** emojiURL is the CDN path of a custom emoji's image. */
-export function emojiURL(id) {
-  return `/emojis/${encodeURIComponent(id)}.webp?size=48`;
+/**
+ * emojiURL is the CDN path of a custom emoji's image: a GIF for an animated
+ * one (the CDN serves it animated only as .gif), WebP otherwise. 64, not the
+ * 48 Discord's client asks for: Accord's CDN takes only powers of two.
+ */
+export function emojiURL(id, animated = false) {
+  return `/emojis/${encodeURIComponent(id)}.${animated ? 'gif' : 'webp'}?size=64`;
 }
 
 function emoji(n) {
@@ -321,7 +325,7 @@ function emoji(n) {
   img.title = `:${n.name}:`;
   img.draggable = false;
   img.loading = 'lazy';
-  img.src = emojiURL(n.id);
+  img.src = emojiURL(n.id, n.animated);
   // An emoji the CDN cannot serve (deleted, or another server's) shows its
   // name instead of a broken image.
   img.addEventListener('error', () => img.replaceWith(document.createTextNode(img.alt)), { once: true });

@@ -151,6 +151,7 @@ export class State {
     this.logs = new Map(); // channel id -> MessageLog
     this.typing = new Map(); // channel id -> Map(user id -> expiry ms)
     this.reads = new Map(); // channel id -> last read message id
+    this.emojis = new Map(); // guild id -> custom emoji list (GUILD_CREATE, GUILD_EMOJIS_UPDATE)
   }
 
   log(channelId) {
@@ -186,6 +187,12 @@ export class State {
     this.guilds.delete(id);
     this.guildOrder = this.guildOrder.filter((x) => x !== id);
     this.members.delete(id);
+    this.emojis.delete(id);
+  }
+
+  /** setEmojis replaces a guild's custom emoji (the whole list, as GUILD_EMOJIS_UPDATE sends it). */
+  setEmojis(guildId, list) {
+    if (Array.isArray(list)) this.emojis.set(guildId, list.filter((e) => e && e.id && e.name));
   }
 
   addChannel(c) {

@@ -6,10 +6,12 @@
 
 import { client, state, ui } from '../context.js';
 import { h, codePoints } from '../dom.js';
+import { expandEmoji } from '../emoji.js';
 import { nonce as newNonce } from '../snowflake.js';
 import { describe } from './feedback.js';
 import { startEdit } from './messagerow.js';
 import { applyMessageCreate } from './messages.js';
+import { myEmojis } from './reactions.js';
 import { cancelReply, renderReplyBar, replyTarget } from './replies.js';
 import { buildUpload, hasFiles, sendFiles } from './upload.js';
 
@@ -112,8 +114,11 @@ function inOrder(channelId, fn) {
 async function sendMessage() {
   const input = ui.els.input;
   const channelId = ui.channelId;
-  const content = input.value;
-  if (!channelId || (!content.trim() && !hasFiles())) return;
+  const typed = input.value;
+  if (!channelId || (!typed.trim() && !hasFiles())) return;
+  // `:name:` of a server emoji goes out as its mention, as Discord's client
+  // sends it; a failed send puts back what was typed.
+  const content = expandEmoji(typed, myEmojis());
   const over = tooLong(content);
   if (over) {
     ui.els.composerError.textContent = over;
@@ -121,7 +126,7 @@ async function sendMessage() {
   }
   const replyTo = replyTarget();
   if (hasFiles()) {
-    sendWithFiles(channelId, content, replyTo);
+    sendWithFiles(channelId, content, typed, replyTo);
     return;
   }
   const nonce = newNonce();
@@ -143,7 +148,7 @@ async function sendMessage() {
     log.dropPending(nonce);
     if (ui.channelId === channelId) {
       ui.list.setItems(log.view());
-      if (!input.value) { input.value = content; autosize(input); updateCounter(); }
+      if (!input.value) { input.value = typed; autosize(input); updateCounter(); }
       ui.els.composerError.textContent = describe(err);
     }
   }
@@ -151,7 +156,7 @@ async function sendMessage() {
 
 // sendWithFiles sends content with the tray's files. There is no optimistic
 // row: the progress bar stands for it until the server's message arrives.
-async function sendWithFiles(channelId, content, replyTo) {
+async function sendWithFiles(channelId, content, typed, replyTo) {
   const input = ui.els.input;
   const payload = { content, nonce: newNonce(), enforce_nonce: true };
   if (replyTo) payload.message_reference = { message_id: replyTo, fail_if_not_exists: false };
@@ -164,7 +169,7 @@ async function sendWithFiles(channelId, content, replyTo) {
     applyMessageCreate(msg);
   } catch (err) {
     if (ui.channelId === channelId) {
-      if (!input.value) { input.value = content; autosize(input); updateCounter(); }
+      if (!input.value) { input.value = typed; autosize(input); updateCounter(); }
       ui.els.composerError.textContent = describe(err);
     }
   }

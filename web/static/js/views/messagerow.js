@@ -6,6 +6,7 @@
 
 import { client, state, ui } from '../context.js';
 import { h, avatar, colorFor, displayName, formatFull, formatShortTime, formatStamp } from '../dom.js';
+import { expandEmoji } from '../emoji.js';
 import { render } from '../markdown.js';
 import { time as snowflakeTime } from '../snowflake.js';
 import { renderAttachments } from './attachments.js';
@@ -15,7 +16,7 @@ import { describe, toast } from './feedback.js';
 import { mentionContext } from './mentions.js';
 import { applyMessageDelete, applyMessageUpdate, rerenderRows } from './messages.js';
 import { canPin, setPinned } from './pins.js';
-import { openPicker, renderReactions } from './reactions.js';
+import { myEmojis, openPicker, renderReactions } from './reactions.js';
 import { jumpTo, renderReplyPreview, startReply } from './replies.js';
 
 // Message types drawn as a system line rather than a message.
@@ -158,7 +159,7 @@ function editBox(m) {
   box.value = m.content || '';
   const err = h('p', { class: 'form-error', role: 'alert' });
   const save = async () => {
-    const content = box.value;
+    const content = expandEmoji(box.value, myEmojis());
     if (content === m.content) { stopEdit(); return; }
     if (!content.trim()) { setConfirmDelete(m.id); stopEdit(); return; }
     const over = tooLong(content);

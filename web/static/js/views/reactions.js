@@ -6,6 +6,7 @@
 
 import { client, state, ui } from '../context.js';
 import { h } from '../dom.js';
+import { usable } from '../emoji.js';
 import { emojiURL } from '../markdown.js';
 import { describe, toast } from './feedback.js';
 import { rerenderRows } from './messages.js';
@@ -13,13 +14,28 @@ import { rerenderRows } from './messages.js';
 /** COMMON is the picker's unicode emoji. */
 export const COMMON = ['👍', '👎', '❤️', '😂', '😮', '😢', '🎉', '🔥', '👀', '✅'];
 
-// guildEmojis: guild id -> custom emoji list, from GUILD_CREATE and
-// GUILD_EMOJIS_UPDATE.
-const guildEmojis = new Map();
-
-/** noteEmojis records a guild's custom emoji. */
+/**
+ * noteEmojis records a guild's custom emoji in the state (GUILD_CREATE,
+ * GUILD_EMOJIS_UPDATE) and redraws an open picker of that guild, so an
+ * emoji added or deleted meanwhile appears or goes at once.
+ */
 export function noteEmojis(guildId, emojis) {
-  if (Array.isArray(emojis)) guildEmojis.set(guildId, emojis.filter((e) => e && e.id && e.name));
+  if (!Array.isArray(emojis)) return;
+  state.setEmojis(guildId, emojis);
+  if (picker && picker.guildId === guildId && picker.el.isConnected) {
+    const grid = customGrid(picker.pick);
+    const old = picker.el.querySelector('.emoji-grid.custom');
+    if (old && grid) old.replaceWith(grid);
+    else if (old) old.remove();
+    else if (grid) picker.el.append(grid);
+  }
+}
+
+/** myEmojis lists the custom emoji of the guild on screen the signed-in user may use. */
+export function myEmojis(guildId = ui.guildId) {
+  const g = state.guilds.get(guildId);
+  const me = state.me && state.member(guildId, state.me.id);
+  return usable(state.emojis.get(guildId), me && me.roles, !!(g && state.me && g.owner_id === state.me.id));
 }
 
 /** emojiKey identifies an emoji in a message's reactions: its id, or the unicode text. */
@@ -38,7 +54,8 @@ function emojiLabel(e) {
 
 function emojiNode(e) {
   if (!e.id) return h('span', { class: 'reaction-emoji', 'aria-hidden': 'true' }, e.name);
-  const img = h('img', { class: 'emoji', src: emojiURL(e.id), alt: '', draggable: 'false' });
+  const label = `:${e.name}:`;
+  const img = h('img', { class: 'emoji', src: emojiURL(e.id, e.animated), alt: label, title: label, draggable: 'false' });
   img.addEventListener('error', () => img.replaceWith(document.createTextNode(`:${e.name}:`)), { once: true });
   return img;
 }
@@ -85,15 +102,11 @@ export function openPicker(m, anchor) {
     closePicker();
     toggle(m, e, !mine.has(emojiKey(e)));
   };
-  const custom = (guildEmojis.get(ui.guildId) || []).filter((e) => e.available !== false);
   const el = h('div', { class: 'emoji-picker', role: 'dialog', 'aria-label': 'Pick a reaction' },
     h('div', { class: 'emoji-grid' }, COMMON.map((name) => h('button', {
       type: 'button', class: 'emoji-choice', 'aria-label': `React with ${name}`, onclick: () => pick({ id: null, name }),
     }, name))),
-    custom.length ? h('div', { class: 'emoji-grid custom', role: 'group', 'aria-label': 'Server emoji' }, custom.map((e) => h('button', {
-      type: 'button', class: 'emoji-choice', 'aria-label': `React with :${e.name}:`, title: `:${e.name}:`,
-      onclick: () => pick({ id: e.id, name: e.name }),
-    }, emojiNode(e)))) : null);
+    customGrid(pick));
   el.addEventListener('keydown', (ev) => { if (ev.key === 'Escape') { ev.preventDefault(); closePicker(); } });
   const r = anchor.getBoundingClientRect();
   const top = Math.max(8, Math.min(r.bottom + 4, window.innerHeight - 220));
@@ -102,9 +115,20 @@ export function openPicker(m, anchor) {
   const onDoc = (ev) => { if (!el.contains(ev.target) && ev.target !== anchor) closePicker(); };
   document.addEventListener('pointerdown', onDoc, true);
   document.body.append(el);
-  picker = { el, anchor, onDoc };
+  picker = { el, anchor, onDoc, pick, guildId: ui.guildId };
   const first = el.querySelector('button');
   if (first) first.focus();
+}
+
+// customGrid is the picker's row of the guild's custom emoji (after the
+// unicode ones), or null when the user may use none.
+function customGrid(pick) {
+  const custom = myEmojis();
+  if (!custom.length) return null;
+  return h('div', { class: 'emoji-grid custom', role: 'group', 'aria-label': 'Server emoji' }, custom.map((e) => h('button', {
+    type: 'button', class: 'emoji-choice', 'aria-label': `React with :${e.name}:`, title: `:${e.name}:`,
+    onclick: () => pick({ id: e.id, name: e.name, animated: !!e.animated }),
+  }, emojiNode(e))));
 }
 
 // withMessage applies fn to the loaded message d names (if loaded) and
