@@ -96,4 +96,4 @@ function nextEvent(client, event, match, what, ms = 15000) {
   });
 }
 
-module.exports = { base, accordHost, rest, exhaustBucket, bootstrap, addBot, authorize, nextEvent };
+module.exports = { base, accordHost, rest, restFull, exhaustBucket, bootstrap, addBot, authorize, nextEvent };
