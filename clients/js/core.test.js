@@ -20,30 +20,13 @@ net.Socket.prototype.connect = function recordedConnect(...args) {
 };
 const { GatewayIntentBits: I, Events, PermissionFlagsBits: P, DiscordAPIError } = require('discord.js');
 const { accordClient } = require('./accord.js');
+const { login, rejectsWith } = require('./client.js');
 
 let s; // bootstrap: owner, guildId, channelId, botId (A), botToken (A)
 let ownerId;
 let b; // {botId, botToken} of bot B
 let a; // A's client
 let bc; // B's client
-
-async function login(token, intents, options = {}) {
-  const client = accordClient(base, { intents, ...options });
-  const ready = once(client, Events.ClientReady, { signal: AbortSignal.timeout(30000) });
-  await client.login(token);
-  await ready;
-  return client;
-}
-
-/** rejectsWith asserts that promise fails with discord.js's DiscordAPIError of that code and status. */
-async function rejectsWith(promise, code, status) {
-  await assert.rejects(promise, (e) => {
-    assert.ok(e instanceof DiscordAPIError, `not a DiscordAPIError: ${e}`);
-    assert.equal(e.code, code, e.message);
-    assert.equal(e.status, status);
-    return true;
-  });
-}
 
 async function newChannel(name) {
   return (await rest('POST', `/guilds/${s.guildId}/channels`, s.owner, { name }, 201)).id;

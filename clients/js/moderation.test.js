@@ -9,14 +9,13 @@
 // holds back (bots bypass slowmode on Discord today).
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { once } = require('node:events');
 const { randomBytes } = require('node:crypto');
 const { guard } = require('./guard.js');
 const { base, accordHost, rest, restFull, bootstrap, addBot, nextEvent } = require('./setup.js');
 
 guard(accordHost);
-const { GatewayIntentBits: I, Events, PermissionFlagsBits: P, AuditLogEvent, DiscordAPIError } = require('discord.js');
-const { accordClient } = require('./accord.js');
+const { GatewayIntentBits: I, Events, PermissionFlagsBits: P, AuditLogEvent } = require('discord.js');
+const { login, rejectsWith } = require('./client.js');
 
 let s; // bootstrap: owner, guildId, channelId, botId (A), botToken (A)
 let ownerId;
@@ -26,24 +25,6 @@ let bc; // B's client
 let guild; // A's guild
 const auditEvents = []; // guildAuditLogEntryCreate seen by A
 const bEvents = []; // moderation events seen by B, which must see none
-
-async function login(token, intents) {
-  const client = accordClient(base, { intents });
-  const ready = once(client, Events.ClientReady, { signal: AbortSignal.timeout(30000) });
-  await client.login(token);
-  await ready;
-  return client;
-}
-
-/** rejectsWith asserts that promise fails with discord.js's DiscordAPIError of that code and status. */
-async function rejectsWith(promise, code, status) {
-  await assert.rejects(promise, (e) => {
-    assert.ok(e instanceof DiscordAPIError, `not a DiscordAPIError: ${e}`);
-    assert.equal(e.code, code, e.message);
-    assert.equal(e.status, status);
-    return true;
-  });
-}
 
 /** user registers a user over REST; {id, token}. */
 async function user(name) {

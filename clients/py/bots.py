@@ -7,6 +7,7 @@ import threading
 import time
 
 import discord
+import pytest
 
 from accord_discordpy import point_at_accord
 from conftest import BASE
@@ -92,3 +93,11 @@ def wait_until(cond, what, timeout=WAIT):
     while not cond():
         assert time.monotonic() < deadline, f"not within {timeout} s: {what}"
         time.sleep(0.05)
+
+
+def raises(loop, coro, exc, code, status):
+    """Run coro on loop and assert it raises discord.py's exc with Discord's code and status."""
+    with pytest.raises(exc) as e:
+        loop.run(coro)
+    assert (e.value.code, e.value.status) == (code, status), e.value
+    return e.value

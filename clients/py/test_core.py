@@ -9,7 +9,7 @@ import time
 import discord
 import pytest
 
-from bots import Loop, wait_until
+from bots import Loop, raises, wait_until
 from conftest import Setup, add_bot, add_bot_app, authorize, rest
 
 BAD_ID = 1234567890123456789
@@ -73,14 +73,6 @@ def core(accord):
     c.loop.logout(c.a, c.a_conn)
     c.loop.logout(c.b, c.b_conn)
     c.loop.close()
-
-
-def raises(loop, coro, exc, code, status):
-    """Run coro on loop and assert it raises discord.py's exc with Discord's code and status."""
-    with pytest.raises(exc) as e:
-        loop.run(coro)
-    assert (e.value.code, e.value.status) == (code, status), e.value
-    return e.value
 
 
 def test_ready_and_caches(core):

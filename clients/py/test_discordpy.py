@@ -14,9 +14,14 @@ from conftest import ACCORD_HOST, BASE, exhaust_bucket, hosts, rest
 
 BURST = int(os.environ.get("ACCORD_CLIENT_BURST", "100"))
 # A library that honours the bucket waits before it sends; a 429 now and
-# then (a clock edge between the reset it was told and the server's) is
-# tolerated, a library that ignores the headers gets dozens.
-MAX_429 = 3
+# then is tolerated, a library that ignores the headers gets dozens (about
+# 95 of a 100-message burst). discord.py sets a bucket's expiry from the
+# reset-after of each response as its event loop handles it: on a loaded
+# machine a late-handled response from the end of one window can reopen
+# the bucket once more in the next, a whole window (5) of 429s at once
+# (seen: 6 while two other suites ran on the same 2 cores). So the bound is
+# a tenth of the burst, still far from what ignoring the headers gives.
+MAX_429 = max(3, BURST // 10)
 RATE_LIMIT_HEADERS = ("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset",
                       "X-RateLimit-Reset-After", "X-RateLimit-Bucket")
 

@@ -15,7 +15,7 @@ import time
 import discord
 import pytest
 
-from bots import Loop
+from bots import Loop, raises
 from conftest import Setup, add_bot, rest, rest_full
 
 # Permission bits of A's moderator role, besides @everyone's.
@@ -91,13 +91,6 @@ def mod(accord):
     m.loop.logout(m.a, m.a_conn)
     m.loop.logout(m.b, m.b_conn)
     m.loop.close()
-
-
-def raises(loop, coro, exc, code, status):
-    """Run coro on loop and assert it raises discord.py's exc with Discord's code and status."""
-    with pytest.raises(exc) as e:
-        loop.run(coro)
-    assert (e.value.code, e.value.status) == (code, status), e.value
 
 
 def test_ban_unban_and_a_refused_invite_join(mod):
