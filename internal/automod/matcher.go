@@ -142,6 +142,20 @@ func NewMatcher(rules []Rule) *Matcher {
 	return m
 }
 
+// Has reports whether an enabled rule has the trigger type, so that a
+// caller keeps spam state only when a spam rule needs it.
+func (m *Matcher) Has(trigger int) bool {
+	if m == nil {
+		return false
+	}
+	for i := range m.rules {
+		if m.rules[i].rule.TriggerType == trigger {
+			return true
+		}
+	}
+	return false
+}
+
 // Empty reports whether no rule is enabled, so a caller can skip Check.
 func (m *Matcher) Empty() bool { return m == nil || len(m.rules) == 0 }
 

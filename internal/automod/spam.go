@@ -32,6 +32,8 @@ func (s *Spam) Note(userID chat.ID, content string, now time.Time) bool {
 	}
 	if s.recent == nil {
 		s.recent = map[chat.ID][]spamEntry{}
+	} else if len(s.recent) >= 4096 {
+		s.Prune(now)
 	}
 	kept := s.recent[userID][:0]
 	same := 1
