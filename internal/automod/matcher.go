@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/accordchat/accord/internal/chat"
 )
@@ -21,23 +22,61 @@ import (
 // normalize returns s lower-cased with non-word runs made single spaces
 // and a space at each end.
 func normalize(s string) string {
+	n, _ := normalizeMap(s, false)
+	return n
+}
+
+// normalizeMap is normalize that, when spans is set, also returns for
+// each byte of the result the byte range [start, end) of s it came from
+// (a separator's range is that of the non-word character it stands for),
+// so that a match can be shown as the user wrote it.
+func normalizeMap(s string, spans bool) (string, [][2]int) {
 	var b strings.Builder
 	b.Grow(len(s) + 2)
-	b.WriteByte(' ')
+	var m [][2]int
+	add := func(str string, start, end int) {
+		b.WriteString(str)
+		if spans {
+			for range len(str) {
+				m = append(m, [2]int{start, end})
+			}
+		}
+	}
+	add(" ", 0, 0)
 	space := true
-	for _, r := range s {
+	for i, r := range s {
+		end := i + utf8.RuneLen(r)
+		if r == utf8.RuneError {
+			end = i + 1
+		}
 		if unicode.IsLetter(r) || unicode.IsDigit(r) {
-			b.WriteRune(unicode.ToLower(r))
+			add(string(unicode.ToLower(r)), i, end)
 			space = false
 		} else if !space {
-			b.WriteByte(' ')
+			add(" ", i, end)
 			space = true
 		}
 	}
 	if !space {
-		b.WriteByte(' ')
+		add(" ", len(s), len(s))
 	}
-	return b.String()
+	return b.String(), m
+}
+
+// original returns the part of content that normalised to text[start:end]
+// with its bounding spaces left out.
+func original(content, text string, start, end int) string {
+	for start < end && text[start] == ' ' {
+		start++
+	}
+	for end > start && text[end-1] == ' ' {
+		end--
+	}
+	if start == end {
+		return ""
+	}
+	_, spans := normalizeMap(content, true)
+	return content[spans[start][0]:spans[end-1][1]]
 }
 
 // pattern turns a keyword with its wildcards into the normalised
@@ -96,6 +135,9 @@ type Matcher struct {
 	pats     []string       // automaton patterns
 	patterns [][]keywordRef // by automaton pattern index
 	ac       *automaton
+	// others are the rules that need work besides the automaton: regex
+	// patterns or a non-keyword trigger.
+	others []int
 }
 
 // NewMatcher compiles rules; disabled rules and rules of other event
@@ -135,6 +177,9 @@ func NewMatcher(rules []Rule) *Matcher {
 					c.regexps = append(c.regexps, x)
 				}
 			}
+		}
+		if len(c.regexps) > 0 || r.TriggerType != TriggerKeyword {
+			m.others = append(m.others, ri)
 		}
 		m.rules = append(m.rules, c)
 	}
@@ -202,7 +247,8 @@ func (m *Matcher) Check(msg *Message) []Hit {
 		return nil
 	}
 	var hits []Hit
-	hitRule := make([]bool, len(m.rules))
+	// hitRule is made on the first hit: most messages match nothing.
+	var hitRule map[int]bool
 	if len(m.patterns) > 0 && msg.Content != "" {
 		text := normalize(msg.Content)
 		m.ac.scan(text, func(p int32, end int) bool {
@@ -212,13 +258,16 @@ func (m *Matcher) Check(msg *Message) []Hit {
 				if hitRule[ref.rule] || c.exempt(msg) || c.allowed(text, start, end) {
 					continue
 				}
+				if hitRule == nil {
+					hitRule = map[int]bool{}
+				}
 				hitRule[ref.rule] = true
-				hits = append(hits, Hit{Rule: &c.rule, Keyword: ref.keyword, Content: strings.TrimSpace(text[start:end])})
+				hits = append(hits, Hit{Rule: &c.rule, Keyword: ref.keyword, Content: original(msg.Content, text, start, end)})
 			}
 			return true
 		})
 	}
-	for i := range m.rules {
+	for _, i := range m.others {
 		c := &m.rules[i]
 		if hitRule[i] || c.exempt(msg) {
 			continue

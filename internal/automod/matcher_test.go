@@ -231,3 +231,15 @@ func TestEncodeDecode(t *testing.T) {
 		t.Fatalf("round trip: %+v, %v", got, err)
 	}
 }
+
+func TestMatchedContentAsWritten(t *testing.T) {
+	m := NewMatcher([]Rule{keywordRule(1, []string{"ice cream*", "*ÉLAN*"}, nil, nil)})
+	hits := m.Check(&Message{Content: "Some ICE...Creamery? and the bÉLANd"})
+	if len(hits) != 1 || hits[0].Content != "ICE...Cream" {
+		t.Fatalf("hits %+v", hits)
+	}
+	m = NewMatcher([]Rule{keywordRule(1, []string{"*élan*"}, nil, nil)})
+	if hits := m.Check(&Message{Content: "the bÉLANd"}); len(hits) != 1 || hits[0].Content != "ÉLAN" {
+		t.Fatalf("hits %+v", hits)
+	}
+}

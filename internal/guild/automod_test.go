@@ -177,7 +177,7 @@ func TestAutoModEnforcement(t *testing.T) {
 	}
 	if ev.Action.Type != automod.ActionSendAlert || ev.UserID != m.bob || ev.MessageID != 0 ||
 		ev.AlertSystemMessageID != alerts[0].ID || ev.Content != "so BADWORDS here" ||
-		ev.MatchedKeyword == nil || *ev.MatchedKeyword != "*badword*" || *ev.MatchedContent != "badword" {
+		ev.MatchedKeyword == nil || *ev.MatchedKeyword != "*badword*" || *ev.MatchedContent != "BADWORD" {
 		t.Fatalf("execution %+v", ev)
 	}
 	botExecs := modBot.named(EventAutoModActionExecution)
