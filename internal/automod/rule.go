@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"regexp"
 	"strconv"
-	"strings"
 	"unicode/utf8"
 
 	"github.com/accordchat/accord/internal/chat"
@@ -286,6 +285,3 @@ func validateAction(path string, trigger int, a Action, g Guild) error {
 	}
 	return nil
 }
-
-// lowerTrim is how keywords and allowed words compare: case-insensitive.
-func lowerTrim(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
