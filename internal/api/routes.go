@@ -100,6 +100,13 @@ func (h *Handler) routes() {
 	h.handle("PATCH", "/guilds/{guild_id}/emojis/{emoji_id}", withAuth, h.editEmoji)
 	h.handle("DELETE", "/guilds/{guild_id}/emojis/{emoji_id}", withAuth, h.deleteEmoji)
 
+	// Auto-moderation rules (automod.go).
+	h.handle("GET", "/guilds/{guild_id}/auto-moderation/rules", withAuth, h.listAutoModRules)
+	h.handle("POST", "/guilds/{guild_id}/auto-moderation/rules", withAuth, h.createAutoModRule)
+	h.handle("GET", "/guilds/{guild_id}/auto-moderation/rules/{rule_id}", withAuth, h.getAutoModRule)
+	h.handle("PATCH", "/guilds/{guild_id}/auto-moderation/rules/{rule_id}", withAuth, h.editAutoModRule)
+	h.handle("DELETE", "/guilds/{guild_id}/auto-moderation/rules/{rule_id}", withAuth, h.deleteAutoModRule)
+
 	// Channels.
 	h.handle("GET", "/channels/{channel_id}", withAuth, h.getChannel)
 	h.handle("PATCH", "/channels/{channel_id}", withAuth, h.editChannel)

@@ -29,6 +29,7 @@ var rank = []struct {
 	{"internal/blob", 1},  // blob store interface
 	{"internal/media", 1}, // sniffing and image conversion
 	{"internal/signedurl", 1},
+	{"internal/automod", 2}, // rules and their matcher, no I/O; guild uses it
 	{"internal/store/storetest", 2},
 	{"internal/bus/bustest", 2},
 	{"internal/blob/blobtest", 2},
@@ -99,6 +100,7 @@ var pure = map[string][]string{
 	"internal/protocol":  {"net", "net/http", "os"},
 	"internal/etf":       {"net", "net/http", "os"},
 	"internal/snowflake": {"net", "net/http", "os"},
+	"internal/automod":   {"net", "net/http", "os"},
 	"internal/cluster":   {"net", "net/http", "os"}, // heartbeats travel over a Transport the server supplies
 }
 

@@ -66,6 +66,7 @@ type actor struct {
 	// again (slowmode.go); expired entries are pruned.
 	slow map[slowKey]time.Time
 	ml   memberLists // op 14 member lists (memberlists.go)
+	am   autoMod     // auto-moderation rules and matcher (automod.go)
 }
 
 type presence struct {
@@ -235,6 +236,9 @@ func (a *actor) load(ctx context.Context) error {
 	a.members = make(map[chat.ID]*chat.Member, len(members))
 	for i := range members {
 		a.members[members[i].UserID] = &members[i]
+	}
+	if err := a.loadAutoMod(ctx, st); err != nil {
+		return err
 	}
 	a.emojis = make(map[chat.ID]*chat.GuildEmoji, len(emojis))
 	for i := range emojis {

@@ -75,6 +75,9 @@ type event struct {
 	// anyOf (evSend): the session's user needs at least one of these
 	// guild permissions (ban events: BAN_MEMBERS or VIEW_AUDIT_LOG).
 	anyOf protocol.Permission
+	// bare (evSend), when set, goes instead of d to bot sessions without
+	// MESSAGE_CONTENT (auto-moderation executions carry content).
+	bare *protocol.Dispatch
 }
 
 // msgEvent is what deciding the variant of a message event needs.
@@ -233,6 +236,10 @@ func (sh *shard) apply(ev *event) {
 			}
 			if ev.gated && sh.isPassive(s) {
 				held++
+				continue
+			}
+			if ev.bare != nil && s.bot && s.intents&protocol.IntentMessageContent == 0 {
+				sh.send(s, ev.bare)
 				continue
 			}
 			sh.send(s, ev.d)

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/accordchat/accord/internal/automod"
 	"github.com/accordchat/accord/internal/chat"
 	"github.com/accordchat/accord/internal/protocol"
 
@@ -171,6 +172,12 @@ func (a *actor) createMessage(ctx context.Context, ch *chat.Channel, authorID ch
 		}
 	}
 	a.applyMentions(&m, perms, req.AllowedMentions, replied)
+	hits, blocked := a.autoModHits(&m)
+	if blocked {
+		a.runAutoMod(ctx, m, hits)
+		reply(nil, ErrAutoModBlocked)
+		return
+	}
 	// Last of the checks, so that only a message that will be written
 	// starts the author's slowmode window.
 	if err := a.takeSlowmode(ch, authorID, perms); err != nil {
@@ -209,6 +216,9 @@ func (a *actor) createMessage(ctx context.Context, ch *chat.Channel, authorID ch
 				return
 			}
 			a.noteMessage(m)
+			if len(hits) > 0 {
+				a.runAutoMod(ctx, m, hits)
+			}
 			if nonce != nil {
 				nonce.body = b
 				for _, w := range nonce.waiters {
@@ -367,9 +377,20 @@ func (r *Registry) EditMessage(ctx context.Context, channelID, messageID, userID
 		if req.Flags != nil {
 			m.Flags = *req.Flags & protocol.MessageFlagSuppressEmbeds
 		}
+		var hits []automod.Hit
+		if req.Content != nil {
+			var blocked bool
+			if hits, blocked = a.autoModHits(&m); blocked {
+				unsent := m
+				unsent.ID = 0
+				a.runAutoMod(ctx, unsent, hits)
+				return nil, ErrAutoModBlocked
+			}
+		}
 		if err := a.r.data.UpdateMessage(ctx, m); err != nil {
 			return nil, err
 		}
+		a.runAutoMod(ctx, m, hits)
 		r.attachmentsGone(ch.ID, removed)
 		// The reply's reactions say "me" for the editor; the event's,
 		// shared by every session, for nobody.

@@ -76,6 +76,7 @@ type Store interface {
 	Users
 	Bans
 	AuditLog
+	AutoMod
 
 	// Applications and their bot users.
 	PutApplication(ctx context.Context, a chat.Application) error

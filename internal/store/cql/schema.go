@@ -108,7 +108,7 @@ func createSchema(ctx context.Context, cfg Config) error {
 	stmts := []string{fmt.Sprintf(
 		`CREATE KEYSPACE IF NOT EXISTS %s WITH replication = {'class': 'NetworkTopologyStrategy', 'replication_factor': %d}`,
 		cfg.Keyspace, cfg.Replication)}
-	for _, t := range slices.Concat(tables, reactionTables, emojiTables, banTables, auditTables) {
+	for _, t := range slices.Concat(tables, reactionTables, emojiTables, banTables, auditTables, autoModTables) {
 		// Qualify the object name: this session has no keyspace.
 		for _, kw := range []string{"TABLE IF NOT EXISTS ", "TYPE IF NOT EXISTS "} {
 			t = strings.Replace(t, kw, kw+cfg.Keyspace+".", 1)

@@ -50,6 +50,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"MemberTimeout", testMemberTimeout},
 		{"AuditLog", testAuditLog},
 		{"Emojis", testEmojis},
+		{"AutoMod", testAutoMod},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) { g.run(t, s) })
