@@ -141,3 +141,36 @@ func TestPresenceInvisible(t *testing.T) {
 		}
 	}
 }
+
+// TestPresencePassiveSessions: a user session passive in a big guild gets
+// no PRESENCE_UPDATE until it subscribes (op 14/37), as in Discord's lazy
+// guilds; a bot session in the same guild gets every one.
+func TestPresencePassiveSessions(t *testing.T) {
+	e := newEnv(t, Config{PassiveInterval: time.Hour})
+	ctx := context.Background()
+	g, owner, ids := bigGuild(t, e, 55)
+	passive := e.session(owner, allIntents, false)
+	e.connect(t, g.ID, passive, 50) // 56 members > large_threshold 50
+	bot := e.user("bot", true)
+	if _, err := e.r.AddMember(ctx, g.ID, bot); err != nil {
+		t.Fatal(err)
+	}
+	botSess := e.session(bot, allIntents, true)
+	e.connect(t, g.ID, botSess, 50)
+	online(t, e, g.ID, ids[0], protocol.StatusOnline)
+	e.sync(g.ID)
+	if n := len(presenceUpdates(t, passive, ids[0])); n != 0 {
+		t.Fatalf("passive session got %d PRESENCE_UPDATEs", n)
+	}
+	if n := len(presenceUpdates(t, botSess, ids[0])); n != 1 {
+		t.Fatalf("bot got %d PRESENCE_UPDATEs, want 1", n)
+	}
+	if err := e.r.Subscribe(ctx, g.ID, passive.id); err != nil {
+		t.Fatal(err)
+	}
+	online(t, e, g.ID, ids[0], protocol.StatusIdle)
+	e.sync(g.ID)
+	if ps := presenceUpdates(t, passive, ids[0]); len(ps) != 1 || ps[0].Status != "idle" {
+		t.Fatalf("subscribed session got %+v", ps)
+	}
+}
