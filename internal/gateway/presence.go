@@ -186,7 +186,11 @@ func (ps *presences) settle(userID chat.ID, up *userPresence) {
 	case !live && up.timer == nil:
 		up.grace++
 		gen := up.grace
-		up.timer = time.AfterFunc(ps.g.cfg.PresenceGrace, func() { ps.graceOver(userID, up, gen) })
+		up.timer = time.AfterFunc(ps.g.cfg.PresenceGrace, func() {
+			// Shutdown waits for this; once it began, nothing is sent:
+			// the guilds and the store may be closing.
+			ps.g.startGoRoutine(func() { ps.graceOver(userID, up, gen) })
+		})
 	}
 	ps.mu.Unlock()
 	if live {
@@ -308,7 +312,7 @@ func (ps *presences) flush(userID chat.ID, up *userPresence) {
 	c := ps.combine(up)
 	ps.mu.Unlock()
 	raw, err := json.Marshal(c)
-	if err != nil || string(raw) == up.sent {
+	if err != nil || string(raw) == up.sent || ps.g.ctx.Err() != nil {
 		return
 	}
 	if up.sent == "" && c.Status == protocol.StatusOffline {
