@@ -100,6 +100,10 @@ type Config struct {
 	// RequestTimeout bounds the store and guild calls a payload causes.
 	// Default 10 s.
 	RequestTimeout time.Duration
+	// PresenceGrace is how long a user whose last session lost its
+	// connection still looks online: a RESUME within it changes nothing
+	// others see. Default 5 s.
+	PresenceGrace time.Duration
 }
 
 func (c *Config) setDefaults() error {
@@ -153,6 +157,9 @@ func (c *Config) setDefaults() error {
 	}
 	if c.SessionStartWindow <= 0 {
 		c.SessionStartWindow = 24 * time.Hour
+	}
+	if c.PresenceGrace <= 0 {
+		c.PresenceGrace = 5 * time.Second
 	}
 	if c.MembersWindow <= 0 {
 		c.MembersWindow = 30 * time.Second

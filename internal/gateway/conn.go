@@ -86,6 +86,7 @@ func (c *conn) setSession(s *Session) {
 	c.mu.Unlock()
 	if closed {
 		s.detach(c)
+		c.gw.presence.changed(s)
 	}
 }
 
@@ -193,5 +194,6 @@ func (c *conn) teardown() {
 		if ends || (code != 0 && !code.Reconnectable()) {
 			c.gw.invalidate(sess)
 		}
+		c.gw.presence.changed(sess)
 	}
 }

@@ -96,6 +96,7 @@ func (g *Gateway) invalidate(s *Session) {
 			g.cfg.Guilds.Disconnect(id, s.id)
 		}
 	}
+	g.presence.changed(s)
 }
 
 func newSessionID() string {

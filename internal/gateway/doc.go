@@ -7,6 +7,14 @@
 // their connections for RESUME) and implements guild.Directory; guild actors
 // fan events out by calling Session.Send.
 //
+// A user's presence is combined from their sessions here (presence.go):
+// IDENTIFY makes a session online unless its presence says otherwise, op 3
+// changes it, the most recently changed session sets the status and each
+// platform's status goes into client_status; when no session of the user
+// has a connection any more, the user goes offline after
+// Config.PresenceGrace, so a RESUME does not flap. The guild layer gets
+// only changes (guild.Registry.UpdatePresence).
+//
 // # Memory per idle session
 //
 // The performance target is at most 8 KiB of server memory per idle session

@@ -26,6 +26,8 @@ type Gateway struct {
 	cancel  context.CancelFunc
 	stats   counters
 	limits  *limiter
+	// presence combines each user's sessions' presences (presence.go).
+	presence *presences
 
 	// grMu guards grRunning; it is a leaf lock (taken under conn.mu).
 	// grWG counts the goroutines startGoRoutine started.
@@ -65,6 +67,7 @@ func New(cfg Config) (*Gateway, error) {
 	}
 	g.poll = p
 	g.limits = newLimiter(&g.cfg)
+	g.presence = newPresences(g)
 	if p != nil {
 		g.startGoRoutine(p.run)
 	}

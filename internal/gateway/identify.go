@@ -100,11 +100,7 @@ func (c *conn) identify(d json.RawMessage) protocol.CloseCode {
 			g.log.Warn("identify: connect guild", "session", s.id, "guild", gid, "err", err)
 		}
 	}
-	if len(id.Presence) > 0 && id.Presence[0] == '{' {
-		if err := g.cfg.Guilds.UpdatePresence(ctx, user.ID, id.Presence); err != nil {
-			g.log.Debug("identify: presence", "session", s.id, "err", err)
-		}
-	}
+	g.presence.identified(s, id.Properties, id.Presence)
 	return 0
 }
 
@@ -184,5 +180,6 @@ func (c *conn) resume(d json.RawMessage) protocol.CloseCode {
 	}
 	g.stats.resumed.Add(1)
 	s.Send(resumedDispatch)
+	g.presence.changed(s)
 	return 0
 }

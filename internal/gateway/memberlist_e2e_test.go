@@ -59,24 +59,26 @@ func TestEndToEndMemberList(t *testing.T) {
 	watchList(g, gd.ID, general, [2]int{0, 99})
 	u := nextListUpdate(t, g)
 	if u.ID != protocol.MemberListEveryone || u.GuildID != gd.ID || u.MemberCount != 22 || len(u.Ops) != 1 ||
-		u.Ops[0].Op != protocol.ListOpSync || len(*u.Ops[0].Items) != 23 {
+		u.Ops[0].Op != protocol.ListOpSync || len(*u.Ops[0].Items) != 24 {
 		t.Fatalf("first update: %+v", u)
 	}
+	// Bob's own IDENTIFY made him online; Alice has no session yet.
 	items := *u.Ops[0].Items
-	if items[0].Group == nil || items[0].Group.ID != "offline" || items[1].Member == nil ||
-		items[1].Member.User.ID != alice.UserID || items[1].Member.Presence.Status != protocol.StatusOffline {
-		b, _ := json.Marshal(items[:3])
+	if u.OnlineCount != 1 || items[0].Group == nil || items[0].Group.ID != "online" || items[1].Member == nil ||
+		items[1].Member.User.ID != bob.UserID || items[1].Member.Presence.Status != protocol.StatusOnline ||
+		items[2].Group == nil || items[2].Group.ID != "offline" || items[3].Member == nil ||
+		items[3].Member.User.ID != alice.UserID || items[3].Member.Presence.Status != protocol.StatusOffline {
+		b, _ := json.Marshal(items[:4])
 		t.Fatalf("items start %s", b)
 	}
 
-	// Alice comes online (op 3 on her own connection): she moves to a new
-	// "online" group at the top.
-	ga, _ := connect(t, s, alice, msgIntents)
-	ga.send(protocol.OpPresenceUpdate, map[string]any{"status": "online", "since": nil, "activities": []any{}, "afk": false})
+	// Alice comes online (her IDENTIFY alone): she moves from the offline
+	// group to the top of the online one, above bob.
+	connect(t, s, alice, msgIntents)
 	u = nextListUpdate(t, g)
-	if u.OnlineCount != 1 || len(u.Ops) != 3 || u.Ops[0].Op != protocol.ListOpDelete || *u.Ops[0].Index != 1 ||
-		u.Ops[1].Op != protocol.ListOpInsert || u.Ops[1].Item.Group == nil || u.Ops[1].Item.Group.ID != "online" ||
-		u.Ops[2].Op != protocol.ListOpInsert || *u.Ops[2].Index != 1 || u.Ops[2].Item.Member.Presence.Status != "online" {
+	if u.OnlineCount != 2 || len(u.Ops) != 2 || u.Ops[0].Op != protocol.ListOpDelete || *u.Ops[0].Index != 3 ||
+		u.Ops[1].Op != protocol.ListOpInsert || *u.Ops[1].Index != 1 || u.Ops[1].Item.Member == nil ||
+		u.Ops[1].Item.Member.User.ID != alice.UserID || u.Ops[1].Item.Member.Presence.Status != "online" {
 		b, _ := json.Marshal(u)
 		t.Fatalf("presence update: %s", b)
 	}

@@ -85,12 +85,8 @@ func (c *conn) handle(msg []byte) bool {
 	var code protocol.CloseCode
 	switch p.Op {
 	case protocol.OpPresenceUpdate:
-		if len(p.D) == 0 || p.D[0] != '{' {
+		if !c.gw.presence.update(sess, p.D) {
 			code = protocol.CloseDecodeError
-			break
-		}
-		if err := c.gw.cfg.Guilds.UpdatePresence(ctx, sess.userID, p.D); err != nil {
-			c.gw.log.Debug("presence update", "session", sess.id, "err", err)
 		}
 	case protocol.OpRequestGuildMembers:
 		code = c.requestMembers(ctx, sess, p.D)

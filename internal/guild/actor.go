@@ -2,7 +2,6 @@ package guild
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -32,6 +31,9 @@ type actor struct {
 	channels map[chat.ID]*chat.Channel
 	members  map[chat.ID]*chat.Member
 	presence map[chat.ID]presence
+	// presSent holds when each user's last PRESENCE_UPDATE went out, for
+	// coalescing (presence.go).
+	presSent map[chat.ID]presenceSent
 	emojis   map[chat.ID]*chat.GuildEmoji
 	// memberIDs caches the members' IDs in ascending order (nil: rebuild);
 	// every IDENTIFY would otherwise sort the whole guild.
@@ -67,11 +69,6 @@ type actor struct {
 	slow map[slowKey]time.Time
 	ml   memberLists // op 14 member lists (memberlists.go)
 	am   autoMod     // auto-moderation rules and matcher (automod.go)
-}
-
-type presence struct {
-	Status     string          `json:"status"`
-	Activities json.RawMessage `json:"activities"`
 }
 
 type slot struct {
@@ -251,6 +248,7 @@ func (a *actor) load(ctx context.Context) error {
 	}
 	a.slow = make(map[slowKey]time.Time)
 	a.presence = make(map[chat.ID]presence)
+	a.presSent = make(map[chat.ID]presenceSent)
 	a.subs = make(map[string]*sub)
 	a.permDirty = true
 	a.nonces = make(map[nonceKey]*nonceEntry)

@@ -40,6 +40,13 @@
 // then INSERT/UPDATE/DELETE for the joins, leaves, role, nickname and
 // presence changes that touch them. See memberlists.go.
 //
+// Presences (presence.go): an offline or invisible user has no entry and
+// is seen offline, without activities. In a guild of at least
+// Config.PresenceCoalesceFrom members one user's PRESENCE_UPDATEs are sent
+// at most once per Config.PresenceEvery, the latest state at the end of
+// the window, and passive sessions get none (they see presences in the
+// member list), so one flapping user cannot flood a big guild.
+//
 // # Relays
 //
 // Fan-out is done by shards (fanout.go). Below Config.RelayThreshold

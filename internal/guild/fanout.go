@@ -111,6 +111,10 @@ var passiveGated = map[string]bool{
 	protocol.EventMessageDeleteBulk: true, protocol.EventTypingStart: true,
 	protocol.EventMessageReactionAdd: true, protocol.EventMessageReactionRemove: true,
 	protocol.EventMessageReactionRemoveAll: true, protocol.EventMessageReactionRemoveEmoji: true,
+	// As in Discord's lazy guilds, a passive session learns presences
+	// from the member list it watches (op 14), not from every member's
+	// PRESENCE_UPDATE.
+	protocol.EventPresenceUpdate: true,
 }
 
 // sub is one subscribed session. s, user, intents, bot and lt never change;

@@ -269,6 +269,7 @@ func (a *actor) removeMember(ctx context.Context, userID chat.ID) error {
 	}
 	delete(a.members, userID)
 	delete(a.presence, userID)
+	delete(a.presSent, userID)
 	a.invalidateView()
 	a.unsubscribeUser(userID)
 	u := protocol.UserObject(a.userOf(userID))

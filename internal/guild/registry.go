@@ -55,6 +55,13 @@ type Config struct {
 	// flapping presences far down a big list cost one update per period.
 	// Default 1 s.
 	MemberListCountsEvery time.Duration
+	// PresenceEvery is the least time between two PRESENCE_UPDATEs of one
+	// user in a guild of at least PresenceCoalesceFrom members; changes
+	// within it are gathered and the latest is sent at its end, so that a
+	// flapping user cannot flood a big guild's sessions. Defaults 1 s and
+	// 250 members (Discord's largest large_threshold).
+	PresenceEvery        time.Duration
+	PresenceCoalesceFrom int
 	// DisableRelays keeps all fan-out in the guild actor's goroutine
 	// (`accord serve --relays=false`).
 	DisableRelays bool
@@ -150,6 +157,12 @@ func New(cfg Config) (*Registry, error) {
 	}
 	if cfg.MemberListCountsEvery <= 0 {
 		cfg.MemberListCountsEvery = time.Second
+	}
+	if cfg.PresenceEvery <= 0 {
+		cfg.PresenceEvery = time.Second
+	}
+	if cfg.PresenceCoalesceFrom <= 0 {
+		cfg.PresenceCoalesceFrom = 250
 	}
 	if cfg.RelayThreshold <= 0 {
 		cfg.RelayThreshold = 5000

@@ -9,18 +9,6 @@ import (
 	"github.com/accordchat/accord/internal/protocol"
 )
 
-func (a *actor) presenceOf(userID chat.ID) (protocol.Presence, bool) {
-	p, ok := a.presence[userID]
-	if !ok || p.Status == "" || p.Status == protocol.StatusOffline || p.Status == protocol.StatusInvisible {
-		return protocol.Presence{}, false
-	}
-	return a.presenceBody(userID, p), true
-}
-
-func (a *actor) presenceBody(userID chat.ID, p presence) protocol.Presence {
-	return protocol.PresenceObject(a.id, userID, p.Status, p.Activities)
-}
-
 func (a *actor) guildObject() protocol.Guild {
 	out := protocol.GuildObject(a.guild, a.sortedRoles())
 	out.Emojis = a.emojiObjects(false)

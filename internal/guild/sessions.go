@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/accordchat/accord/internal/chat"
-	"github.com/accordchat/accord/internal/protocol"
 )
 
 // Connect subscribes s to a guild. The actor sends s the GUILD_CREATE
@@ -105,9 +104,7 @@ func (r *Registry) PresenceIn(guildID, userID chat.ID, raw json.RawMessage) erro
 		if a.gone || a.members[userID] == nil {
 			return
 		}
-		a.presence[userID] = p
-		a.broadcast(protocol.EventPresenceUpdate, a.presenceBody(userID, p), protocol.IntentGuildPresences, 0)
-		a.listsMember(userID)
+		a.setPresence(userID, p)
 	})
 }
 

@@ -1,0 +1,113 @@
+package guild
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/accordchat/accord/internal/chat"
+	"github.com/accordchat/accord/internal/protocol"
+)
+
+// presence is a user's presence as the gateway combined it from their
+// sessions (the "d" of op 3 plus client_status).
+type presence struct {
+	Status       string            `json:"status"`
+	Activities   json.RawMessage   `json:"activities"`
+	ClientStatus map[string]string `json:"client_status,omitempty"`
+}
+
+// visible reports whether others see p as anything but offline.
+func (p presence) visible() bool {
+	return p.Status != "" && p.Status != protocol.StatusOffline && p.Status != protocol.StatusInvisible
+}
+
+// presenceSent is when a user's last PRESENCE_UPDATE left this guild and
+// whether a later one waits for the end of the window.
+type presenceSent struct {
+	at      time.Time
+	pending bool
+}
+
+// setPresence records userID's presence and tells the guild, at most once
+// per Config.PresenceEvery for each user in a guild of at least
+// Config.PresenceCoalesceFrom members: a user who flaps inside the window
+// costs one more delivery, of the latest state, at its end, instead of one
+// per change to every session of a big guild.
+func (a *actor) setPresence(userID chat.ID, p presence) {
+	old := a.presence[userID]
+	if p.visible() {
+		a.presence[userID] = p
+	} else {
+		delete(a.presence, userID) // offline is the absence of a presence
+	}
+	// The member list follows at once; it gathers its own updates.
+	a.listsMember(userID)
+	if !old.visible() && !p.visible() {
+		// Offline to invisible or back: nothing others could see changed,
+		// and an invisible user's activities must not leak.
+		return
+	}
+	if len(a.members) < a.r.cfg.PresenceCoalesceFrom {
+		a.broadcastPresence(userID)
+		return
+	}
+	now := a.r.cfg.Now()
+	sent := a.presSent[userID]
+	if sent.pending {
+		return // the flush at the end of the window sends the latest state
+	}
+	if wait := a.r.cfg.PresenceEvery - now.Sub(sent.at); !sent.at.IsZero() && wait > 0 {
+		a.presSent[userID] = presenceSent{at: sent.at, pending: true}
+		time.AfterFunc(wait, func() {
+			a.r.pushIfRunning(a.id, func(a *actor) { a.flushPresence(userID) })
+		})
+		return
+	}
+	a.presSent[userID] = presenceSent{at: now}
+	a.broadcastPresence(userID)
+}
+
+// flushPresence sends the state a coalescing window held back.
+func (a *actor) flushPresence(userID chat.ID) {
+	if !a.presSent[userID].pending {
+		return
+	}
+	if a.members[userID] == nil {
+		delete(a.presSent, userID)
+		return
+	}
+	a.presSent[userID] = presenceSent{at: a.r.cfg.Now()}
+	a.broadcastPresence(userID)
+}
+
+func (a *actor) broadcastPresence(userID chat.ID) {
+	a.broadcast(protocol.EventPresenceUpdate, a.presenceBody(userID, a.presence[userID]), protocol.IntentGuildPresences, 0)
+}
+
+// presenceOf is userID's presence for GUILD_CREATE and member lists, or
+// false if others see the user offline.
+func (a *actor) presenceOf(userID chat.ID) (protocol.Presence, bool) {
+	p, ok := a.presence[userID]
+	if !ok || !p.visible() {
+		return protocol.Presence{}, false
+	}
+	return a.presenceBody(userID, p), true
+}
+
+// presenceBody is p as other users see it: an offline (or invisible) user
+// shows no activities and no client status.
+func (a *actor) presenceBody(userID chat.ID, p presence) protocol.Presence {
+	if !p.visible() {
+		return protocol.PresenceObject(a.id, userID, protocol.StatusOffline, nil)
+	}
+	out := protocol.PresenceObject(a.id, userID, p.Status, p.Activities)
+	if len(p.ClientStatus) > 0 {
+		out.ClientStatus = make(map[string]string, len(p.ClientStatus))
+		for platform, st := range p.ClientStatus {
+			if st != "" && st != protocol.StatusOffline && st != protocol.StatusInvisible {
+				out.ClientStatus[platform] = st
+			}
+		}
+	}
+	return out
+}
