@@ -294,9 +294,12 @@ export async function watchCSP(context, page, errors) {
 }
 
 /** openAs opens a page already signed in with token, at a hash route. */
-export async function openAs(browser, base, token, hash, { viewport = { width: 1280, height: 800 }, colorScheme = 'dark', reducedMotion = 'no-preference' } = {}) {
+// setup(context), if given, runs before the page loads (routes, listeners
+// that must see the first requests).
+export async function openAs(browser, base, token, hash, { viewport = { width: 1280, height: 800 }, colorScheme = 'dark', reducedMotion = 'no-preference', setup } = {}) {
   const context = await browser.newContext({ viewport, colorScheme, reducedMotion });
   await context.addInitScript((t) => { if (!localStorage.getItem('accord.token')) localStorage.setItem('accord.token', t); }, token);
+  if (setup) await setup(context);
   const page = await context.newPage();
   const errors = [];
   await watchCSP(context, page, errors);

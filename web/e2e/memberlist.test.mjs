@@ -87,9 +87,11 @@ test(`a guild of ${N} members: the list scrolls by ranges, groups and updates li
   await waitConnected(page);
   const total = N + 1;
   await page.getByRole('heading', { name: `Members — ${total}` }).waitFor({ timeout: 20000 });
-  // Nobody is online: one "Offline" group, m00000.. then owner.
-  await page.getByRole('heading', { name: `Offline — ${total}` }).waitFor();
-  const offlineAt = (i) => (i === 0 ? null : i <= N ? name(i - 1) : 'owner');
+  // The owner is online (this page's own session): "Online" with the owner,
+  // then "Offline" with m00000...
+  await page.getByRole('heading', { name: 'Online — 1' }).waitFor();
+  await page.getByRole('heading', { name: `Offline — ${N}` }).waitFor();
+  const offlineAt = (i) => (i === 0 || i === 2 ? null : i === 1 ? 'owner' : name(i - 3));
   await expectNames(page, 0, 10, offlineAt, 'the first rows');
 
   // The list never asked REST for members.
@@ -128,12 +130,12 @@ test(`a guild of ${N} members: the list scrolls by ranges, groups and updates li
   const joiner = `${name(mid)}a`;
   const { token: jt } = await rest(server.base, '', 'POST', '/auth/register', { username: joiner, password: 'member-password-123' });
   await rest(server.base, jt, 'POST', `/invites/${invite.code}`, {});
-  const afterJoin = (i) => (i === 0 ? null : i <= mid + 1 ? name(i - 1) : i === mid + 2 ? joiner : name(i - 2));
+  const afterJoin = (i) => (i <= mid + 3 ? offlineAt(i) : i === mid + 4 ? joiner : name(i - 4));
   await expectNames(page, mid, mid + 5, afterJoin, 'the joiner in place');
   await page.getByRole('heading', { name: `Members — ${total + 1}` }).waitFor();
 
   // A member comes online (their own gateway session, with a presence):
-  // an "Online" group appears at the top with them in it.
+  // they join the "Online" group at the top, before the owner.
   await scrollTo(page, 0);
   const onliner = N - 1;
   const { token: botToken } = await rest(server.base, token, 'POST', `/applications/${apps[onliner]}/bot/reset-token`, {});
@@ -149,9 +151,9 @@ test(`a guild of ${N} members: the list scrolls by ranges, groups and updates li
     };
     ws.onerror = () => reject(new Error('online socket failed'));
   }), [server.base, `Bot ${botToken}`]);
-  await page.getByRole('heading', { name: 'Online — 1' }).waitFor({ timeout: 20000 });
-  await expectNames(page, 0, 3, (i) => [null, name(onliner), null, name(0)][i], 'the online member on top');
-  await page.getByRole('heading', { name: `Offline — ${total}` }).waitFor();
+  await page.getByRole('heading', { name: 'Online — 2' }).waitFor({ timeout: 20000 });
+  await expectNames(page, 0, 4, (i) => [null, name(onliner), 'owner', null, name(0)][i], 'the online member on top');
+  await page.getByRole('heading', { name: `Offline — ${N}` }).waitFor();
   await screenshot(page, 'memberlist.png');
 
   assert.deepEqual(errors, [], 'page errors');

@@ -278,15 +278,20 @@ test('upload an image with progress; the other person sees the preview and the f
   await box.waitFor({ state: 'detached' });
 
   // A URL that stopped working (expired) is re-signed once and loaded again.
-  const fresh = await openAs(browser, server.base, bob.token, `#/channels/${guildId}/${channelId}`);
+  // The route is in place before the page loads: the image must not load
+  // before the test refuses it.
+  let refused = 0;
+  const refreshes = [];
+  const fresh = await openAs(browser, server.base, bob.token, `#/channels/${guildId}/${channelId}`, {
+    setup: async (context) => {
+      await context.route('**/attachments/**', (route) => {
+        if (refused++ === 0) return route.fulfill({ status: 404, contentType: 'text/plain', body: 'expired' });
+        return route.continue();
+      });
+      context.on('request', (req) => { if (req.url().endsWith('/attachments/refresh-urls')) refreshes.push(req.postDataJSON()); });
+    },
+  });
   try {
-    let refused = 0;
-    const refreshes = [];
-    await fresh.context.route('**/attachments/**', (route) => {
-      if (refused++ === 0) return route.fulfill({ status: 404, contentType: 'text/plain', body: 'expired' });
-      return route.continue();
-    });
-    fresh.page.on('request', (req) => { if (req.url().endsWith('/attachments/refresh-urls')) refreshes.push(req.postDataJSON()); });
     const again = row(fresh.page, 'here is the chart').getByRole('button', { name: 'Open image chart.png' }).locator('img');
     await waitFor(() => again.evaluate((i) => i.complete && i.naturalWidth === 300), { message: 'the image to load after a refresh' });
     assert.equal(refreshes.length, 1);
