@@ -108,9 +108,15 @@ function drawRows() {
 
 function itemKey(it) {
   if (!it) return 'hole';
-  if (it.group) return `g:${it.group.id}:${it.group.count}`;
+  // A header's count is the list's (groups), which changes without an op on
+  // the header item when a member far away joins or leaves the group.
+  if (it.group) return `g:${it.group.id}:${groupCount(it.group)}`;
   const m = it.member;
   return `m:${m.user.id}:${m.nick || ''}:${m.user.global_name || m.user.username}:${(m.presence && m.presence.status) || ''}`;
+}
+
+function groupCount(group) {
+  return (list.groups.find((g) => g.id === group.id) || group).count;
 }
 
 function groupName(id) {
@@ -125,7 +131,7 @@ function renderItem(it, i, key) {
   const style = `top:${i * ROW}px`;
   if (!it) return h('li', { class: 'member member-row placeholder', style, 'aria-hidden': 'true', 'data-key': key });
   if (it.group) {
-    const count = (list.groups.find((g) => g.id === it.group.id) || it.group).count;
+    const count = groupCount(it.group);
     return h('li', { class: 'member-group member-row', role: 'heading', 'aria-level': '3', style, 'data-key': key },
       `${groupName(it.group.id)} — ${count}`);
   }
