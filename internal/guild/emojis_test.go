@@ -220,3 +220,32 @@ func TestReactWithGuildEmoji(t *testing.T) {
 	must(t, "DeleteEmoji", err)
 	wantAPICode(t, "deleted emoji", e.r.AddReaction(ctx, e.ch, msg, e.owner, chat.Emoji{ID: blob.ID, Name: "blob"}), protocol.CodeUnknownEmoji)
 }
+
+// An emoji whose roles limit it is for members with one of them (and the
+// owner): to anyone else it does not exist (10014), as Discord's picker
+// hides it.
+func TestReactWithRoleLimitedEmoji(t *testing.T) {
+	e := newReactionEnv(t)
+	ctx := context.Background()
+	msg := e.send(t, e.owner, "react here")
+	name := "vip"
+	vip, err := e.r.CreateRole(ctx, e.g.ID, e.owner, RoleEdit{Name: &name})
+	must(t, "CreateRole", err)
+	gold, err := e.r.CreateEmoji(ctx, e.g.ID, e.owner, chat.GuildEmoji{ID: e.ids.Next(), Name: "gold", Roles: []chat.ID{vip.ID}, Format: "png"})
+	must(t, "CreateEmoji", err)
+	open, err := e.r.CreateEmoji(ctx, e.g.ID, e.owner, chat.GuildEmoji{ID: e.ids.Next(), Name: "open", Roles: []chat.ID{e.g.ID}, Format: "png"})
+	must(t, "CreateEmoji @everyone", err)
+
+	wantAPICode(t, "a member without the role", e.r.AddReaction(ctx, e.ch, msg, e.member, chat.Emoji{ID: gold.ID, Name: "gold"}), protocol.CodeUnknownEmoji)
+	must(t, "an @everyone emoji", e.r.AddReaction(ctx, e.ch, msg, e.member, chat.Emoji{ID: open.ID, Name: "open"}))
+	must(t, "the owner", e.r.AddReaction(ctx, e.ch, msg, e.owner, chat.Emoji{ID: gold.ID, Name: "gold"}))
+	// Now the emoji is on the message: still not the member's to use.
+	wantAPICode(t, "an existing reaction, without the role", e.r.AddReaction(ctx, e.ch, msg, e.member, chat.Emoji{ID: gold.ID, Name: "gold"}), protocol.CodeUnknownEmoji)
+	must(t, "SetMemberRole", e.r.SetMemberRole(ctx, e.g.ID, e.owner, e.member, vip.ID, true))
+	must(t, "with the role", e.r.AddReaction(ctx, e.ch, msg, e.member, chat.Emoji{ID: gold.ID, Name: "gold"}))
+	rs, err := e.st.Reactions(ctx, e.ch, []chat.ID{msg})
+	must(t, "Reactions", err)
+	if len(rs) != 3 {
+		t.Fatalf("stored reactions %+v", rs)
+	}
+}

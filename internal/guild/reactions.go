@@ -3,6 +3,7 @@ package guild
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/accordchat/accord/internal/chat"
@@ -28,17 +29,37 @@ var (
 // is, a custom emoji of this guild with its current name and animated
 // flag (a client may send any name with the ID). A custom emoji that is
 // not this guild's is unknown (false): 10014 Unknown Emoji, as Discord
-// answers for an emoji that does not exist. Emoji of other guilds (used
-// with USE_EXTERNAL_EMOJIS on Discord) are not looked up.
-func (a *actor) knownEmoji(e chat.Emoji) (chat.Emoji, bool) {
+// answers for an emoji that does not exist. So is one whose roles limit
+// it to members userID is not one of (the owner may use every emoji): to
+// them it does not exist, as in Discord's picker. Emoji of other guilds
+// (used with USE_EXTERNAL_EMOJIS on Discord) are not looked up.
+func (a *actor) knownEmoji(e chat.Emoji, userID chat.ID) (chat.Emoji, bool) {
 	if e.ID == 0 {
 		return e, true
 	}
 	ge := a.emojis[e.ID]
-	if ge == nil {
+	if ge == nil || !a.mayUseEmoji(ge, userID) {
 		return chat.Emoji{}, false
 	}
 	return chat.Emoji{ID: ge.ID, Name: ge.Name, Animated: ge.Animated}, true
+}
+
+// mayUseEmoji reports whether userID may use ge: an emoji without roles is
+// everyone's; one with roles is for members with one of them.
+func (a *actor) mayUseEmoji(ge *chat.GuildEmoji, userID chat.ID) bool {
+	if len(ge.Roles) == 0 || userID == a.guild.OwnerID {
+		return true
+	}
+	m := a.members[userID]
+	if m == nil {
+		return false
+	}
+	for _, r := range ge.Roles {
+		if r == a.id || slices.Contains(m.Roles, r) { // a.id: @everyone
+			return true
+		}
+	}
+	return false
 }
 
 // reacted reports whether userID has reacted to the message with emoji
@@ -62,7 +83,7 @@ func (r *Registry) AddReaction(ctx context.Context, channelID, messageID, userID
 		if err != nil {
 			return err
 		}
-		e, known := a.knownEmoji(e)
+		e, known := a.knownEmoji(e, userID)
 		if !known {
 			return errUnknownEmoji
 		}
