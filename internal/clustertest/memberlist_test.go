@@ -80,13 +80,25 @@ func TestCrossNodeMemberList(t *testing.T) {
 		return len(u.Ops) == 2 && u.Ops[1].Op == protocol.ListOpSync && *u.Ops[1].Range == [2]int{0, 98}
 	}))
 
-	// Carol joins through n2: every session's list gets her INSERT.
+	// Carol joins through n2: every session's list gets her INSERT. The
+	// three others are online (their IDENTIFY), so she is the first of an
+	// offline group: its header comes in the same update.
 	carol := n3.api().Register(t, "carol")
 	as(carol, n2).Join(t, as(owner, n1), general)
 	for _, cl := range clients {
 		cl.waitEvent(t, "member list INSERT", listUpdate(g.ID, func(u protocol.MemberListUpdate) bool {
-			return u.MemberCount == 4 && len(u.Ops) == 1 && u.Ops[0].Op == protocol.ListOpInsert &&
-				u.Ops[0].Item.Member != nil && u.Ops[0].Item.Member.User.ID == carol.UserID
+			if u.MemberCount != 4 || u.OnlineCount != 3 {
+				return false
+			}
+			var header, member bool
+			for _, op := range u.Ops {
+				if op.Op != protocol.ListOpInsert || op.Item == nil {
+					return false
+				}
+				header = header || (op.Item.Group != nil && op.Item.Group.ID == "offline")
+				member = member || (op.Item.Member != nil && op.Item.Member.User.ID == carol.UserID)
+			}
+			return len(u.Ops) == 2 && header && member
 		}))
 	}
 	for _, e := range clients[2].last().events {
