@@ -46,12 +46,7 @@ func BenchmarkCreateMessageAutoMod(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			for i := 0; i < 100; i++ {
-				s := &countSession{fakeSession: fakeSession{id: fmt.Sprint("s", i), user: owner, intents: allIntents}}
-				if err := e.r.Connect(ctx, g.ID, s, 50); err != nil {
-					b.Fatal(err)
-				}
-			}
+			connectCounters(b, e, g.ID, owner, 100)
 			ch := *g.SystemChannelID
 			b.ReportAllocs()
 			b.SetParallelism(8)

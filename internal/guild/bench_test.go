@@ -23,12 +23,7 @@ func BenchmarkCreateMessage(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	for i := 0; i < 100; i++ {
-		s := &countSession{fakeSession: fakeSession{id: fmt.Sprint("s", i), user: owner, intents: allIntents}}
-		if err := e.r.Connect(ctx, g.ID, s, 50); err != nil {
-			b.Fatal(err)
-		}
-	}
+	connectCounters(b, e, g.ID, owner, 100)
 	ch := *g.SystemChannelID
 	b.ReportAllocs()
 	b.SetParallelism(8)
@@ -245,4 +240,18 @@ func BenchmarkPassive(b *testing.B) {
 			b.ReportMetric(float64(bytes1-bytes0)/float64(b.N), "bytes/msg")
 		})
 	}
+}
+
+// connectCounters connects n counting sessions of userID (every intent)
+// to a guild, as the message benchmarks' audience.
+func connectCounters(b *testing.B, e *env, guildID, userID chat.ID, n int) []*countSession {
+	b.Helper()
+	out := make([]*countSession, n)
+	for i := range out {
+		out[i] = &countSession{fakeSession: fakeSession{id: fmt.Sprint("s", i), user: userID, intents: allIntents}}
+		if err := e.r.Connect(context.Background(), guildID, out[i], 50); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return out
 }

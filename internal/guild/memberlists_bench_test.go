@@ -53,13 +53,7 @@ func newListBench(b *testing.B, members, sessions int) *listBench {
 	// Sessions (the owner's) connect first: GUILD_CREATE of a
 	// 100,000-member guild to each would dominate the setup and is not
 	// what is measured.
-	for i := range sessions {
-		s := &countSession{fakeSession: fakeSession{id: fmt.Sprint("s", i), user: owner, intents: allIntents}}
-		if err := e.r.Connect(ctx, g.ID, s, 50); err != nil {
-			b.Fatal(err)
-		}
-		lb.subs = append(lb.subs, s)
-	}
+	lb.subs = append(lb.subs, connectCounters(b, e, g.ID, owner, sessions)...)
 	online := presence{Status: protocol.StatusOnline, Activities: json.RawMessage("[]")}
 	if err := e.r.call(ctx, g.ID, func(_ context.Context, a *actor) error {
 		for i, id := range lb.members {

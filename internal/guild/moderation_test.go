@@ -339,15 +339,8 @@ func TestBulkBan(t *testing.T) {
 // MESSAGE_DELETE_BULK per channel (MESSAGE_DELETE for a single message)
 // to those who can see it, and their attachment blobs released.
 func TestBanDeletesRecentMessages(t *testing.T) {
-	var goneMu sync.Mutex
-	var gone []chat.ID
-	e := newEnv(t, Config{AttachmentsGone: func(_ chat.ID, as []chat.Attachment) {
-		goneMu.Lock()
-		defer goneMu.Unlock()
-		for _, a := range as {
-			gone = append(gone, a.ID)
-		}
-	}})
+	var gone goneAttachments
+	e := newEnv(t, Config{AttachmentsGone: gone.record})
 	ctx := context.Background()
 	m := newModGuild(t, e, protocol.PermBanMembers)
 	gid := m.g.ID
@@ -418,10 +411,8 @@ func TestBanDeletesRecentMessages(t *testing.T) {
 			t.Errorf("message %d outside the window or of another author was deleted: %v", id, err)
 		}
 	}
-	goneMu.Lock()
-	defer goneMu.Unlock()
-	if !slices.Equal(gone, []chat.ID{att.ID}) {
-		t.Fatalf("attachments released: %v, want %v", gone, att.ID)
+	if got := gone.ids(); !slices.Equal(got, []chat.ID{att.ID}) {
+		t.Fatalf("attachments released: %v, want %v", got, att.ID)
 	}
 }
 
@@ -600,15 +591,8 @@ func TestSlowmode(t *testing.T) {
 // with the real ones to those who can see the channel, and takes their
 // reactions and attachment blobs with them.
 func TestBulkDeleteIgnoresUnknownAndCleansUp(t *testing.T) {
-	var gone []chat.ID
-	var goneMu sync.Mutex
-	e := newEnv(t, Config{AttachmentsGone: func(_ chat.ID, as []chat.Attachment) {
-		goneMu.Lock()
-		defer goneMu.Unlock()
-		for _, a := range as {
-			gone = append(gone, a.ID)
-		}
-	}})
+	var gone goneAttachments
+	e := newEnv(t, Config{AttachmentsGone: gone.record})
 	ctx := context.Background()
 	m := newModGuild(t, e, protocol.PermManageMessages)
 	gid := m.g.ID
@@ -658,10 +642,8 @@ func TestBulkDeleteIgnoresUnknownAndCleansUp(t *testing.T) {
 	if _, err := e.r.data.Message(ctx, m.ch, ids[2]); err != nil {
 		t.Fatalf("message not named was deleted: %v", err)
 	}
-	goneMu.Lock()
-	defer goneMu.Unlock()
-	if !slices.Equal(gone, []chat.ID{att.ID}) {
-		t.Fatalf("attachments released %v", gone)
+	if got := gone.ids(); !slices.Equal(got, []chat.ID{att.ID}) {
+		t.Fatalf("attachments released %v", got)
 	}
 }
 
@@ -691,4 +673,25 @@ func TestSlowmodeOutlivesIdleActor(t *testing.T) {
 	if !errors.As(err, &slow) {
 		t.Fatalf("second message after the actor sat idle: %v", err)
 	}
+}
+
+// goneAttachments records the attachments a registry released
+// (Config.AttachmentsGone), which it may call from any goroutine.
+type goneAttachments struct {
+	mu  sync.Mutex
+	all []chat.ID
+}
+
+func (g *goneAttachments) record(_ chat.ID, as []chat.Attachment) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for _, a := range as {
+		g.all = append(g.all, a.ID)
+	}
+}
+
+func (g *goneAttachments) ids() []chat.ID {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return slices.Clone(g.all)
 }
