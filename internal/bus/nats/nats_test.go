@@ -2,6 +2,7 @@ package nats_test
 
 import (
 	"errors"
+	"fmt"
 	"net/url"
 	"strconv"
 	"sync"
@@ -120,9 +121,11 @@ func TestPublishBufferIsBounded(t *testing.T) {
 	}
 	defer b.Close()
 	e.Down(t, b)
+	// The disconnect is counted by the client's handler, which runs after
+	// the connection is seen down: wait for both rather than race it (CI).
 	poll.Until(t, 10*time.Second, 10*time.Millisecond, func() error {
-		if b.Stats().Connected {
-			return errors.New("still connected")
+		if st := b.Stats(); st.Connected || st.Disconnects == 0 {
+			return fmt.Errorf("stats %+v", st)
 		}
 		return nil
 	})
