@@ -84,6 +84,7 @@ type benchRun struct {
 	name     string
 	target   string // the server's base URL
 	metrics  string // the server's metrics listener's base URL
+	debug    string // the started server's profiler listener's base URL ("" with --target)
 	token    string // an existing user's token on target ("" registers one)
 	pid      int    // the server's process ID when known, for its RSS and CPU
 	duration time.Duration
@@ -179,7 +180,7 @@ func (m *Main) bench(ctx context.Context, args []string) error {
 			return err
 		}
 		defer c.stop()
-		b.target, b.metrics, b.pid = c.url, c.metrics, c.pid
+		b.target, b.metrics, b.debug, b.pid = c.url, c.metrics, c.debug, c.pid
 	}
 	rep, err := r.run(ctx, b)
 	if rep != nil {

@@ -49,7 +49,7 @@ func (s *fanoutScenario) config(b *benchRun) (bench.FanoutConfig, error) {
 	}
 	return bench.FanoutConfig{
 		Target: b.target, Metrics: b.metrics, Token: b.token, Sessions: s.sessions, Rate: s.rate, Duration: b.duration, Window: s.window,
-		PerProcess: s.perProcess, ServerPID: b.pid, Progress: b.m.Stderr, Worker: worker,
+		PerProcess: s.perProcess, ServerPID: b.pid, Debug: b.debug, Progress: b.m.Stderr, Worker: worker,
 	}, nil
 }
 

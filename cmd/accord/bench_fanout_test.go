@@ -52,8 +52,8 @@ func TestBenchFanoutChild(t *testing.T) {
 		BytesSent  int64 `json:"bytes_sent"`
 	}
 	keys := lastJSON(t, out.String(), &res)
-	want := []string{"bytes_sent", "deliveries", "deliveries_per_sec", "max_ms", "messages", "missing", "p50_ms", "p99_ms",
-		"rss_idle_per_session_bytes", "rss_peak_bytes", "sessions"}
+	want := []string{"bytes_sent", "deliveries", "deliveries_per_sec", "go_idle_per_session_bytes", "max_ms", "messages", "missing", "p50_ms", "p99_ms",
+		"rss_idle_per_session_bytes", "rss_peak_bytes", "server_cpu_us_per_delivery", "sessions"}
 	if !reflect.DeepEqual(keys, want) {
 		t.Fatalf("JSON keys %v, want exactly %v", keys, want)
 	}

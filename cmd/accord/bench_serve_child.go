@@ -17,6 +17,7 @@ import (
 type serveChild struct {
 	url     string // e.g. "http://127.0.0.1:40123"
 	metrics string // its metrics listener's base URL
+	debug   string // its profiler listener's base URL
 	pid     int
 	stop    func() // SIGTERM, wait, and remove the data directory if the bench made it
 }
@@ -42,7 +43,7 @@ func (m *Main) startServeChild(ctx context.Context, dir string, serveArgs ...str
 		}
 		remove = func() { _ = os.RemoveAll(dir) }
 	}
-	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--metrics-addr", "127.0.0.1:0", "--data", dir,
+	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--metrics-addr", "127.0.0.1:0", "--debug-addr", "127.0.0.1:0", "--data", dir,
 		"--log-format", "json", "--log-level", "info", "--rate-limits=false"}, serveArgs...)
 	cmd := exec.Command(exe, args...)
 	stderr, err := cmd.StderrPipe()
@@ -62,7 +63,11 @@ func (m *Main) startServeChild(ctx context.Context, dir string, serveArgs ...str
 	addr := servingAddr(stderr)
 	select {
 	case a := <-addr:
-		return &serveChild{url: "http://" + a.public, metrics: "http://" + a.metrics, pid: cmd.Process.Pid, stop: stop}, nil
+		c := &serveChild{url: "http://" + a.public, metrics: "http://" + a.metrics, pid: cmd.Process.Pid, stop: stop}
+		if a.debug != "" {
+			c.debug = "http://" + a.debug
+		}
+		return c, nil
 	case <-time.After(startWait):
 		stop()
 		return nil, fmt.Errorf("bench: server did not start within %s", startWait)

@@ -24,10 +24,15 @@ func TestRateLimitFlags(t *testing.T) {
 	if cfg := parseServe(t, map[string]string{"ACCORD_RATE_LIMITS": "false"}); !cfg.DisableRateLimits {
 		t.Fatal("ACCORD_RATE_LIMITS=false left limits on")
 	}
-	cfg := parseServe(t, map[string]string{"ACCORD_RATE_LIMIT_INVALID": "7"}, "--rate-limit-global", "9", "--rate-limit-messages", "8")
+	cfg := parseServe(t, map[string]string{"ACCORD_RATE_LIMIT_INVALID": "7", "ACCORD_RATE_LIMIT_REGISTRATIONS": "300"},
+		"--rate-limit-global", "9", "--rate-limit-messages", "8")
 	if cfg.RateLimit.Global.Requests != 9 || cfg.RateLimit.InvalidRequests.Requests != 7 ||
-		cfg.RateLimit.Routes[ratelimit.BucketMessageCreate] != (ratelimit.Limit{Requests: 8, Window: 5 * time.Second}) {
+		cfg.RateLimit.Routes[ratelimit.BucketMessageCreate] != (ratelimit.Limit{Requests: 8, Window: 5 * time.Second}) ||
+		cfg.RateLimit.Routes[ratelimit.BucketRegister] != (ratelimit.Limit{Requests: 300, Window: time.Minute}) {
 		t.Fatalf("knobs: %+v", cfg.RateLimit)
+	}
+	if cfg := parseServe(t, nil); len(cfg.RateLimit.Routes) != 0 {
+		t.Fatalf("default routes overridden: %+v", cfg.RateLimit.Routes)
 	}
 }
 

@@ -27,10 +27,13 @@ const usage = `usage: accord <command> [flags]
 
 commands:
   serve          run the server
-  bench ingest   measure message ingest over REST
+  bench ingest   measure message ingest over REST (--floor: Pebble's synced writes alone)
   bench herd     measure C clients reading a channel at once (store reads, latency)
   bench fanout   measure fan-out to S gateway sessions (deliveries/s, latency, server RSS per session)
   bench passive  measure gateway bytes and server CPU with passive sessions on and off
+  bench floor    measure fanout's client fed by the cheapest server (the write(2) floor)
+  bench storm    measure S sessions IDENTIFYing at once after a restart (time to all READY)
+  bench guard    run fanout, ingest and herd against the floors; fail on a regression from bench/baseline.json
   bench media    measure upload and CDN throughput (MB/s) and image resize latency (cold, cached)
   version        print the version
 `
@@ -91,10 +94,12 @@ type serveFlags struct {
 	cfg                       server.Config
 	cqlHosts                  string
 	corsOrigins               string
+	endpointHosts             string
 	coalesce, passive, relays bool
 	rateLimits                bool
 	manifold                  bool
 	rateLimitMessages         int
+	rateLimitRegistrations    int
 	logFormat, logLevel       string
 }
 
@@ -128,6 +133,7 @@ func (m *Main) serveFlagSet(f *serveFlags) *flag.FlagSet {
 	fs.BoolVar(&f.rateLimits, "rate-limits", true, "REST rate limits and login/registration throttles (false: all off, for benchmarks and load tests; input size limits stay)")
 	fs.IntVar(&c.RateLimit.Global.Requests, "rate-limit-global", 50, "REST requests per second one user (or address, without a token) may make")
 	fs.IntVar(&f.rateLimitMessages, "rate-limit-messages", 5, "messages one user may post to one channel per 5 s (Discord's 5)")
+	fs.IntVar(&f.rateLimitRegistrations, "rate-limit-registrations", 20, "accounts one address may register per minute (a community behind one proxy, or a test suite, may need more)")
 	fs.IntVar(&c.RateLimit.InvalidRequests.Requests, "rate-limit-invalid", 10_000, "401, 403 and 429 answers per 10 minutes one address may get before it is blocked for 10 minutes")
 	fs.StringVar(&c.DebugAddr, "debug-addr", "", "serve Go's profiler (/debug/pprof/) on this separate address, e.g. 127.0.0.1:6060 (default: off)")
 	// HTTP hygiene: REST connection bounds, CORS, the metrics listener.
@@ -143,6 +149,7 @@ func (m *Main) serveFlagSet(f *serveFlags) *flag.FlagSet {
 	fs.DurationVar(&c.Blob.CollectEvery, "blob-collect-every", time.Hour, "how often blobs of deleted messages, channels and guilds are collected (negative: never)")
 	fs.DurationVar(&c.Blob.URLTTL, "blob-url-ttl", 24*time.Hour, "how long a signed attachment URL (ex, is, hm) stays good before it must be refreshed")
 	fs.StringVar(&f.corsOrigins, "cors-origins", "", "comma-separated browser origins allowed to call /api cross-origin, e.g. https://chat.example (default: none; the bundled web client needs none)")
+	fs.StringVar(&f.endpointHosts, "interactions-endpoint-hosts", "", "comma-separated hosts (or host:port) an application's interactions_endpoint_url may name (default: any host, loopback and private ones too)")
 	return fs
 }
 
@@ -201,14 +208,22 @@ func (f *serveFlags) serverConfig(log *slog.Logger) server.Config {
 	cfg := f.cfg
 	cfg.CQLHosts = splitList(f.cqlHosts)
 	cfg.HTTP.CORSOrigins = splitList(f.corsOrigins)
+	cfg.InteractionsEndpointHosts = splitList(f.endpointHosts)
 	cfg.Logger = log
 	cfg.DirectReads = !f.coalesce
 	cfg.DisablePassive = !f.passive
 	cfg.DisableRelays = !f.relays
 	cfg.DisableRateLimits = !f.rateLimits
 	cfg.Cluster.DisableManifold = !f.manifold
+	routes := map[string]ratelimit.Limit{}
 	if f.rateLimitMessages != ratelimit.DefaultRoutes[ratelimit.BucketMessageCreate].Requests {
-		cfg.RateLimit.Routes = map[string]ratelimit.Limit{ratelimit.BucketMessageCreate: {Requests: f.rateLimitMessages, Window: 5 * time.Second}}
+		routes[ratelimit.BucketMessageCreate] = ratelimit.Limit{Requests: f.rateLimitMessages, Window: 5 * time.Second}
+	}
+	if f.rateLimitRegistrations != ratelimit.DefaultRoutes[ratelimit.BucketRegister].Requests {
+		routes[ratelimit.BucketRegister] = ratelimit.Limit{Requests: f.rateLimitRegistrations, Window: time.Minute}
+	}
+	if len(routes) > 0 {
+		cfg.RateLimit.Routes = routes
 	}
 	return cfg
 }

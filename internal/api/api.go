@@ -26,7 +26,9 @@ import (
 	"github.com/accordchat/accord/internal/auth"
 	"github.com/accordchat/accord/internal/blob"
 	"github.com/accordchat/accord/internal/chat"
+	"github.com/accordchat/accord/internal/dm"
 	"github.com/accordchat/accord/internal/guild"
+	"github.com/accordchat/accord/internal/interaction"
 	"github.com/accordchat/accord/internal/protocol"
 	"github.com/accordchat/accord/internal/ratelimit"
 	"github.com/accordchat/accord/internal/signedurl"
@@ -40,6 +42,9 @@ type Config struct {
 	Accounts *account.Service     // required: users, tokens, registration, login, profiles
 	Guilds   *guild.Registry      // required: every guild-scoped read and change
 	IDs      *snowflake.Generator // required
+	// DMs, if set, serves private channels and relationships (dms.go);
+	// without it their routes answer 404.
+	DMs *dm.Service
 	// Logger defaults to slog.Default().
 	Logger *slog.Logger
 	// MaxBodyBytes caps request bodies (40005 beyond). Default 1 MiB.
@@ -50,6 +55,9 @@ type Config struct {
 	// sessions (Discord disconnects them); without it they stay until
 	// their next IDENTIFY or RESUME fails.
 	Sessions SessionCloser
+	// ReadStates, if set, records acknowledgements (POST .../ack); nil
+	// answers them 10003.
+	ReadStates ReadStates
 	// Limits, if set, rate-limits every route (see limits.go); nil or a
 	// disabled Limiter limits nothing.
 	Limits *ratelimit.Limiter
@@ -71,6 +79,13 @@ type Config struct {
 	// MaxPixels bounds the images the CDN decodes to resize or convert.
 	// Default media.DefaultMaxPixels.
 	MaxPixels int
+	// Interactions holds the interactions in flight (interactions.go);
+	// nil makes a registry with interaction's defaults.
+	Interactions *interaction.Registry
+	// InteractionsEndpointHosts, when not empty, are the only hosts an
+	// application's interactions_endpoint_url may name (the operator's
+	// allow-list; interaction.EndpointsConfig.Hosts).
+	InteractionsEndpointHosts []string
 }
 
 // SessionCloser ends a user's gateway sessions. The gateway implements it.
@@ -85,10 +100,19 @@ type Handler struct {
 	st       store.Store
 	accounts *account.Service
 	guilds   *guild.Registry
+	dms      *dm.Service // nil: no private channels
 	ids      *snowflake.Generator
 	mux      *http.ServeMux
 	limits   *ratelimit.Limiter // nil: no limits
 	blobs    blob.Store         // nil: no uploads, no CDN
+	// interactions hands interaction follow-ups on the webhook routes
+	// over (webhooks.go); set before serving, then read-only.
+	interactions interactionHooks
+	inter        *interaction.Registry
+	// endpoints posts HTTP interactions (interaction_http.go); deliveries
+	// counts those in flight, for WaitDeliveries.
+	endpoints  *interaction.Endpoints
+	deliveries sync.WaitGroup
 
 	// appMu serialises the read-modify-write of applications (flag edits,
 	// token resets), so that two resets cannot both revoke the same old
@@ -128,8 +152,14 @@ func New(cfg Config) (*Handler, error) {
 	if cfg.MaxFileBytes <= 0 {
 		cfg.MaxFileBytes = DefaultMaxUploadBytes
 	}
-	h := &Handler{cfg: cfg, log: cfg.Logger.WithGroup("api"), st: cfg.Store, accounts: cfg.Accounts, guilds: cfg.Guilds, ids: cfg.IDs, mux: http.NewServeMux(),
-		limits: cfg.Limits, blobs: cfg.Blobs}
+	h := &Handler{cfg: cfg, log: cfg.Logger.WithGroup("api"), st: cfg.Store, accounts: cfg.Accounts, guilds: cfg.Guilds, dms: cfg.DMs, ids: cfg.IDs, mux: http.NewServeMux(),
+		limits: cfg.Limits, blobs: cfg.Blobs, inter: cfg.Interactions}
+	if h.inter == nil {
+		h.inter = interaction.New(interaction.Config{})
+	}
+	h.endpoints = interaction.NewEndpoints(interaction.EndpointsConfig{Hosts: cfg.InteractionsEndpointHosts, Timeout: h.inter.AckWindow()})
+	// Interaction follow-ups share the webhook token routes (webhooks.go).
+	h.SetInteractionWebhooks(h.inter, h.interactionWebhook)
 	h.routes()
 	return h, nil
 }

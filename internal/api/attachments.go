@@ -83,7 +83,7 @@ func editAttachments(entries *[]attachmentBody, up *upload) (*guild.AttachmentEd
 // createMessageWithFiles is Create Message with a multipart body.
 func (h *Handler) createMessageWithFiles(w http.ResponseWriter, r *http.Request, u *chat.User, channelID chat.ID) error {
 	ctx := r.Context()
-	up, err := h.readUpload(w, r, channelID, 0, func() error { return h.guilds.CheckAttach(ctx, channelID, u.ID, 0) })
+	up, err := h.readUpload(w, r, channelID, 0, func() error { return h.chans(r).CheckAttach(ctx, channelID, u.ID, 0) })
 	if err != nil {
 		return err
 	}
@@ -92,9 +92,12 @@ func (h *Handler) createMessageWithFiles(w http.ResponseWriter, r *http.Request,
 		b = []byte("{}") // a file-only message may come without payload_json
 	}
 	req, err := decodeMessage(b, up)
+	if err == nil {
+		req, err = onlyAppComponents(req, u.Bot)
+	}
 	var body []byte
 	if err == nil {
-		body, err = h.guilds.CreateMessage(ctx, channelID, u.ID, req)
+		body, err = h.chans(r).CreateMessage(ctx, channelID, u.ID, req)
 	}
 	// A message created before with the same enforced nonce answers with
 	// that message: these files were not used.

@@ -23,6 +23,8 @@ import (
 //	/attachments/{channel_id}/{attachment_id}/{filename}?ex=&is=&hm=
 //	/avatars/{user_id}/{hash}.{png|jpg|jpeg|webp|gif}
 //	/icons/{guild_id}/{hash}.{png|jpg|jpeg|webp|gif}
+//	/banners/{user_id}/{hash}.{png|jpg|jpeg|webp|gif}
+//	/channel-icons/{channel_id}/{hash}.{png|jpg|jpeg|webp|gif} (group DMs)
 //	/emojis/{emoji_id}.{png|jpg|jpeg|webp|gif}      (emojis.go)
 //
 // Attachment URLs are signed and expire (package signedurl): a link is
@@ -49,6 +51,8 @@ func (h *Handler) CDN() http.Handler {
 		mux.HandleFunc(m+" /attachments/{channel_id}/{attachment_id}/{filename}", h.cdnErrors(h.serveAttachment))
 		mux.HandleFunc(m+" /avatars/{user_id}/{file}", h.cdnErrors(h.serveImage("avatars", "user_id")))
 		mux.HandleFunc(m+" /icons/{guild_id}/{file}", h.cdnErrors(h.serveImage("icons", "guild_id")))
+		mux.HandleFunc(m+" /banners/{user_id}/{file}", h.cdnErrors(h.serveImage("banners", "user_id")))
+		mux.HandleFunc(m+" /channel-icons/{channel_id}/{file}", h.cdnErrors(h.serveImage("channel-icons", "channel_id")))
 		mux.HandleFunc(m+" /emojis/{file}", h.cdnErrors(h.serveEmoji))
 	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { h.writeError(w, r, errCDNNotFound) })

@@ -15,6 +15,17 @@ func (h *Handler) getChannel(w http.ResponseWriter, r *http.Request, u *chat.Use
 	if err != nil {
 		return err
 	}
+	if ok, err := h.private(r.Context(), id); err != nil || ok {
+		if err != nil {
+			return err
+		}
+		c, err := h.dms.Channel(r.Context(), id, u.ID)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, c)
+		return nil
+	}
 	c, err := h.guilds.Channel(r.Context(), id, u.ID)
 	if err != nil {
 		return err
@@ -28,6 +39,12 @@ func (h *Handler) editChannel(w http.ResponseWriter, r *http.Request, u *chat.Us
 	if err != nil {
 		return err
 	}
+	if ok, err := h.private(r.Context(), id); err != nil || ok {
+		if err != nil {
+			return err
+		}
+		return h.editGroupDM(w, r, u, id)
+	}
 	var body struct {
 		Name                 *string          `json:"name"`
 		Topic                nullableString   `json:"topic"`
@@ -36,12 +53,22 @@ func (h *Handler) editChannel(w http.ResponseWriter, r *http.Request, u *chat.Us
 		RateLimitPerUser     *int             `json:"rate_limit_per_user"`
 		ParentID             nullableID       `json:"parent_id"`
 		PermissionOverwrites *[]overwriteBody `json:"permission_overwrites"`
+		threadSettingsBody
+		threadEditBody
 	}
 	if err := h.decode(w, r, &body); err != nil {
 		return err
 	}
+	forum, err := body.forumEdit()
+	if err != nil {
+		return err
+	}
+	thread, err := body.threadEdit()
+	if err != nil {
+		return err
+	}
 	e := guild.ChannelEdit{Topic: body.Topic.ptr(), Position: body.Position, NSFW: body.NSFW,
-		RateLimit: body.RateLimitPerUser, ParentID: body.ParentID.ptr()}
+		RateLimit: body.RateLimitPerUser, ParentID: body.ParentID.ptr(), Forum: forum, Thread: thread}
 	if body.Name != nil {
 		if err := validChannelName(*body.Name); err != nil {
 			return err
@@ -76,10 +103,22 @@ func (h *Handler) deleteChannel(w http.ResponseWriter, r *http.Request, u *chat.
 	if err != nil {
 		return err
 	}
+	if ok, err := h.private(r.Context(), id); err != nil || ok {
+		if err != nil {
+			return err
+		}
+		c, err := h.dms.Close(r.Context(), id, u.ID)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, c)
+		return nil
+	}
 	c, err := h.guilds.DeleteChannel(r.Context(), id, u.ID)
 	if err != nil {
 		return err
 	}
+	h.dropChannelWebhooks(r.Context(), c.GuildID, id)
 	writeJSON(w, http.StatusOK, c)
 	return nil
 }

@@ -69,6 +69,16 @@ func (h *Handler) decode(w http.ResponseWriter, r *http.Request, v any) error {
 	return decodeJSON(b, v)
 }
 
+// decodeOptional reads the body into v when there is one; routes where
+// Discord accepts no body at all (an empty role, a bare ack) leave v as is.
+func (h *Handler) decodeOptional(w http.ResponseWriter, r *http.Request, v any) error {
+	b, err := h.readBody(w, r)
+	if err != nil || len(bytes.TrimSpace(b)) == 0 {
+		return err
+	}
+	return decodeJSON(b, v)
+}
+
 // decodeJSON maps JSON failures to Discord's errors: bad syntax is 50109, a
 // value of the wrong type is 50035 on its field.
 func decodeJSON(b []byte, v any) error {

@@ -450,3 +450,54 @@ func TestEmojiCollector(t *testing.T) {
 		t.Errorf("a live emoji lost its image")
 	}
 }
+
+// TestEmojiReactionsInDMs: in a DM, a recipient reacts with the custom
+// emoji of a guild they are in (kept with the emoji's own name); an emoji
+// of a guild they are not in, one kept for some roles, and an unknown ID
+// are 10014.
+func TestEmojiReactionsInDMs(t *testing.T) {
+	eg := newEmojiGuild(t)
+	blob := eg.create(t, eg.alice, "blob", dataURI("png", realPNG(t, 16, 16)))
+	var vip emojiBody
+	eg.alice.Must(t, 201, "POST", eg.path(0), map[string]any{"name": "vip", "image": dataURI("png", realPNG(t, 16, 16)),
+		"roles": []chat.ID{eg.creatorRole}}, &vip)
+	other, _ := eg.mallory.CreateGuild(t, "elsewhere")
+	var theirs emojiBody
+	eg.mallory.Must(t, 201, "POST", fmt.Sprintf("/guilds/%d/emojis", other.ID), map[string]any{"name": "theirs", "image": dataURI("png", realPNG(t, 16, 16))}, &theirs)
+
+	var dm struct {
+		ID chat.ID `json:"id"`
+	}
+	eg.bob.Must(t, 200, "POST", "/users/@me/channels", map[string]any{"recipient_id": eg.dave.UserID}, &dm)
+	m := eg.dave.Send(t, dm.ID, "react to me")
+	react := func(c *accordtest.Client, emoji string) (int, []byte) {
+		st, b, err := c.Request("PUT", fmt.Sprintf("/channels/%d/messages/%d/reactions/%s/@me", dm.ID, m.ID, url.PathEscape(emoji)), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st, b
+	}
+	if st, b := react(eg.bob, fmt.Sprintf("whatever:%d", blob.ID)); st != 204 {
+		t.Fatalf("react in a DM with a guild's emoji: %d %s", st, b)
+	}
+	var msg struct {
+		Reactions []struct {
+			Emoji struct {
+				ID   *chat.ID `json:"id"`
+				Name string   `json:"name"`
+			} `json:"emoji"`
+		} `json:"reactions"`
+	}
+	eg.dave.Must(t, 200, "GET", fmt.Sprintf("/channels/%d/messages/%d", dm.ID, m.ID), nil, &msg)
+	if len(msg.Reactions) != 1 || msg.Reactions[0].Emoji.ID == nil || *msg.Reactions[0].Emoji.ID != blob.ID || msg.Reactions[0].Emoji.Name != "blob" {
+		t.Fatalf("DM reactions %+v", msg.Reactions)
+	}
+	for _, emoji := range []string{"ghost:424242", fmt.Sprintf("theirs:%d", theirs.ID), fmt.Sprintf("vip:%d", vip.ID)} {
+		st, b := react(eg.bob, emoji)
+		var e accordtest.APIError
+		_ = json.Unmarshal(b, &e)
+		if st != 400 || e.Code != protocol.CodeUnknownEmoji {
+			t.Errorf("react in a DM with %s: %d %s", emoji, st, b)
+		}
+	}
+}

@@ -126,11 +126,13 @@ var (
 	snowflakeRE = regexp.MustCompile(`\d{18,20}`)
 	timeRE      = regexp.MustCompile(`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00`)
 	tokenRE     = regexp.MustCompile(`"token":"[^"]*"`)
+	verifyKeyRE = regexp.MustCompile(`"verify_key":"[0-9a-f]{64}"`)
 	inviteRE    = regexp.MustCompile(`"code":"([A-Za-z0-9]{8})"`)
 )
 
 func (tr *transcript) normalise(s string) string {
 	s = tokenRE.ReplaceAllString(s, `"token":"<token>"`)
+	s = verifyKeyRE.ReplaceAllString(s, `"verify_key":"<verify_key>"`)
 	s = timeRE.ReplaceAllString(s, "<time>")
 	if m := inviteRE.FindStringSubmatch(s); m != nil && tr.code == "" {
 		tr.code = m[1]

@@ -155,6 +155,7 @@ func (h *Handler) createChannel(w http.ResponseWriter, r *http.Request, u *chat.
 		NSFW                 bool            `json:"nsfw"`
 		RateLimitPerUser     int             `json:"rate_limit_per_user"`
 		PermissionOverwrites []overwriteBody `json:"permission_overwrites"`
+		threadSettingsBody
 	}
 	if err := h.decode(w, r, &body); err != nil {
 		return err
@@ -163,9 +164,13 @@ func (h *Handler) createChannel(w http.ResponseWriter, r *http.Request, u *chat.
 		return err
 	}
 	switch body.Type {
-	case chat.ChannelText, chat.ChannelVoice, chat.ChannelCategory:
+	case chat.ChannelText, chat.ChannelVoice, chat.ChannelCategory, chat.ChannelAnnouncement, chat.ChannelForum, chat.ChannelMedia:
 	default:
-		return protocol.InvalidForm(protocol.FieldError{Path: "type", Code: protocol.FieldBaseTypeChoices, Message: "Value must be one of {0, 2, 4}."})
+		return protocol.InvalidForm(protocol.FieldError{Path: "type", Code: protocol.FieldBaseTypeChoices, Message: "Value must be one of {0, 2, 4, 5, 15, 16}."})
+	}
+	forum, err := body.forumEdit()
+	if err != nil {
+		return err
 	}
 	if utf8.RuneCountInString(body.Topic) > protocol.MaxChannelTopic {
 		return protocol.InvalidForm(lengthError("topic", 0, protocol.MaxChannelTopic))
@@ -178,7 +183,7 @@ func (h *Handler) createChannel(w http.ResponseWriter, r *http.Request, u *chat.
 		return err
 	}
 	name := body.Name
-	if body.Type == chat.ChannelText {
+	if body.Type != chat.ChannelVoice && body.Type != chat.ChannelCategory {
 		// Discord lower-cases text channel names and joins words with dashes.
 		name = strings.ToLower(strings.Join(strings.Fields(name), "-"))
 		// A name of only spaces becomes empty: check what is stored.
@@ -188,7 +193,7 @@ func (h *Handler) createChannel(w http.ResponseWriter, r *http.Request, u *chat.
 	}
 	c, err := h.guilds.CreateChannel(r.Context(), id, u.ID, guild.ChannelCreate{
 		Name: name, Type: body.Type, Topic: body.Topic, Position: body.Position, ParentID: body.ParentID,
-		NSFW: body.NSFW, RateLimit: body.RateLimitPerUser, Overwrites: ows})
+		NSFW: body.NSFW, RateLimit: body.RateLimitPerUser, Overwrites: ows, Forum: forum})
 	if err != nil {
 		return err
 	}
@@ -402,14 +407,9 @@ func (h *Handler) createRole(w http.ResponseWriter, r *http.Request, u *chat.Use
 		return err
 	}
 	var body roleBody
-	b, err := h.readBody(w, r)
-	if err != nil {
+	// Discord allows an empty body: a role called "new role".
+	if err := h.decodeOptional(w, r, &body); err != nil {
 		return err
-	}
-	if len(b) > 0 { // Discord allows an empty body: a role called "new role"
-		if err := decodeJSON(b, &body); err != nil {
-			return err
-		}
 	}
 	e, err := body.edit()
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/accordchat/accord/internal/chat"
+	"github.com/accordchat/accord/internal/component"
 	"github.com/accordchat/accord/internal/guild"
 	"github.com/accordchat/accord/internal/protocol"
 	"github.com/accordchat/accord/internal/snowflake"
@@ -130,15 +131,26 @@ func decodeMessage(b []byte, up *upload) (guild.MessageCreate, error) {
 		req.Attachments, _, errs = up.describe(body.Attachments)
 		fields = append(fields, errs...)
 	}
+	if body.Components != nil {
+		var errs []protocol.FieldError
+		req.Components, errs = component.Message(body.Components)
+		fields = append(fields, errs...)
+	}
 	if len(fields) > 0 {
 		return guild.MessageCreate{}, protocol.InvalidForm(fields...)
 	}
-	// Stickers and components are accepted but not stored, so a message
-	// needs content, an embed that shows something, or a file.
-	if strings.TrimSpace(req.Content) == "" && !hasVisibleEmbed(req.Embeds) && len(req.Attachments) == 0 {
+	// Stickers are accepted but not stored, so a message needs content,
+	// an embed that shows something, a file or components.
+	if messageEmpty(req) {
 		return guild.MessageCreate{}, errEmptyMessage
 	}
 	return req, nil
+}
+
+// messageEmpty reports whether req would show nothing.
+func messageEmpty(req guild.MessageCreate) bool {
+	return strings.TrimSpace(req.Content) == "" && !hasVisibleEmbed(req.Embeds) && len(req.Attachments) == 0 &&
+		len(req.Components) == 0
 }
 
 // decodeNonce accepts an integer or a string of at most 25 characters.
@@ -177,7 +189,10 @@ func (h *Handler) createMessage(w http.ResponseWriter, r *http.Request, u *chat.
 	if err != nil {
 		return err
 	}
-	body, err := h.guilds.CreateMessage(r.Context(), channelID, u.ID, req)
+	if req, err = onlyAppComponents(req, u.Bot); err != nil {
+		return err
+	}
+	body, err := h.chans(r).CreateMessage(r.Context(), channelID, u.ID, req)
 	if err != nil {
 		return err
 	}
@@ -216,11 +231,11 @@ func (h *Handler) listMessages(w http.ResponseWriter, r *http.Request, u *chat.U
 			}
 		}
 	}
-	ms, err := h.guilds.Messages(r.Context(), channelID, u.ID, p)
+	ms, err := h.chans(r).Messages(r.Context(), channelID, u.ID, p)
 	if err != nil {
 		return err
 	}
-	blind, err := h.contentBlind(r.Context(), u)
+	blind, err := h.contentBlind(r.Context(), u, channelID)
 	if err != nil {
 		return err
 	}
@@ -236,10 +251,14 @@ func (h *Handler) listMessages(w http.ResponseWriter, r *http.Request, u *chat.U
 // contentBlind reports whether u reads messages without their content, as
 // Discord's REST does for a bot whose application has neither
 // MESSAGE_CONTENT flag (the gateway blanks the same messages for a session
-// without the intent, which such a bot cannot ask for).
-func (h *Handler) contentBlind(ctx context.Context, u *chat.User) (bool, error) {
+// without the intent, which such a bot cannot ask for). Discord's rule
+// does not cover DMs: a bot reads a private channel's content in full.
+func (h *Handler) contentBlind(ctx context.Context, u *chat.User, channelID chat.ID) (bool, error) {
 	if !u.Bot {
 		return false, nil
+	}
+	if private, err := h.private(ctx, channelID); err != nil || private {
+		return false, err
 	}
 	app, err := h.accounts.ApplicationByBot(ctx, u.ID)
 	if errors.Is(err, store.ErrNotFound) {
@@ -256,11 +275,11 @@ func (h *Handler) getMessage(w http.ResponseWriter, r *http.Request, u *chat.Use
 	if err != nil {
 		return err
 	}
-	m, err := h.guilds.Message(r.Context(), channelID, messageID, u.ID)
+	m, err := h.chans(r).Message(r.Context(), channelID, messageID, u.ID)
 	if err != nil {
 		return err
 	}
-	blind, err := h.contentBlind(r.Context(), u)
+	blind, err := h.contentBlind(r.Context(), u, channelID)
 	if err != nil {
 		return err
 	}
@@ -280,7 +299,7 @@ func (h *Handler) editMessage(w http.ResponseWriter, r *http.Request, u *chat.Us
 	var b []byte
 	if isMultipart(r) && h.blobs != nil {
 		up, err = h.readUpload(w, r, channelID, messageID, func() error {
-			return h.guilds.CheckAttach(r.Context(), channelID, u.ID, messageID)
+			return h.chans(r).CheckAttach(r.Context(), channelID, u.ID, messageID)
 		})
 		if err != nil {
 			return err
@@ -306,17 +325,31 @@ func (h *Handler) editMessage(w http.ResponseWriter, r *http.Request, u *chat.Us
 // editMessageBody applies an edit body b, sent with the files in up (nil:
 // none), and returns the message's new JSON.
 func (h *Handler) editMessageBody(ctx context.Context, channelID, messageID chat.ID, u *chat.User, b []byte, up *upload) ([]byte, error) {
+	return h.editMessageBodyAs(ctx, channelID, messageID, u, b, up, false)
+}
+
+// editMessageBodyAs is editMessageBody; complete makes the edit complete
+// an interaction's deferred answer (see guild.MessageEdit).
+func (h *Handler) editMessageBodyAs(ctx context.Context, channelID, messageID chat.ID, u *chat.User, b []byte, up *upload, complete bool) ([]byte, error) {
 	var body struct {
 		Content         nullableString       `json:"content"`
 		Embeds          nullableEmbeds       `json:"embeds"`
 		Flags           *int                 `json:"flags"`
 		AllowedMentions *allowedMentionsBody `json:"allowed_mentions"`
 		Attachments     *[]attachmentBody    `json:"attachments"`
+		Components      json.RawMessage      `json:"components"`
 	}
 	if err := decodeJSON(b, &body); err != nil {
 		return nil, err
 	}
 	var edit guild.MessageEdit
+	if body.Components != nil {
+		comps, err := editComponents(body.Components, u.Bot)
+		if err != nil {
+			return nil, err
+		}
+		edit.Components = comps
+	}
 	if body.Attachments != nil || up != nil {
 		ae, errs := editAttachments(body.Attachments, up)
 		if len(errs) > 0 {
@@ -342,14 +375,15 @@ func (h *Handler) editMessageBody(ctx context.Context, channelID, messageID chat
 		edit.Content = &c
 	}
 	edit.Flags = body.Flags
+	edit.CompleteLoading = complete
 	if am := body.AllowedMentions; am != nil {
 		edit.AllowedMentions = &guild.AllowedMentions{Parse: am.Parse, Users: am.Users, Roles: am.Roles, RepliedUser: am.RepliedUser}
 	}
-	return h.guilds.EditMessage(ctx, channelID, messageID, u.ID, edit)
+	return h.chansFor(ctx, channelID).EditMessage(ctx, channelID, messageID, u.ID, edit)
 }
 
 func (h *Handler) deleteMessage(w http.ResponseWriter, r *http.Request, u *chat.User) error {
-	return onMessage(w, r, u, h.guilds.DeleteMessage)
+	return onMessage(w, r, u, h.chans(r).DeleteMessage)
 }
 
 // onMessage runs op as u on the message of the route's path and answers
@@ -399,7 +433,7 @@ func (h *Handler) bulkDelete(w http.ResponseWriter, r *http.Request, u *chat.Use
 			return protocol.NewAPIError(http.StatusBadRequest, protocol.CodeBulkDeleteTooOld, "You can only bulk delete messages that are under 14 days old.")
 		}
 	}
-	if err := h.guilds.BulkDeleteMessages(r.Context(), channelID, u.ID, body.Messages); err != nil {
+	if err := h.chans(r).BulkDeleteMessages(r.Context(), channelID, u.ID, body.Messages); err != nil {
 		return err
 	}
 	return noContent(w)
@@ -410,7 +444,7 @@ func (h *Handler) typing(w http.ResponseWriter, r *http.Request, u *chat.User) e
 	if err != nil {
 		return err
 	}
-	if err := h.guilds.Typing(r.Context(), channelID, u.ID); err != nil {
+	if err := h.chans(r).Typing(r.Context(), channelID, u.ID); err != nil {
 		return err
 	}
 	return noContent(w)

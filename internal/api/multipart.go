@@ -49,7 +49,8 @@ func isMultipart(r *http.Request) bool {
 // (message create and edit): only those get uploadCap.
 func (h *Handler) takesFiles(r *http.Request) bool {
 	return h.blobs != nil && isMultipart(r) &&
-		(strings.HasSuffix(r.Pattern, "/messages") || strings.HasSuffix(r.Pattern, "/messages/{message_id}"))
+		(strings.HasSuffix(r.Pattern, "/messages") || strings.HasSuffix(r.Pattern, "/messages/{message_id}") ||
+			strings.HasSuffix(r.Pattern, "/{webhook_token}"))
 }
 
 // uploadCap bounds a whole multipart request: the files plus room for the
@@ -263,6 +264,14 @@ func cleanFilename(name string) (string, int) {
 		flags |= chat.AttachmentIsSpoiler
 	}
 	return out, flags
+}
+
+// dropUpload deletes the stored files of up (nil: none), whose request
+// failed.
+func (h *Handler) dropUpload(ctx context.Context, channelID chat.ID, up *upload) {
+	if up != nil {
+		h.dropAttachments(context.WithoutCancel(ctx), channelID, up.files)
+	}
 }
 
 // dropAttachments deletes stored files of a request that failed.

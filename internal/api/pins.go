@@ -31,7 +31,7 @@ func (h *Handler) listPins(w http.ResponseWriter, r *http.Request, u *chat.User)
 	if err != nil {
 		return err
 	}
-	out, err := h.guilds.Pins(r.Context(), channelID, u.ID, before, limit)
+	out, err := h.chansFor(r.Context(), channelID).Pins(r.Context(), channelID, u.ID, before, limit)
 	if err != nil {
 		return err
 	}
@@ -51,7 +51,7 @@ func (h *Handler) listPinnedMessages(w http.ResponseWriter, r *http.Request, u *
 	if err != nil {
 		return err
 	}
-	ms, err := h.guilds.PinnedMessages(r.Context(), channelID, u.ID)
+	ms, err := h.chansFor(r.Context(), channelID).PinnedMessages(r.Context(), channelID, u.ID)
 	if err != nil {
 		return err
 	}
@@ -65,17 +65,17 @@ func (h *Handler) listPinnedMessages(w http.ResponseWriter, r *http.Request, u *
 }
 
 func (h *Handler) pinMessage(w http.ResponseWriter, r *http.Request, u *chat.User) error {
-	return onMessage(w, r, u, h.guilds.PinMessage)
+	return onMessage(w, r, u, h.chans(r).PinMessage)
 }
 
 func (h *Handler) unpinMessage(w http.ResponseWriter, r *http.Request, u *chat.User) error {
-	return onMessage(w, r, u, h.guilds.UnpinMessage)
+	return onMessage(w, r, u, h.chans(r).UnpinMessage)
 }
 
 // stripIfBlind strips m's content for u when u reads without the
 // MESSAGE_CONTENT intent (see contentBlind), as message reads do.
 func (h *Handler) stripIfBlind(ctx context.Context, u *chat.User, m *protocol.Message) error {
-	blind, err := h.contentBlind(ctx, u)
+	blind, err := h.contentBlind(ctx, u, m.ChannelID)
 	if err != nil || !blind {
 		return err
 	}

@@ -90,7 +90,7 @@ func (h *Handler) addReaction(w http.ResponseWriter, r *http.Request, u *chat.Us
 	if err != nil {
 		return err
 	}
-	if err := h.guilds.AddReaction(r.Context(), channelID, messageID, u.ID, e); err != nil {
+	if err := h.chans(r).AddReaction(r.Context(), channelID, messageID, u.ID, e); err != nil {
 		return err
 	}
 	return noContent(w)
@@ -101,7 +101,7 @@ func (h *Handler) removeOwnReaction(w http.ResponseWriter, r *http.Request, u *c
 	if err != nil {
 		return err
 	}
-	if err := h.guilds.RemoveReaction(r.Context(), channelID, messageID, u.ID, u.ID, e); err != nil {
+	if err := h.chans(r).RemoveReaction(r.Context(), channelID, messageID, u.ID, u.ID, e); err != nil {
 		return err
 	}
 	return noContent(w)
@@ -116,7 +116,7 @@ func (h *Handler) removeUserReaction(w http.ResponseWriter, r *http.Request, u *
 	if err != nil {
 		return err
 	}
-	if err := h.guilds.RemoveReaction(r.Context(), channelID, messageID, u.ID, userID, e); err != nil {
+	if err := h.chans(r).RemoveReaction(r.Context(), channelID, messageID, u.ID, userID, e); err != nil {
 		return err
 	}
 	return noContent(w)
@@ -140,7 +140,7 @@ func (h *Handler) listReactionUsers(w http.ResponseWriter, r *http.Request, u *c
 	if err != nil {
 		return err
 	}
-	users, err := h.guilds.ReactionUsers(r.Context(), channelID, messageID, u.ID, e, after, limit)
+	users, err := h.chans(r).ReactionUsers(r.Context(), channelID, messageID, u.ID, e, after, limit)
 	if err != nil {
 		return err
 	}
@@ -159,7 +159,7 @@ func (h *Handler) clearEmojiReactions(w http.ResponseWriter, r *http.Request, u 
 	if err != nil {
 		return err
 	}
-	if err := h.guilds.ClearReactions(r.Context(), channelID, messageID, u.ID, &e); err != nil {
+	if err := h.chans(r).ClearReactions(r.Context(), channelID, messageID, u.ID, &e); err != nil {
 		return err
 	}
 	return noContent(w)
@@ -181,7 +181,7 @@ func (h *Handler) messageSubresource(w http.ResponseWriter, r *http.Request, u *
 		if err != nil {
 			return err
 		}
-		if err := h.guilds.ClearReactions(r.Context(), channelID, messageID, u.ID, nil); err != nil {
+		if err := h.chans(r).ClearReactions(r.Context(), channelID, messageID, u.ID, nil); err != nil {
 			return err
 		}
 		return noContent(w)

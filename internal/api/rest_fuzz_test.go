@@ -52,6 +52,7 @@ var restRoutes = []restRoute{
 		number(t, o, "max_uses", 0, 100)
 	}},
 	{method: "POST", path: "/channels/{general}/messages", as: "alice", check: checkMessage},
+	{method: "POST", path: "/channels/{general}/threads", as: "alice", cleanup: "/channels/{id}", check: checkChannel},
 	{method: "PATCH", path: "/channels/{general}/messages/{msg}", as: "alice", check: checkMessage},
 	{method: "POST", path: "/channels/{general}/messages/bulk-delete", as: "alice"},
 	{method: "PATCH", path: "/users/@me", as: "alice", check: func(t *testing.T, o map[string]any) {
@@ -72,8 +73,22 @@ func checkGuild(t *testing.T, o map[string]any) {
 func checkChannel(t *testing.T, o map[string]any) {
 	runes(t, o, "name", 1, 100)
 	runes(t, o, "topic", 0, 1024)
-	if typ, _ := o["type"].(float64); typ != 0 && typ != 2 && typ != 4 {
+	switch typ, _ := o["type"].(float64); typ {
+	case 0, 2, 4, 5, 15, 16: // text, voice, category, announcement, forum, media
+	case 10, 11, 12: // threads, only as PATCH of a thread
+	default:
 		t.Fatalf("channel type %v", o["type"])
+	}
+	tags, _ := o["available_tags"].([]any)
+	if len(tags) > 20 {
+		t.Fatalf("%d forum tags", len(tags))
+	}
+	for _, tag := range tags {
+		m, _ := tag.(map[string]any)
+		runes(t, m, "name", 1, 20)
+	}
+	if applied, _ := o["applied_tags"].([]any); len(applied) > 5 {
+		t.Fatalf("%d applied tags", len(applied))
 	}
 	ows, _ := o["permission_overwrites"].([]any)
 	for _, ow := range ows {

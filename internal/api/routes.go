@@ -61,6 +61,16 @@ func (h *Handler) routes() {
 	h.handle("DELETE", "/users/@me/guilds/{guild_id}", withAuth, h.leaveGuild)
 	h.handle("GET", "/users/@me/guilds/{guild_id}/member", withAuth, h.getMyMember)
 	h.handle("GET", "/users/{user_id}", withAuth, h.getUser)
+	// Private channels and relationships (dms.go).
+	h.handle("GET", "/users/@me/channels", withAuth, h.listDMs)
+	h.handle("POST", "/users/@me/channels", withAuth, h.createDM)
+	h.handle("PUT", "/channels/{channel_id}/recipients/{user_id}", withAuth, h.addRecipient)
+	h.handle("DELETE", "/channels/{channel_id}/recipients/{user_id}", withAuth, h.removeRecipient)
+	h.handle("GET", "/users/@me/relationships", withAuth, h.listRelationships)
+	h.handle("POST", "/users/@me/relationships", withAuth, h.friendRequestByName)
+	h.handle("PUT", "/users/@me/relationships/{user_id}", withAuth, h.putRelationship)
+	h.handle("DELETE", "/users/@me/relationships/{user_id}", withAuth, h.deleteRelationship)
+	h.handle("GET", "/users/{user_id}/profile", withAuth, h.getUserProfile)
 
 	// Guilds.
 	h.handle("POST", "/guilds", withAuth, h.createGuild)
@@ -115,6 +125,22 @@ func (h *Handler) routes() {
 	h.handle("DELETE", "/channels/{channel_id}/permissions/{overwrite_id}", withAuth, h.deleteOverwrite)
 	h.handle("POST", "/channels/{channel_id}/typing", withAuth, h.typing)
 
+	// Threads, forum posts and announcement follows (threads.go).
+	h.handle("POST", "/channels/{channel_id}/threads", withAuth, h.startThread)
+	h.handle("POST", "/channels/{channel_id}/messages/{message_id}/threads", withAuth, h.startThreadFromMessage)
+	h.handle("PUT", "/channels/{channel_id}/thread-members/@me", withAuth, channelNoContent(h.guilds.JoinThread))
+	h.handle("DELETE", "/channels/{channel_id}/thread-members/@me", withAuth, channelNoContent(h.guilds.LeaveThread))
+	h.handle("PUT", "/channels/{channel_id}/thread-members/{user_id}", withAuth, threadMemberNoContent(h.guilds.AddThreadMember))
+	h.handle("DELETE", "/channels/{channel_id}/thread-members/{user_id}", withAuth, threadMemberNoContent(h.guilds.RemoveThreadMember))
+	h.handle("GET", "/channels/{channel_id}/thread-members/{user_id}", withAuth, h.getThreadMember)
+	h.handle("GET", "/channels/{channel_id}/thread-members", withAuth, h.listThreadMembers)
+	h.handle("GET", "/guilds/{guild_id}/threads/active", withAuth, h.activeThreads)
+	h.handle("GET", "/channels/{channel_id}/threads/archived/public", withAuth, h.archivedThreads(false, false))
+	h.handle("GET", "/channels/{channel_id}/threads/archived/private", withAuth, h.archivedThreads(true, false))
+	h.handle("GET", "/channels/{channel_id}/users/@me/threads/archived/private", withAuth, h.archivedThreads(true, true))
+	h.handle("POST", "/channels/{channel_id}/followers", withAuth, h.followChannel)
+	h.handle("POST", "/channels/{channel_id}/messages/{message_id}/crosspost", withAuth, h.crosspost)
+
 	// Messages.
 	h.handle("GET", "/channels/{channel_id}/messages", withAuth, h.listMessages)
 	h.handle("POST", "/channels/{channel_id}/messages", withAuth, h.createMessage)
@@ -123,6 +149,7 @@ func (h *Handler) routes() {
 	h.handle("PATCH", "/channels/{channel_id}/messages/{message_id}", withAuth, h.editMessage)
 	h.handle("DELETE", "/channels/{channel_id}/messages/{message_id}", withAuth, h.deleteMessage)
 	h.handle("POST", "/attachments/refresh-urls", withAuth, h.refreshURLs)
+	h.handle("POST", "/channels/{channel_id}/messages/{message_id}/ack", withAuth, h.ackMessage)
 
 	// Reactions (reactions.go) and pins (pins.go). DELETE .../reactions
 	// and the unpin route share one pattern (see messageSubresource).
@@ -137,6 +164,13 @@ func (h *Handler) routes() {
 	h.handle("GET", "/channels/{channel_id}/pins", withAuth, h.listPinnedMessages)
 	h.handle("PUT", "/channels/{channel_id}/pins/{message_id}", withAuth, h.pinMessage)
 	h.handle("DELETE", "/channels/{channel_id}/pins/{message_id}", withAuth, h.unpinMessage)
+
+	// Webhooks (webhooks.go).
+	h.webhookRoutes()
+	// Application commands (commands.go, commandperms.go) and
+	// interactions (interactions.go).
+	h.commandRoutes()
+	h.interactionRoutes()
 
 	// Gateway discovery.
 	h.handle("GET", "/gateway", noAuth, h.gateway)

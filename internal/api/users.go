@@ -1,7 +1,10 @@
 package api
 
 import (
+	"bytes"
+	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"sort"
 	"strings"
@@ -9,9 +12,12 @@ import (
 
 	"github.com/accordchat/accord/internal/account"
 	"github.com/accordchat/accord/internal/chat"
+	"github.com/accordchat/accord/internal/interaction"
 	"github.com/accordchat/accord/internal/protocol"
 	"github.com/accordchat/accord/internal/store"
 )
+
+var errBotsForbidden = protocol.NewAPIError(http.StatusForbidden, protocol.CodeBotsForbidden, "Bots cannot use this endpoint")
 
 var errUsernameTaken = protocol.InvalidForm(protocol.FieldError{Path: "username", Code: "USERNAME_ALREADY_TAKEN",
 	Message: "Username is unavailable. Try adding numbers, letters, underscores _ , or periods."})
@@ -103,6 +109,8 @@ func (h *Handler) editMe(w http.ResponseWriter, r *http.Request, u *chat.User) e
 		Username   *string        `json:"username"`
 		GlobalName nullableString `json:"global_name"`
 		Avatar     nullableString `json:"avatar"`
+		Banner     nullableString `json:"banner"`
+		Bio        nullableString `json:"bio"`
 	}
 	if err := h.decode(w, r, &body); err != nil {
 		return err
@@ -120,15 +128,32 @@ func (h *Handler) editMe(w http.ResponseWriter, r *http.Request, u *chat.User) e
 		}
 		nu.GlobalName = *p
 	}
+	if p := body.Bio.ptr(); p != nil {
+		if utf8.RuneCountInString(*p) > protocol.MaxBio {
+			return protocol.InvalidForm(protocol.FieldError{Path: "bio", Code: protocol.FieldBaseTypeMaxLength,
+				Message: fmt.Sprintf("Must be %d or fewer in length.", protocol.MaxBio)})
+		}
+		nu.Bio = *p
+	}
 	avatar, img, err := imageField("avatar", body.Avatar)
+	if err != nil {
+		return err
+	}
+	banner, bannerImg, err := imageField("banner", body.Banner)
 	if err != nil {
 		return err
 	}
 	if avatar != nil {
 		nu.Avatar = *avatar
 	}
-	// The image is durable before any user object names it.
+	if banner != nil {
+		nu.Banner = *banner
+	}
+	// The images are durable before any user object names them.
 	if err := h.storeImage(r.Context(), "avatars", u.ID, img); err != nil {
+		return err
+	}
+	if err := h.storeImage(r.Context(), "banners", u.ID, bannerImg); err != nil {
 		return err
 	}
 	if err := h.accounts.UpdateProfile(r.Context(), nu); err != nil {
@@ -153,6 +178,70 @@ func (h *Handler) getUser(w http.ResponseWriter, r *http.Request, _ *chat.User) 
 	}
 	writeJSON(w, http.StatusOK, protocol.UserObject(u))
 	return nil
+}
+
+// getUserProfile answers GET /users/{id}/profile as Discord's client
+// reads it: the user, bio and banner, and the guilds the caller shares
+// with them. Only the user themself or someone sharing a guild with them
+// may read it (50001 otherwise, as Discord answers a stranger); bots may
+// not use it at all (Discord: 20001).
+func (h *Handler) getUserProfile(w http.ResponseWriter, r *http.Request, me *chat.User) error {
+	id, err := pathID(r, "user_id")
+	if err != nil {
+		return err
+	}
+	if me.Bot {
+		return errBotsForbidden
+	}
+	u, err := h.accounts.User(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	mutual, err := h.mutualGuilds(r.Context(), me.ID, u.ID)
+	if err != nil {
+		return err
+	}
+	if u.ID != me.ID && len(mutual) == 0 {
+		return chat.ErrMissingAccess
+	}
+	if u.ID == me.ID {
+		mutual = nil // Discord lists none on one's own profile
+	}
+	writeJSON(w, http.StatusOK, protocol.UserProfileObject(u, mutual))
+	return nil
+}
+
+// mutualGuilds lists the guilds both users are members of, in ID order,
+// with the target's nickname in each.
+func (h *Handler) mutualGuilds(ctx context.Context, callerID, targetID chat.ID) ([]protocol.MutualGuild, error) {
+	mine, err := h.st.UserGuilds(ctx, callerID)
+	if err != nil {
+		return nil, err
+	}
+	sort.Slice(mine, func(i, j int) bool { return mine[i] < mine[j] })
+	var out []protocol.MutualGuild
+	for _, gid := range mine {
+		// The user-guild index may lag a leave: the member rows decide.
+		if _, err := h.st.Member(ctx, gid, callerID); errors.Is(err, store.ErrNotFound) {
+			continue
+		} else if err != nil {
+			return nil, err
+		}
+		m, err := h.st.Member(ctx, gid, targetID)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		mg := protocol.MutualGuild{ID: gid}
+		if m.Nick != "" {
+			nick := m.Nick
+			mg.Nick = &nick
+		}
+		out = append(out, mg)
+	}
+	return out, nil
 }
 
 func (h *Handler) myGuilds(w http.ResponseWriter, r *http.Request, u *chat.User) error {
@@ -217,7 +306,9 @@ func (h *Handler) applicationObject(r *http.Request, app chat.Application) (prot
 	if err != nil {
 		return protocol.Application{}, err
 	}
-	return protocol.ApplicationObject(app, owner, bot), nil
+	obj := protocol.ApplicationObject(app, owner, bot)
+	obj.VerifyKey = interaction.VerifyKey(app.InteractionsKey)
+	return obj, nil
 }
 
 // newAppFlags are the flags a new application starts with: the privileged
@@ -243,7 +334,11 @@ func (h *Handler) createApplication(w http.ResponseWriter, r *http.Request, u *c
 	if n := utf8.RuneCountInString(body.Name); n < 2 || n > 32 {
 		return protocol.InvalidForm(lengthError("name", 2, 32))
 	}
-	app := chat.Application{ID: h.ids.Next(), Name: body.Name, OwnerID: u.ID, Flags: newAppFlags}
+	key, err := interaction.NewKey()
+	if err != nil {
+		return err
+	}
+	app := chat.Application{ID: h.ids.Next(), Name: body.Name, OwnerID: u.ID, Flags: newAppFlags, InteractionsKey: key}
 	bot, err := h.accounts.CreateBot(r.Context(), h.ids.Next(), app.ID, body.Name)
 	if err != nil {
 		return err
@@ -276,6 +371,9 @@ func (h *Handler) getMyApplication(w http.ResponseWriter, r *http.Request, u *ch
 	if err != nil {
 		return err
 	}
+	if app, err = h.ensureAppKey(r.Context(), app); err != nil {
+		return err
+	}
 	obj, err := h.applicationObject(r, app)
 	if err != nil {
 		return err
@@ -285,26 +383,53 @@ func (h *Handler) getMyApplication(w http.ResponseWriter, r *http.Request, u *ch
 }
 
 func (h *Handler) editMyApplication(w http.ResponseWriter, r *http.Request, u *chat.User) error {
-	if _, err := h.myApplication(r, u); err != nil {
+	app, err := h.myApplication(r, u)
+	if err != nil {
 		return err
 	}
 	var body struct {
-		Flags *uint64 `json:"flags"`
+		Flags                   *uint64        `json:"flags"`
+		InteractionsEndpointURL nullableString `json:"interactions_endpoint_url"`
 	}
 	if err := h.decode(w, r, &body); err != nil {
 		return err
 	}
+	if body.Flags != nil && *body.Flags&^intentFlags != 0 {
+		// Refused before anything is saved or any endpoint is asked.
+		return protocol.InvalidForm(protocol.FieldError{Path: "flags", Code: "APPLICATION_FLAGS_INVALID",
+			Message: "Only gateway intent flags may be changed."})
+	}
+	// The endpoint is verified before the lock: it may take seconds.
+	endpoint := strings.TrimSpace(body.InteractionsEndpointURL.Value)
+	if endpoint != "" {
+		if app, err = h.ensureAppKey(r.Context(), app); err != nil {
+			return err
+		}
+		if err := h.checkEndpoint(r.Context(), app, endpoint); err != nil {
+			return err
+		}
+	}
 	h.appMu.Lock()
 	defer h.appMu.Unlock()
-	app, err := h.myApplication(r, u) // read again under the lock
+	key := app.InteractionsKey
+	// Read again under the lock, from the store: the cached copy may
+	// predate another node's edit (an endpoint set there).
+	app, err = h.st.Application(r.Context(), app.ID)
 	if err != nil {
 		return err
 	}
-	if body.Flags != nil {
-		if *body.Flags&^intentFlags != 0 {
-			return protocol.InvalidForm(protocol.FieldError{Path: "flags", Code: "APPLICATION_FLAGS_INVALID",
-				Message: "Only gateway intent flags may be changed."})
+	if body.InteractionsEndpointURL.Set {
+		if endpoint != "" && !bytes.Equal(app.InteractionsKey, key) {
+			// Verified with another key than the application's now.
+			return errEndpointField("APPLICATION_INTERACTIONS_ENDPOINT_URL_INVALID",
+				"The specified interactions endpoint url could not be verified.")
 		}
+		app.InteractionsEndpointURL = endpoint
+		if err := h.accounts.SaveApplication(r.Context(), app); err != nil {
+			return err
+		}
+	}
+	if body.Flags != nil {
 		app.Flags = app.Flags&^intentFlags | *body.Flags
 		if err := h.accounts.SaveApplication(r.Context(), app); err != nil {
 			return err

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -50,6 +51,10 @@ type FanoutConfig struct {
 	Worker func() *exec.Cmd
 	// ServerPID is the server's process, for its RSS; 0 reports none.
 	ServerPID int
+	// Debug is the base URL of the server's profiler listener (`accord
+	// serve --debug-addr`), for its Go memory per idle session after a
+	// forced collection; "" reports none.
+	Debug string
 	// LargeThreshold goes into IDENTIFY. Default 250.
 	LargeThreshold int
 	// Progress receives progress bars and phase lines (stderr); nil none.
@@ -63,7 +68,8 @@ type FanoutConfig struct {
 // FanoutResult holds the figures of one run. The JSON keys are the contract
 // of `accord bench fanout --json`: exactly sessions, messages, deliveries,
 // missing, deliveries_per_sec, p50_ms, p99_ms, max_ms, bytes_sent,
-// rss_idle_per_session_bytes and rss_peak_bytes.
+// rss_idle_per_session_bytes, rss_peak_bytes and server_cpu_us_per_delivery
+// (`accord bench floor --json` has the same keys).
 type FanoutResult struct {
 	Sessions int   `json:"sessions"`
 	Messages int64 `json:"messages"` // messages the server acknowledged
@@ -88,6 +94,17 @@ type FanoutResult struct {
 	RSSIdlePerSession int64 `json:"rss_idle_per_session_bytes"`
 	// RSSPeak is the server's peak RSS (VmHWM) at the end.
 	RSSPeak int64 `json:"rss_peak_bytes"`
+	// ServerCPUPerDelivery is the server process's CPU time (user +
+	// system, from /proc/<pid>/stat) from the first post to the last
+	// delivery over Deliveries, in µs; 0 when the server's process is not
+	// known. Fanout and Floor measure it the same way.
+	ServerCPUPerDelivery float64 `json:"server_cpu_us_per_delivery"`
+	// GoIdlePerSession is (the server's Go heap in use + stacks with every
+	// session open and idle − the same before they connected) / Sessions,
+	// each read after a forced GC; only with a Debug URL. Steadier than
+	// RSSIdlePerSession at small session counts, where the garbage of the
+	// setup moves RSS by more than the sessions hold.
+	GoIdlePerSession int64 `json:"go_idle_per_session_bytes,omitempty"`
 
 	Rate           float64 `json:"-"`
 	Seconds        float64 `json:"-"` // first post to last delivery
@@ -139,9 +156,13 @@ type fanoutRun struct {
 	// set up by connect; closed by close
 	groups []sessions
 	local  *group
+	// floor: the target is a FloorServer (no guild, any token)
+	floor    bool
+	goBefore int64 // the server's Go memory before the sessions (with a Debug URL)
 	// set up by measure
-	first time.Time // the first post
-	bytes gatewayMeter
+	first     time.Time // the first post
+	bytes     gatewayMeter
+	serverCPU time.Duration // the server's CPU from the first post to the last delivery
 }
 
 // newFanoutRun fills in cfg's defaults.
@@ -184,14 +205,23 @@ func (r *fanoutRun) close() {
 func (r *fanoutRun) setup(ctx context.Context) error {
 	t0 := time.Now()
 	var err error
-	if r.guild, err = r.c.createGuild(ctx, "fanout"); err != nil {
-		return err
-	}
-	bar := StartProgress(r.cfg.Progress, "setup  ", int64(r.cfg.Sessions))
-	r.tokens, err = r.c.addBots(ctx, r.guild, r.cfg.Sessions, bar)
-	bar.Stop()
-	if err != nil {
-		return err
+	if r.floor {
+		r.guild = benchGuild{ID: "1300000000000000004", Channel: "1300000000000000002"}
+		r.c.token = "floor"
+		r.tokens = make([]string, r.cfg.Sessions)
+		for i := range r.tokens {
+			r.tokens[i] = "floor-" + strconv.Itoa(i)
+		}
+	} else {
+		if r.guild, err = r.c.createGuild(ctx, "fanout"); err != nil {
+			return err
+		}
+		bar := StartProgress(r.cfg.Progress, "setup  ", int64(r.cfg.Sessions))
+		r.tokens, err = r.c.addBots(ctx, r.guild, r.cfg.Sessions, bar)
+		bar.Stop()
+		if err != nil {
+			return err
+		}
 	}
 	r.res.SetupSeconds = round(time.Since(t0).Seconds(), 1)
 	for _, node := range append([]string{r.target}, r.cfg.Nodes...) {
@@ -204,6 +234,11 @@ func (r *fanoutRun) setup(ctx context.Context) error {
 	}
 	if r.cfg.ServerPID > 0 {
 		if r.res.RSSBefore, err = settledRSS(ctx, r.cfg.ServerPID, 5*time.Second); err != nil {
+			return err
+		}
+	}
+	if r.cfg.Debug != "" {
+		if r.goBefore, err = goMemory(ctx, r.c.http, r.cfg.Debug); err != nil {
 			return err
 		}
 	}
@@ -235,6 +270,13 @@ func (r *fanoutRun) connect(ctx context.Context) error {
 			return err
 		}
 		r.res.RSSIdlePerSession = (r.res.RSSIdle - r.res.RSSBefore) / int64(r.cfg.Sessions)
+	}
+	if r.cfg.Debug != "" {
+		after, err := goMemory(ctx, r.c.http, r.cfg.Debug)
+		if err != nil {
+			return err
+		}
+		r.res.GoIdlePerSession = (after - r.goBefore) / int64(r.cfg.Sessions)
 	}
 	return nil
 }
@@ -277,7 +319,8 @@ func (r *fanoutRun) measure(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		r.res.ServerCPU = round((cpu - cpuBefore).Seconds(), 2)
+		r.serverCPU = cpu - cpuBefore
+		r.res.ServerCPU = round(r.serverCPU.Seconds(), 2)
 		if _, r.res.RSSPeak, err = procStatus(r.cfg.ServerPID); err != nil {
 			return err
 		}
@@ -361,6 +404,9 @@ func (r *fanoutRun) report(ctx context.Context) error {
 	// A histogram percentile is its bucket's midpoint, which can lie above
 	// the largest latency measured; no percentile exceeds the maximum.
 	res.MaxMs = round(float64(maxNs)/1e6, 3)
+	if r.cfg.ServerPID > 0 && res.Deliveries > 0 {
+		res.ServerCPUPerDelivery = round(float64(r.serverCPU.Microseconds())/float64(res.Deliveries), 3)
+	}
 	res.P50ms = min(round(lat.percentile(0.50), 3), res.MaxMs)
 	res.P99ms = min(round(lat.percentile(0.99), 3), res.MaxMs)
 	var err error
@@ -379,6 +425,9 @@ func (r FanoutResult) String() string {
 	if r.RSSIdle > 0 {
 		fmt.Fprintf(&b, "  server RSS  %.1f MiB before sessions, %.1f MiB with all idle = %d B/session; peak %.1f MiB\n",
 			mib(r.RSSBefore), mib(r.RSSIdle), r.RSSIdlePerSession, mib(r.RSSPeak))
+	}
+	if r.GoIdlePerSession != 0 {
+		fmt.Fprintf(&b, "  server Go   %d B/session idle (heap in use + stacks after a forced GC)\n", r.GoIdlePerSession)
 	}
 	if r.Deliveries > 0 {
 		fmt.Fprintf(&b, "  CPU         server %.2f s (%.2f µs/delivery), bench process %.2f s (%.2f µs/delivery), from the first post to the last delivery\n",

@@ -266,8 +266,45 @@ func procStatus(pid int) (rss, peak int64, err error) {
 	return rss, peak, nil
 }
 
-// procCPU reads a process's user+system CPU time.
+// procCPU reads a process's CPU time: the time its threads have spent on
+// a CPU (/proc/PID/task/*/schedstat, in ns), or where that is missing its
+// user+system time from /proc/PID/stat (in 10 ms ticks, too coarse for
+// short runs).
 func procCPU(pid int) (time.Duration, error) {
+	if d, err := schedCPU(pid); err == nil {
+		return d, nil
+	}
+	return statCPU(pid)
+}
+
+// schedCPU sums the on-CPU time of pid's threads. A thread that exited
+// takes its time with it; Go's runtime keeps its threads.
+func schedCPU(pid int) (time.Duration, error) {
+	tasks, err := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
+	if err != nil {
+		return 0, err
+	}
+	var sum int64
+	for _, t := range tasks {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%s/schedstat", pid, t.Name()))
+		if err != nil {
+			continue // the thread ended
+		}
+		f := strings.Fields(string(b))
+		if len(f) == 0 {
+			return 0, fmt.Errorf("bench: empty schedstat of %d/%s", pid, t.Name())
+		}
+		ns, err := strconv.ParseInt(f[0], 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("bench: schedstat of %d/%s: %w", pid, t.Name(), err)
+		}
+		sum += ns
+	}
+	return time.Duration(sum), nil
+}
+
+// statCPU reads a process's user+system CPU time from /proc/PID/stat.
+func statCPU(pid int) (time.Duration, error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
 		return 0, fmt.Errorf("bench: server stat: %w", err)
@@ -315,4 +352,41 @@ func settledRSS(ctx context.Context, pid int, maxWait time.Duration) (int64, err
 		}
 	}
 	return prev, nil
+}
+
+// goMemory reads the Go memory a server holds after a forced collection:
+// heap in use plus goroutine stacks, from its profiler's heap profile
+// (/debug/pprof/heap?gc=1&debug=1, whose text ends with the MemStats).
+// Unlike RSS it does not move with garbage not yet collected or pages not
+// yet returned to the OS, so a few thousand sessions' memory stands out.
+func goMemory(ctx context.Context, hc *http.Client, debugURL string) (int64, error) {
+	req, err := http.NewRequestWithContext(ctx, "GET", strings.TrimRight(debugURL, "/")+"/debug/pprof/heap?gc=1&debug=1", nil)
+	if err != nil {
+		return 0, err
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return 0, fmt.Errorf("bench: heap profile: %w", err)
+	}
+	defer resp.Body.Close()
+	var buf bytes.Buffer
+	if _, err := buf.ReadFrom(resp.Body); err != nil {
+		return 0, err
+	}
+	var heap, stack int64 = -1, -1
+	for _, line := range strings.Split(buf.String(), "\n") {
+		if v, ok := strings.CutPrefix(line, "# HeapInuse = "); ok {
+			heap, _ = strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+		}
+		if v, ok := strings.CutPrefix(line, "# Stack = "); ok { // "inuse / sys"
+			f := strings.Fields(v)
+			if len(f) > 0 {
+				stack, _ = strconv.ParseInt(f[0], 10, 64)
+			}
+		}
+	}
+	if heap < 0 || stack < 0 {
+		return 0, fmt.Errorf("bench: heap profile of %s has no MemStats (status %d)", debugURL, resp.StatusCode)
+	}
+	return heap + stack, nil
 }

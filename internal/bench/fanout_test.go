@@ -46,7 +46,7 @@ func TestFanout(t *testing.T) {
 			t.Fatalf("rate %g: figures %+v", rate, res)
 		}
 		want := []string{"bytes_sent", "deliveries", "deliveries_per_sec", "max_ms", "messages", "missing", "p50_ms", "p99_ms",
-			"rss_idle_per_session_bytes", "rss_peak_bytes", "sessions"}
+			"rss_idle_per_session_bytes", "rss_peak_bytes", "server_cpu_us_per_delivery", "sessions"}
 		if got := jsonKeys(t, res.JSON()); !reflect.DeepEqual(got, want) {
 			t.Fatalf("JSON keys %v, want exactly %v", got, want)
 		}

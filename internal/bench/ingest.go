@@ -36,6 +36,9 @@ type IngestConfig struct {
 	Guilds int
 	// Progress receives a line per second while running; nil discards.
 	Progress io.Writer
+	// ServerPID is the server's process on this machine, for its CPU per
+	// message; 0 reports none.
+	ServerPID int
 }
 
 // IngestResult holds the figures of one run. The JSON keys are the
@@ -50,6 +53,10 @@ type IngestResult struct {
 	Channels   int     `json:"channels"`
 	Guilds     int     `json:"guilds"`
 	Seconds    float64 `json:"seconds"`
+	// ServerCPUPerMsg is the CPU time the server process spent over the
+	// run (its threads' schedstat) per message acknowledged, in µs; for
+	// the floor, that of the process running Pebble. 0 when unknown.
+	ServerCPUPerMsg float64 `json:"server_cpu_us_per_msg,omitempty"`
 }
 
 // Ingest registers a user, creates the guilds and channels, then has
@@ -83,28 +90,62 @@ func Ingest(ctx context.Context, cfg IngestConfig) (IngestResult, error) {
 		return IngestResult{}, err
 	}
 
+	res := measureIngest(ctx, cfg.Clients, cfg.Duration, cfg.Progress, cfg.ServerPID, func(ctx context.Context, i int) func(ctx context.Context) (retry time.Duration, err error) {
+		ch := channels[i%len(channels)]
+		body := []byte(fmt.Sprintf(`{"content":"%s %d with some text to make it realistic"}`, ingestContent, i))
+		return func(ctx context.Context) (time.Duration, error) {
+			status, err := c.do(ctx, "POST", "/channels/"+ch+"/messages", body, nil)
+			if err != nil {
+				return 0, err
+			}
+			switch status {
+			case http.StatusOK:
+				return 0, nil
+			case http.StatusTooManyRequests:
+				return 10 * time.Millisecond, fmt.Errorf("bench: post message: status %d", status)
+			}
+			return 0, fmt.Errorf("bench: post message: status %d", status)
+		}
+	})
+	res.Channels, res.Guilds = cfg.Channels, cfg.Guilds
+	return res, nil
+}
+
+// ingestContent starts each ingest message's content; the floor stores
+// messages of the same length.
+const ingestContent = "bench message from client"
+
+// measureIngest runs clients loops of the operation newOp(i) makes for
+// client i, each as fast as it completes, for d, and returns the throughput
+// and latency of the successful ones. An operation that fails is counted
+// as an error and, if it says so, retried after a pause.
+func measureIngest(ctx context.Context, clients int, d time.Duration, progress io.Writer, pid int,
+	newOp func(ctx context.Context, i int) func(ctx context.Context) (retry time.Duration, err error)) IngestResult {
+	var cpu0 time.Duration
+	if pid > 0 {
+		cpu0, _ = procCPU(pid)
+	}
 	var sent, failed atomic.Int64
-	lat := make([][]time.Duration, cfg.Clients)
-	runCtx, cancel := context.WithTimeout(ctx, cfg.Duration)
+	lat := make([][]time.Duration, clients)
+	runCtx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
 	start := time.Now()
 	var wg sync.WaitGroup
-	for i := 0; i < cfg.Clients; i++ {
+	for i := 0; i < clients; i++ {
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()
-			ch := channels[i%len(channels)]
-			body := []byte(fmt.Sprintf(`{"content":"bench message from client %d with some text to make it realistic"}`, i))
+			op := newOp(runCtx, i)
 			for runCtx.Err() == nil {
 				t0 := time.Now()
-				status, err := c.do(runCtx, "POST", "/channels/"+ch+"/messages", body, nil)
+				pause, err := op(runCtx)
 				if runCtx.Err() != nil {
 					return
 				}
-				if err != nil || status != http.StatusOK {
+				if err != nil {
 					failed.Add(1)
-					if status == http.StatusTooManyRequests {
-						time.Sleep(10 * time.Millisecond)
+					if pause > 0 {
+						time.Sleep(pause)
 					}
 					continue
 				}
@@ -125,7 +166,7 @@ loop:
 			break loop
 		case t := <-tick.C:
 			n := sent.Load()
-			fmt.Fprintf(cfg.Progress, "ingest: %4.0fs  %8d messages  %8d msgs/s  %d errors\n",
+			fmt.Fprintf(progress, "ingest: %4.0fs  %8d messages  %8d msgs/s  %d errors\n",
 				t.Sub(start).Seconds(), n, n-last, failed.Load())
 			last = n
 		}
@@ -136,20 +177,26 @@ loop:
 		all = append(all, l...)
 	}
 	sort.Slice(all, func(i, j int) bool { return all[i] < all[j] })
-	res := IngestResult{
-		Messages: sent.Load(), Errors: failed.Load(), Clients: cfg.Clients,
-		Channels: cfg.Channels, Guilds: cfg.Guilds, Seconds: round(elapsed.Seconds(), 2),
-	}
+	res := IngestResult{Messages: sent.Load(), Errors: failed.Load(), Clients: clients, Seconds: round(elapsed.Seconds(), 2)}
 	res.MsgsPerSec = round(float64(res.Messages)/elapsed.Seconds(), 1)
 	res.P50ms = round(ms(percentile(all, 0.50)), 3)
 	res.P99ms = round(ms(percentile(all, 0.99)), 3)
-	return res, nil
+	if pid > 0 && res.Messages > 0 {
+		if cpu1, err := procCPU(pid); err == nil && cpu1 > cpu0 {
+			res.ServerCPUPerMsg = round(float64((cpu1-cpu0).Nanoseconds())/1e3/float64(res.Messages), 2)
+		}
+	}
+	return res
 }
 
 // String is the readable summary of an ingest run.
 func (r IngestResult) String() string {
-	return fmt.Sprintf("ingest: %d messages in %.1fs: %.0f msgs/s, p50 %.2f ms, p99 %.2f ms, %d errors",
+	s := fmt.Sprintf("ingest: %d messages in %.1fs: %.0f msgs/s, p50 %.2f ms, p99 %.2f ms, %d errors",
 		r.Messages, r.Seconds, r.MsgsPerSec, r.P50ms, r.P99ms, r.Errors)
+	if r.ServerCPUPerMsg > 0 {
+		s += fmt.Sprintf(", server CPU %.1f µs/msg", r.ServerCPUPerMsg)
+	}
+	return s
 }
 
 // JSON is the --json line: exactly the contract's keys.

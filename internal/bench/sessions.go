@@ -72,6 +72,11 @@ func sumProgress(groups []sessions) groupProgress {
 		t.Failed += p.Failed
 		t.Deliveries += p.Deliveries
 		t.Bytes += p.Bytes
+		if p.FirstIdentify > 0 && (t.FirstIdentify == 0 || p.FirstIdentify < t.FirstIdentify) {
+			t.FirstIdentify = p.FirstIdentify
+		}
+		t.LastIdentify = max(t.LastIdentify, p.LastIdentify)
+		t.LastReady = max(t.LastReady, p.LastReady)
 		if t.FirstErr == "" {
 			t.FirstErr = p.FirstErr
 		}

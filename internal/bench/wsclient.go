@@ -56,12 +56,18 @@ func (s *sessionSpec) gateway(i int) string {
 
 // groupProgress is a group's cheap running state.
 type groupProgress struct {
-	Opened     int    `json:"opened"`     // handshakes done
-	Ready      int    `json:"ready"`      // GUILD_CREATE received (and op 14 sent)
-	Failed     int    `json:"failed"`     // sessions whose connection failed or closed
-	Deliveries int64  `json:"deliveries"` // bench MESSAGE_CREATEs received
-	Bytes      int64  `json:"bytes"`      // bytes read from the sockets
-	FirstErr   string `json:"first_err,omitempty"`
+	Opened     int   `json:"opened"`     // handshakes done
+	Ready      int   `json:"ready"`      // GUILD_CREATE received (and op 14 sent)
+	Failed     int   `json:"failed"`     // sessions whose connection failed or closed
+	Deliveries int64 `json:"deliveries"` // bench MESSAGE_CREATEs received
+	Bytes      int64 `json:"bytes"`      // bytes read from the sockets
+	// FirstIdentify and LastIdentify are the Unix ns of the first and the
+	// last IDENTIFY sent, LastReady of the last session's GUILD_CREATE
+	// (0: none yet).
+	FirstIdentify int64  `json:"first_identify,omitempty"`
+	LastIdentify  int64  `json:"last_identify,omitempty"`
+	LastReady     int64  `json:"last_ready,omitempty"`
+	FirstErr      string `json:"first_err,omitempty"`
 }
 
 // groupStats is a group's full state, for the final figures.
@@ -87,6 +93,9 @@ type group struct {
 
 	opened, ready, failed atomic.Int64
 	passiv, maxNs         atomic.Int64
+	firstIdentify         atomic.Int64
+	lastIdentify          atomic.Int64
+	lastReady             atomic.Int64
 	hist                  histogram
 	firstErr              atomic.Pointer[string]
 
@@ -149,7 +158,8 @@ func (g *group) fail(c *gwConn, err error) {
 }
 
 func (g *group) progress() groupProgress {
-	p := groupProgress{Opened: int(g.opened.Load()), Ready: int(g.ready.Load()), Failed: int(g.failed.Load())}
+	p := groupProgress{Opened: int(g.opened.Load()), Ready: int(g.ready.Load()), Failed: int(g.failed.Load()),
+		FirstIdentify: g.firstIdentify.Load(), LastIdentify: g.lastIdentify.Load(), LastReady: g.lastReady.Load()}
 	for _, c := range g.conns {
 		p.Deliveries += c.count.Load()
 		p.Bytes += c.bytes.Load()

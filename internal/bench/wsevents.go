@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/accordchat/accord/internal/protocol"
@@ -101,6 +102,7 @@ func (c *gwConn) handle(p []byte, now int64) error {
 		}
 		c.isReady.Store(true)
 		c.g.ready.Add(1)
+		storeMax(&c.g.lastReady, now)
 	}
 	return nil
 }
@@ -131,7 +133,13 @@ func (c *gwConn) handleControl(p []byte) error {
 		}
 		identify := fmt.Sprintf(`{"op":2,"d":{"token":%q,"intents":%d,"large_threshold":%d,"properties":{"os":"linux","browser":"accord-bench","device":"accord-bench"}}}`,
 			c.g.spec.Tokens[c.i], c.g.spec.Intents, lt)
-		return c.write([]byte(identify))
+		if err := c.write([]byte(identify)); err != nil {
+			return err
+		}
+		t := time.Now().UnixNano()
+		c.g.firstIdentify.CompareAndSwap(0, t)
+		storeMax(&c.g.lastIdentify, t)
+		return nil
 	case protocol.OpHeartbeat: // the server asks for one now
 		return c.write([]byte(`{"op":1,"d":` + strconv.FormatInt(c.seq.Load(), 10) + `}`))
 	case protocol.OpReconnect:
@@ -156,3 +164,13 @@ func leadingInt(b []byte) (int64, bool) {
 const nonceMark = 'F'
 
 func benchNonce(t time.Time) string { return string(nonceMark) + strconv.FormatInt(t.UnixNano(), 10) }
+
+// storeMax raises v to x if x is larger.
+func storeMax(v *atomic.Int64, x int64) {
+	for {
+		m := v.Load()
+		if x <= m || v.CompareAndSwap(m, x) {
+			return
+		}
+	}
+}

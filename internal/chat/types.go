@@ -1,6 +1,9 @@
 package chat
 
-import "time"
+import (
+	"encoding/json"
+	"time"
+)
 
 // User is an account: a person or an application's bot user.
 type User struct {
@@ -8,6 +11,8 @@ type User struct {
 	Username      string `json:"username"`
 	GlobalName    string `json:"global_name,omitempty"`
 	Avatar        string `json:"avatar,omitempty"`
+	Banner        string `json:"banner,omitempty"` // image hash, as Avatar
+	Bio           string `json:"bio,omitempty"`    // the profile's "about me"
 	Bot           bool   `json:"bot,omitempty"`
 	Flags         uint64 `json:"flags,omitempty"`
 	ApplicationID ID     `json:"application_id,omitempty"` // set for bot users
@@ -32,6 +37,13 @@ type Application struct {
 	// the token can revoke the previous one without scanning all tokens.
 	// Empty until the first reset (a new bot has no token).
 	TokenHash []byte `json:"token_hash,omitempty"`
+	// InteractionsKey is the Ed25519 private key seed that signs HTTP
+	// interactions (its public half is the verify_key). Applications made
+	// before it existed get one on first use.
+	InteractionsKey []byte `json:"interactions_key,omitempty"`
+	// InteractionsEndpointURL, when set, receives the application's
+	// interactions by signed HTTP POST instead of the gateway.
+	InteractionsEndpointURL string `json:"interactions_endpoint_url,omitempty"`
 }
 
 // Application flags that gate privileged gateway intents.
@@ -90,6 +102,12 @@ type Channel struct {
 	RateLimit     int         `json:"rate_limit_per_user,omitempty"`
 	LastMessageID ID          `json:"last_message_id,omitempty"`
 	Overwrites    []Overwrite `json:"permission_overwrites"`
+	// Thread is set for threads, Forum for channels with thread settings,
+	// Followers names the channels an announcement channel's crossposts
+	// go to (threads.go).
+	Thread    *ThreadMeta    `json:"thread,omitempty"`
+	Forum     *ForumSettings `json:"forum,omitempty"`
+	Followers []ID           `json:"followers,omitempty"`
 }
 
 // Role is a guild role. The @everyone role's ID equals the guild ID.
@@ -131,9 +149,18 @@ type Invite struct {
 
 // Message types (Discord's numbering).
 const (
-	MessageDefault = 0
-	MessageReply   = 19
+	MessageDefault            = 0
+	MessageReply              = 19
+	MessageChatInputCommand   = 20
+	MessageContextMenuCommand = 23
+	// MessageThreadCreated announces, in its parent, a public thread
+	// started without a message; its reference names the thread.
+	MessageThreadCreated = 18
 )
+
+// MessageFlagLoading marks an interaction's deferred response while the
+// application is "thinking" (Discord's LOADING).
+const MessageFlagLoading = 1 << 7
 
 // MessageReference points a reply at the message it answers.
 type MessageReference struct {
@@ -161,6 +188,61 @@ type Message struct {
 	Reference       *MessageReference `json:"message_reference,omitempty"`
 	Embeds          []Embed           `json:"embeds,omitempty"`
 	Attachments     []Attachment      `json:"attachments,omitempty"`
+	// Components are the message's action rows as the REST layer
+	// validated them (package components): raw JSON, stored and returned
+	// whole, since Discord keeps adding component kinds and fields.
+	Components json.RawMessage `json:"components,omitempty"`
+	// WebhookID is set on a message a webhook sent; AuthorID is then the
+	// webhook's ID, and WebhookName and WebhookAvatar are the name and
+	// avatar (hash, or the avatar_url the sender gave) it was sent with.
+	WebhookID     ID     `json:"webhook_id,omitempty"`
+	WebhookName   string `json:"webhook_name,omitempty"`
+	WebhookAvatar string `json:"webhook_avatar,omitempty"`
+	// ApplicationID is set on an application's answer to an interaction;
+	// Interaction then describes the interaction it answers. AuthorID is
+	// the application's bot user (its webhook_id, the application's ID,
+	// is rendered, not stored).
+	ApplicationID ID               `json:"application_id,omitempty"`
+	Interaction   *InteractionMeta `json:"interaction,omitempty"`
+}
+
+// InteractionMeta is what a message answering an interaction keeps of it:
+// Discord's message interaction metadata, with users as IDs (joined in at
+// read time, like the author).
+type InteractionMeta struct {
+	ID     ID  `json:"id"`
+	Type   int `json:"type"`
+	UserID ID  `json:"user_id"`
+	// Name and CommandType name the application command (type 2): its
+	// name with the invoked subcommand group and subcommand, and its type.
+	Name        string `json:"name,omitempty"`
+	CommandType int    `json:"command_type,omitempty"`
+	// GuildOwner and UserOwner are the authorizing integration owners:
+	// the guild the application is installed in (key "0") and the user
+	// who installed it for themselves (key "1").
+	GuildOwner ID `json:"guild_owner,omitempty"`
+	UserOwner  ID `json:"user_owner,omitempty"`
+	// OriginalResponseID is set on follow-ups: the original response.
+	OriginalResponseID ID `json:"original_response_message_id,omitempty"`
+	// InteractedMessageID is the message whose component was used (type 3).
+	InteractedMessageID ID `json:"interacted_message_id,omitempty"`
+	// TargetUserID and TargetMessageID are a user or message command's
+	// target.
+	TargetUserID    ID `json:"target_user_id,omitempty"`
+	TargetMessageID ID `json:"target_message_id,omitempty"`
+	// Triggering is, for a modal submit (type 5), the interaction that
+	// opened the modal (never itself with a Triggering).
+	Triggering *InteractionMeta `json:"triggering,omitempty"`
+}
+
+// Clone deep-copies meta (nil stays nil).
+func (meta *InteractionMeta) Clone() *InteractionMeta {
+	if meta == nil {
+		return nil
+	}
+	c := *meta
+	c.Triggering = meta.Triggering.Clone()
+	return &c
 }
 
 // Attachment is a file stored with a message. The bytes live in the blob

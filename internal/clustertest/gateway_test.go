@@ -21,9 +21,9 @@ import (
 )
 
 // intents asks for the events the tests check: guilds, messages with
-// their content, typing.
+// their content, typing, direct messages.
 const intents = protocol.IntentGuilds | protocol.IntentGuildMessages |
-	protocol.IntentGuildMessageTyping | protocol.IntentMessageContent
+	protocol.IntentGuildMessageTyping | protocol.IntentMessageContent | protocol.IntentDirectMessages
 
 // gw is a gateway client that behaves like discordgo: it IDENTIFYs,
 // heartbeats, and when its connection drops or the server sends op 7

@@ -145,5 +145,6 @@ func cloneMessage(m chat.Message) chat.Message {
 		m.MentionRoles = append([]chat.ID(nil), m.MentionRoles...)
 	}
 	m.Embeds = chat.CloneEmbeds(m.Embeds)
+	m.Interaction = m.Interaction.Clone()
 	return m
 }

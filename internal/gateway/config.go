@@ -2,12 +2,14 @@ package gateway
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"runtime"
 	"time"
 
 	"github.com/accordchat/accord/internal/chat"
+	"github.com/accordchat/accord/internal/protocol"
 )
 
 // Accounts is what the gateway reads from the store to authenticate a
@@ -19,12 +21,28 @@ type Accounts interface {
 	UserGuilds(ctx context.Context, userID chat.ID) ([]chat.ID, error)
 }
 
+// Private lists a user's private channels and relationships as READY
+// carries them (package dm).
+type Private interface {
+	ReadyPrivate(ctx context.Context, userID chat.ID, bot bool) (channels, relationships []json.RawMessage, err error)
+}
+
+// ReadStates renders a user's read state for READY;
+// account.ReadStates implements it.
+type ReadStates interface {
+	Ready(ctx context.Context, u chat.User) (protocol.ReadStateList, error)
+}
+
 // Config configures a Gateway. The zero value of every field but Accounts
 // and Guilds means its default.
 type Config struct {
 	Accounts Accounts // required
 	Guilds   Guilds   // required
-	Logger   *slog.Logger
+	// Private, if set, fills READY's private_channels and relationships.
+	Private Private
+	// ReadStates, if set, fills READY's read_state for user accounts.
+	ReadStates ReadStates
+	Logger     *slog.Logger
 
 	// ResumeURL is sent as READY's resume_gateway_url, e.g.
 	// "ws://127.0.0.1:8080/gateway". Default: derived from the upgrade

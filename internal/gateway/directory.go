@@ -22,6 +22,14 @@ func (g *Gateway) UserSessions(userID chat.ID) []Subscriber {
 	return out
 }
 
+// SendToUser sends d to every session of userID on this node
+// (api.UserSender: MESSAGE_ACK).
+func (g *Gateway) SendToUser(userID chat.ID, d *protocol.Dispatch) {
+	for _, s := range g.UserSessions(userID) {
+		s.Send(d)
+	}
+}
+
 // CloseUserSessions ends every session of userID for good, as when the
 // token they identified with is revoked: each is made unresumable, and a
 // connected one is closed with code.

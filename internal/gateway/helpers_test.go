@@ -24,6 +24,7 @@ import (
 	"github.com/accordchat/accord/internal/auth"
 	"github.com/accordchat/accord/internal/chat"
 	"github.com/accordchat/accord/internal/gateway"
+	"github.com/accordchat/accord/internal/guild"
 	"github.com/accordchat/accord/internal/protocol"
 	"github.com/accordchat/accord/internal/store"
 )
@@ -102,6 +103,12 @@ type router struct {
 	subs      map[chat.ID]map[string]gateway.Subscriber
 	presences []json.RawMessage
 	members   int // how many members RequestMembers returns
+	// busy is how many more Connects fail with guild.ErrBusy (a full
+	// guild inbox); fail maps guilds whose Connect fails otherwise, and
+	// connects counts the calls per guild.
+	busy     int
+	fail     map[chat.ID]error
+	connects map[chat.ID]int
 }
 
 func newRouter() *router { return &router{subs: map[chat.ID]map[string]gateway.Subscriber{}} }
@@ -109,6 +116,17 @@ func newRouter() *router { return &router{subs: map[chat.ID]map[string]gateway.S
 func (r *router) Connect(_ context.Context, gid chat.ID, s gateway.Subscriber, _ int) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.connects == nil {
+		r.connects = map[chat.ID]int{}
+	}
+	r.connects[gid]++
+	if err := r.fail[gid]; err != nil {
+		return err
+	}
+	if r.busy > 0 {
+		r.busy--
+		return guild.ErrBusy
+	}
 	if r.subs[gid] == nil {
 		r.subs[gid] = map[string]gateway.Subscriber{}
 	}
@@ -479,9 +497,10 @@ func (c *client) identify(token string, intents protocol.Intents, extra map[stri
 }
 
 type readyData struct {
-	V                int    `json:"v"`
-	SessionID        string `json:"session_id"`
-	ResumeGatewayURL string `json:"resume_gateway_url"`
+	V                int                     `json:"v"`
+	ReadState        *protocol.ReadStateList `json:"read_state"`
+	SessionID        string                  `json:"session_id"`
+	ResumeGatewayURL string                  `json:"resume_gateway_url"`
 	User             struct {
 		ID  chat.ID `json:"id"`
 		Bot bool    `json:"bot"`

@@ -4,11 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"math/rand/v2"
 	"time"
 
 	"github.com/accordchat/accord/internal/account"
 	"github.com/accordchat/accord/internal/auth"
 	"github.com/accordchat/accord/internal/chat"
+	"github.com/accordchat/accord/internal/guild"
 	"github.com/accordchat/accord/internal/protocol"
 	"github.com/accordchat/accord/internal/store"
 )
@@ -86,6 +88,23 @@ func (c *conn) identify(d json.RawMessage) protocol.CloseCode {
 			ready.Guilds = append(ready.Guilds, protocol.UnavailableGuild{ID: gid, Unavailable: true})
 		}
 	}
+	if g.cfg.Private != nil && s.InShard(0) {
+		// DMs go to shard 0 only, as on Discord.
+		pcs, rels, err := g.cfg.Private.ReadyPrivate(ctx, user.ID, user.Bot)
+		if err != nil {
+			g.log.Warn("identify: private channels", "user", user.ID, "err", err)
+			return protocol.CloseUnknownError
+		}
+		ready.PrivateChannels, ready.Relationships = pcs, rels
+	}
+	if g.cfg.ReadStates != nil && !user.Bot {
+		rs, err := g.cfg.ReadStates.Ready(ctx, user)
+		if err != nil {
+			g.log.Warn("identify: read states", "user", user.ID, "err", err)
+			return protocol.CloseUnknownError
+		}
+		ready.ReadState = &rs
+	}
 	ready.User, _ = protocol.Marshal(protocol.ReadyUser{User: protocol.UserObject(user), Verified: true})
 	data, err := protocol.Marshal(ready)
 	if err != nil {
@@ -96,12 +115,37 @@ func (c *conn) identify(d json.RawMessage) protocol.CloseCode {
 	g.register(s)
 	g.stats.identified.Add(1)
 	for _, gid := range s.guilds {
-		if err := g.cfg.Guilds.Connect(ctx, gid, s, lt); err != nil {
+		if err := g.connectGuild(ctx, gid, s, lt); err != nil {
 			g.log.Warn("identify: connect guild", "session", s.id, "guild", gid, "err", err)
 		}
 	}
 	g.presence.identified(s, id.Properties, id.Presence)
 	return 0
+}
+
+// connectGuild subscribes s to guild gid (its GUILD_CREATE follows),
+// waiting out a full guild inbox until ctx ends. In a storm of IDENTIFYs
+// (every session of a big guild coming back after a restart) the guild
+// actor's inbox fills; a session that gave up at the first guild.ErrBusy
+// never got that guild's GUILD_CREATE (`accord bench storm --sessions
+// 10000` left 221-437 sessions of 10,000 so). The waits are jittered so
+// the retries do not come back as one wave.
+func (g *Gateway) connectGuild(ctx context.Context, gid chat.ID, s *Session, lt int) error {
+	wait := time.Millisecond
+	for {
+		err := g.cfg.Guilds.Connect(ctx, gid, s, lt)
+		if !errors.Is(err, guild.ErrBusy) {
+			return err
+		}
+		t := time.NewTimer(wait + rand.N(wait))
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return err
+		}
+		wait = min(2*wait, 50*time.Millisecond)
+	}
 }
 
 // authenticate maps a token (with or without the "Bot " prefix that some

@@ -35,6 +35,9 @@ type userPresence struct {
 	timer    *time.Timer                   // guarded by presences.mu; pending offline
 	grace    uint64                        // guarded by presences.mu; which timer is current
 	sent     string                        // guarded by send; last payload sent
+	// hidden is whether the last SESSIONS_REPLACE said invisible;
+	// guarded by send.
+	hidden bool
 }
 
 // sessionPresence is what one session set.
@@ -263,8 +266,10 @@ func (ps *presences) lock(userID chat.ID, create bool) *userPresence {
 }
 
 // combine is the user's presence: that of the most recently updated
-// session among those connected (or all of them while a grace runs), and
-// each platform's status; offline when none is left. ps.mu must be held.
+// session among those connected (or all of them while a grace runs),
+// preferring sessions that are not afk, so that one tab or device gone
+// idle does not make a user idle who is active on another; and each
+// platform's status; offline when none is left. ps.mu must be held.
 func (ps *presences) combine(up *userPresence) combined {
 	out := combined{Status: protocol.StatusOffline, ClientStatus: map[string]string{}}
 	var best *sessionPresence
@@ -273,7 +278,7 @@ func (ps *presences) combine(up *userPresence) combined {
 		return out
 	}
 	for _, sp := range up.sessions {
-		if best == nil || sp.updated > best.updated {
+		if best == nil || best.afk && !sp.afk || best.afk == sp.afk && sp.updated > best.updated {
 			best = sp
 		}
 		if sp.status != protocol.StatusInvisible {
@@ -324,4 +329,73 @@ func (ps *presences) flush(userID chat.ID, up *userPresence) {
 	if err := ps.g.cfg.Guilds.UpdatePresence(ctx, userID, raw); err != nil {
 		ps.g.log.Debug("presence update", "user", userID, "err", err)
 	}
+	ps.sendSessions(up, c)
+}
+
+// sendSessions sends SESSIONS_REPLACE to the user's own connected
+// sessions of a user account: the true status of each session and the
+// combined one ("all"), so that an invisible user's clients show
+// "invisible" while the guilds show everyone else "offline". It is sent
+// while the user is invisible and once more when they stop being so;
+// otherwise the guilds' PRESENCE_UPDATE already tells the truth. Only
+// this gateway's sessions are listed and told. up.send must be held.
+func (ps *presences) sendSessions(up *userPresence, c combined) {
+	hidden := c.Status == protocol.StatusInvisible
+	if !hidden && !up.hidden {
+		return
+	}
+	up.hidden = hidden
+	ps.mu.Lock()
+	var own []*Session
+	entries := []protocol.SessionEntry{protocol.SessionEntryObject("all", c.Status, c.Activities, "unknown")}
+	entries[0].Active = true
+	for s, sp := range up.sessions {
+		if s.bot {
+			continue // Discord keeps bots' own sessions out of it
+		}
+		s.mu.Lock()
+		live := s.c != nil && !s.gone
+		s.mu.Unlock()
+		if !live {
+			continue
+		}
+		own = append(own, s)
+		entries = append(entries, protocol.SessionEntryObject(s.id, sp.status, sp.activities, sp.platform))
+	}
+	ps.mu.Unlock()
+	if len(own) == 0 {
+		return
+	}
+	data, err := protocol.Marshal(entries)
+	if err != nil {
+		return
+	}
+	d := &protocol.Dispatch{Name: protocol.EventSessionsReplace, Data: data}
+	for _, s := range own {
+		s.Send(d)
+	}
+}
+
+// CurrentPresence is the user's combined presence (guild.presence's JSON),
+// or nil before the user has one. A guild asks when this session joins it
+// after READY (the user created or joined the guild while online): the
+// guild has no presence of the user yet, and without it the user would
+// look offline there until their next op 3.
+func (s *Session) CurrentPresence() json.RawMessage {
+	ps := s.gw.presence
+	ps.mu.Lock()
+	up := ps.users[s.userID]
+	var c combined
+	if up != nil {
+		c = ps.combine(up)
+	}
+	ps.mu.Unlock()
+	if up == nil {
+		return nil
+	}
+	raw, err := json.Marshal(c)
+	if err != nil {
+		return nil
+	}
+	return raw
 }

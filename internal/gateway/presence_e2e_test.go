@@ -228,3 +228,71 @@ func TestEndToEndPresenceSessionsCombine(t *testing.T) {
 	phone.sendRaw([]byte(`{"op":3,"d":"online"}`))
 	phone.expectClose(int(protocol.CloseDecodeError))
 }
+
+// TestEndToEndPresenceOnJoin: a user who is online and then joins a guild
+// is online there at once (others' sessions get PRESENCE_UPDATE, a new
+// GUILD_CREATE lists them), not offline until their next op 3; an
+// invisible user who joins stays offline to the guild.
+func TestEndToEndPresenceOnJoin(t *testing.T) {
+	s := accordtest.RunServer(t, server.Config{PassiveInterval: time.Hour})
+	alice, bob, carol := s.Register(t, "alice"), s.Register(t, "bob"), s.Register(t, "carol")
+	_, general := bob.CreateGuild(t, "later")
+	gb, _ := connect(t, s, bob, presenceIntents)
+	ga, _ := connect(t, s, alice, presenceIntents) // online, in no guild yet
+	gc := dial(t, gatewayURL(t, s))
+	hello(t, gc)
+	gc.identify(carol.Token, presenceIntents, map[string]any{
+		"presence": map[string]any{"status": "invisible", "since": nil, "afk": false, "activities": []any{}}})
+
+	alice.Join(t, bob, general)
+	if p := nextPresence(t, gb, alice.UserID); p.Status != "online" {
+		t.Fatalf("after alice joined, bob sees %+v", p)
+	}
+	if st := guildCreatePresences(t, s, bob)[alice.UserID]; st != "online" {
+		t.Fatalf("a new GUILD_CREATE shows alice who joined online as %q", st)
+	}
+	carol.Join(t, bob, general)
+	if ps := presencesFor(t, gb, carol.UserID, 300*time.Millisecond); len(ps) != 0 {
+		t.Fatalf("invisible carol's join leaked %+v", ps)
+	}
+	if st, ok := guildCreatePresences(t, s, bob)[carol.UserID]; ok {
+		t.Fatalf("GUILD_CREATE lists invisible carol as %q", st)
+	}
+	_ = ga
+}
+
+// TestEndToEndPresenceAfkSessionYields: a user active on one session and
+// afk (idle from inactivity) on another is shown with the active one's
+// status; once every session is afk, the idle one shows.
+func TestEndToEndPresenceAfkSessionYields(t *testing.T) {
+	s := accordtest.RunServer(t, server.Config{PassiveInterval: time.Hour})
+	alice, bob := s.Register(t, "alice"), s.Register(t, "bob")
+	_, general := alice.CreateGuild(t, "present")
+	bob.Join(t, alice, general)
+	gb, _ := connect(t, s, bob, presenceIntents)
+
+	online := map[string]any{"status": "online", "since": nil, "afk": false, "activities": []any{}}
+	desk := dial(t, gatewayURL(t, s))
+	hello(t, desk)
+	desk.identify(alice.Token, presenceIntents, map[string]any{
+		"properties": map[string]string{"os": "Linux", "browser": "Firefox"}, "presence": online})
+	if p := nextPresence(t, gb, alice.UserID); p.Status != "online" {
+		t.Fatalf("desk online: %+v", p)
+	}
+	phone := dial(t, gatewayURL(t, s))
+	hello(t, phone)
+	phone.identify(alice.Token, presenceIntents, map[string]any{
+		"properties": map[string]string{"os": "Android", "browser": "Discord Android"}, "presence": online})
+	if p := nextPresence(t, gb, alice.UserID); p.Status != "online" || p.ClientStatus["mobile"] != "online" {
+		t.Fatalf("phone online: %+v", p)
+	}
+	// The desk tab goes idle from inactivity: the newest update, but afk.
+	desk.send(protocol.OpPresenceUpdate, map[string]any{"status": "idle", "since": 1, "afk": true, "activities": []any{}})
+	if p := nextPresence(t, gb, alice.UserID); p.Status != "online" || p.ClientStatus["web"] != "idle" || p.ClientStatus["mobile"] != "online" {
+		t.Fatalf("desk afk, phone active: %+v", p)
+	}
+	phone.send(protocol.OpPresenceUpdate, map[string]any{"status": "idle", "since": 1, "afk": true, "activities": []any{}})
+	if p := nextPresence(t, gb, alice.UserID); p.Status != "idle" {
+		t.Fatalf("both afk: %+v", p)
+	}
+}

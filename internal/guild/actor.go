@@ -2,6 +2,7 @@ package guild
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -69,6 +70,8 @@ type actor struct {
 	slow map[slowKey]time.Time
 	ml   memberLists // op 14 member lists (memberlists.go)
 	am   autoMod     // auto-moderation rules and matcher (automod.go)
+	// threads holds thread memberships (threads.go).
+	threads threadState
 }
 
 type slot struct {
@@ -113,6 +116,8 @@ func (a *actor) run() {
 		defer t.Stop()
 		passiveC = t.C
 	}
+	archive := time.NewTicker(a.r.cfg.ThreadArchiveEvery)
+	defer archive.Stop()
 	defer a.stopRelays()
 	a.lastWork = a.r.cfg.Now()
 	for {
@@ -127,6 +132,8 @@ func (a *actor) run() {
 			done(a)
 			a.settleMemberLists()
 			a.lastWork = a.r.cfg.Now()
+		case <-archive.C:
+			a.archiveDue()
 		case <-idle.C:
 			a.pruneNonces()
 			a.pruneSlowmode()
@@ -237,6 +244,9 @@ func (a *actor) load(ctx context.Context) error {
 	if err := a.loadAutoMod(ctx, st); err != nil {
 		return err
 	}
+	if err := a.loadThreads(ctx); err != nil {
+		return err
+	}
 	a.emojis = make(map[chat.ID]*chat.GuildEmoji, len(emojis))
 	for i := range emojis {
 		a.emojis[emojis[i].ID] = &emojis[i]
@@ -337,6 +347,33 @@ func (a *actor) subscribeLive(userID chat.ID) {
 			lt = l.LargeThreshold()
 		}
 		a.subscribe(s, lt)
+		a.presenceFrom(s, userID)
+	}
+}
+
+// presenceReporter is the optional ability of a Session to tell its
+// user's current presence (gateway sessions have it).
+type presenceReporter interface{ CurrentPresence() json.RawMessage }
+
+// presenceFrom records the presence of userID, who joined this guild
+// while online, from one of their sessions: the gateway sends presences
+// only when they change, so the guild would otherwise show the user
+// offline until their next change.
+func (a *actor) presenceFrom(s Session, userID chat.ID) {
+	if _, ok := a.presence[userID]; ok {
+		return
+	}
+	pr, ok := s.(presenceReporter)
+	if !ok {
+		return
+	}
+	raw := pr.CurrentPresence()
+	if raw == nil {
+		return
+	}
+	var p presence
+	if json.Unmarshal(raw, &p) == nil && p.visible() {
+		a.setPresence(userID, p)
 	}
 }
 

@@ -257,12 +257,191 @@ func (a *actor) auditChannel(ctx context.Context, userID chat.ID, action int, be
 			changes = append(changes, change("nsfw", old.NSFW, cur.NSFW))
 		}
 	}
-	if before != nil && after != nil && len(changes) == 0 {
-		return // positions or overwrites only: not recorded yet
+	if before != nil && after != nil {
+		a.auditOverwrites(ctx, userID, cur.ID, old.Overwrites, cur.Overwrites)
+		if len(changes) == 0 {
+			return // positions only: Discord records none
+		}
 	}
 	id := cur.ID
 	if after == nil {
 		id = old.ID
 	}
 	a.audit(ctx, userID, action, id, changes, nil)
+}
+
+// auditOverwrites records the overwrites of channelID that were created
+// (13), changed (14) or deleted (15) between before and after, one entry
+// each, as Discord does, with the overwrite's id, type and role name in
+// the options.
+func (a *actor) auditOverwrites(ctx context.Context, userID, channelID chat.ID, before, after []chat.Overwrite) {
+	find := func(ows []chat.Overwrite, id chat.ID) *chat.Overwrite {
+		for i := range ows {
+			if ows[i].ID == id {
+				return &ows[i]
+			}
+		}
+		return nil
+	}
+	options := func(ow chat.Overwrite) map[string]string {
+		o := map[string]string{"id": ow.ID.String(), "type": strconv.Itoa(ow.Type)}
+		if ro := a.roles[ow.ID]; ow.Type == chat.OverwriteRole && ro != nil {
+			o["role_name"] = ro.Name
+		}
+		return o
+	}
+	bits := func(b uint64) string { return strconv.FormatUint(b, 10) }
+	for _, ow := range after {
+		old := find(before, ow.ID)
+		switch {
+		case old == nil:
+			a.audit(ctx, userID, protocol.AuditChannelOverwriteCreate, channelID, []chat.AuditChange{
+				change("id", nil, ow.ID), change("type", nil, ow.Type),
+				change("allow", nil, bits(ow.Allow)), change("deny", nil, bits(ow.Deny))}, options(ow))
+		case old.Allow != ow.Allow || old.Deny != ow.Deny:
+			var changes []chat.AuditChange
+			if old.Allow != ow.Allow {
+				changes = append(changes, change("allow", bits(old.Allow), bits(ow.Allow)))
+			}
+			if old.Deny != ow.Deny {
+				changes = append(changes, change("deny", bits(old.Deny), bits(ow.Deny)))
+			}
+			a.audit(ctx, userID, protocol.AuditChannelOverwriteUpdate, channelID, changes, options(ow))
+		}
+	}
+	for _, ow := range before {
+		if find(after, ow.ID) == nil {
+			a.audit(ctx, userID, protocol.AuditChannelOverwriteDelete, channelID, []chat.AuditChange{
+				change("id", ow.ID, nil), change("type", ow.Type, nil),
+				change("allow", bits(ow.Allow), nil), change("deny", bits(ow.Deny), nil)}, options(ow))
+		}
+	}
+}
+
+// auditGuild records a guild edit (GUILD_UPDATE) with the keys that
+// changed; nothing when none did.
+func (a *actor) auditGuild(ctx context.Context, userID chat.ID, before, after chat.Guild) {
+	var changes []chat.AuditChange
+	if before.Name != after.Name {
+		changes = append(changes, change("name", before.Name, after.Name))
+	}
+	if before.Description != after.Description {
+		changes = append(changes, change("description", optional(before.Description), optional(after.Description)))
+	}
+	if before.Icon != after.Icon {
+		changes = append(changes, change("icon_hash", optional(before.Icon), optional(after.Icon)))
+	}
+	if before.SystemChannelID != after.SystemChannelID {
+		id := func(v chat.ID) any {
+			if v == 0 {
+				return nil
+			}
+			return v
+		}
+		changes = append(changes, change("system_channel_id", id(before.SystemChannelID), id(after.SystemChannelID)))
+	}
+	if len(changes) > 0 {
+		a.audit(ctx, userID, protocol.AuditGuildUpdate, a.id, changes, nil)
+	}
+}
+
+// auditInvite records an invite created or deleted; like Discord, the
+// entry has no target and names the invite in its changes.
+func (a *actor) auditInvite(ctx context.Context, userID chat.ID, action int, inv chat.Invite) {
+	keys := []struct {
+		k string
+		v any
+	}{{"code", inv.Code}, {"channel_id", inv.ChannelID}, {"inviter_id", inv.InviterID},
+		{"uses", inv.Uses}, {"max_uses", inv.MaxUses}, {"max_age", inv.MaxAge}, {"temporary", false}}
+	changes := make([]chat.AuditChange, 0, len(keys))
+	for _, kv := range keys {
+		if action == protocol.AuditInviteDelete {
+			changes = append(changes, change(kv.k, kv.v, nil))
+		} else {
+			changes = append(changes, change(kv.k, nil, kv.v))
+		}
+	}
+	a.audit(ctx, userID, action, 0, changes, nil)
+}
+
+// auditEmoji records an emoji created, renamed or deleted (before or
+// after nil).
+func (a *actor) auditEmoji(ctx context.Context, userID chat.ID, action int, before, after *chat.GuildEmoji) {
+	var old, cur any
+	id := chat.ID(0)
+	if before != nil {
+		old, id = before.Name, before.ID
+	}
+	if after != nil {
+		cur, id = after.Name, after.ID
+	}
+	if before != nil && after != nil && before.Name == after.Name {
+		return // roles only: Discord records name changes
+	}
+	a.audit(ctx, userID, action, id, []chat.AuditChange{change("name", old, cur)}, nil)
+}
+
+// auditThread records a thread created, changed or deleted (before or
+// after nil) with the keys Discord lists for threads: name and type at
+// creation and deletion, and whichever of name, archived, locked,
+// auto_archive_duration, rate_limit_per_user, invitable and applied_tags
+// changed.
+func (a *actor) auditThread(ctx context.Context, userID chat.ID, action int, before, after *chat.Channel) {
+	var changes []chat.AuditChange
+	th := after
+	if th == nil {
+		th = before
+	}
+	switch {
+	case before == nil:
+		changes = append(changes, change("name", nil, after.Name), change("type", nil, after.Type),
+			change("rate_limit_per_user", nil, after.RateLimit))
+		if m := after.Thread; m != nil {
+			changes = append(changes, change("archived", nil, m.Archived), change("locked", nil, m.Locked),
+				change("auto_archive_duration", nil, m.AutoArchiveDuration))
+			if after.Type == chat.ChannelPrivateThread {
+				changes = append(changes, change("invitable", nil, m.Invitable))
+			}
+		}
+	case after == nil:
+		changes = append(changes, change("name", before.Name, nil), change("type", before.Type, nil))
+	default:
+		old, cur := before.Thread, after.Thread
+		if before.Name != after.Name {
+			changes = append(changes, change("name", before.Name, after.Name))
+		}
+		if before.RateLimit != after.RateLimit {
+			changes = append(changes, change("rate_limit_per_user", before.RateLimit, after.RateLimit))
+		}
+		if old != nil && cur != nil {
+			if old.Archived != cur.Archived {
+				changes = append(changes, change("archived", old.Archived, cur.Archived))
+			}
+			if old.Locked != cur.Locked {
+				changes = append(changes, change("locked", old.Locked, cur.Locked))
+			}
+			if old.AutoArchiveDuration != cur.AutoArchiveDuration {
+				changes = append(changes, change("auto_archive_duration", old.AutoArchiveDuration, cur.AutoArchiveDuration))
+			}
+			if old.Invitable != cur.Invitable {
+				changes = append(changes, change("invitable", old.Invitable, cur.Invitable))
+			}
+			if !slices.Equal(old.AppliedTags, cur.AppliedTags) {
+				changes = append(changes, change("applied_tags", ids(old.AppliedTags), ids(cur.AppliedTags)))
+			}
+		}
+		if len(changes) == 0 {
+			return // nothing Discord would list
+		}
+	}
+	a.audit(ctx, userID, action, th.ID, changes, nil)
+}
+
+// ids are snowflakes as Discord writes them in JSON: strings, never null.
+func ids(in []chat.ID) []string {
+	out := make([]string, 0, len(in))
+	for _, id := range in {
+		out = append(out, id.String())
+	}
+	return out
 }

@@ -16,16 +16,9 @@ import (
 func TestAuditLogRecordsModeration(t *testing.T) {
 	e := newEnv(t, Config{})
 	ctx := context.Background()
-	m := newModGuild(t, e, protocol.PermBanMembers|protocol.PermKickMembers|protocol.PermModerateMembers|
+	m, modS, bobS := newAuditGuild(t, e, protocol.PermBanMembers|protocol.PermKickMembers|protocol.PermModerateMembers|
 		protocol.PermManageMessages|protocol.PermManageChannels|protocol.PermViewAuditLog)
 	gid := m.g.ID
-	modS := e.session(m.mod, allIntents, false)
-	bobS := e.session(m.bob, allIntents, false)
-	for _, s := range []*fakeSession{modS, bobS} {
-		if err := e.r.Connect(ctx, gid, s, 250); err != nil {
-			t.Fatal(err)
-		}
-	}
 	why := func(s string) context.Context { return WithAuditReason(ctx, s) }
 	stranger := e.user("stranger", false)
 

@@ -211,7 +211,7 @@ func (a *actor) broadcastBan(name string, targetID chat.ID) {
 func (a *actor) deleteRecentMessages(ctx context.Context, userID chat.ID, since time.Time) error {
 	oldest := snowflake.FromTime(since)
 	for _, ch := range a.channels {
-		if ch.Type != chat.ChannelText {
+		if !takesMessages(ch.Type) { // threads and announcement channels too
 			continue
 		}
 		var doomed []chat.Message

@@ -3,6 +3,7 @@ package guild
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/accordchat/accord/internal/chat"
 	"github.com/accordchat/accord/internal/protocol"
@@ -32,6 +33,7 @@ type ChannelCreate struct {
 	NSFW       bool
 	RateLimit  int
 	Overwrites []chat.Overwrite
+	Forum      *ForumEdit // thread settings (forums.go)
 }
 
 // maxChannels is Discord's limit of channels in one guild.
@@ -54,7 +56,7 @@ func (r *Registry) CreateChannel(ctx context.Context, guildID, userID chat.ID, c
 		if err := a.require(userID, nil, protocol.PermManageChannels); err != nil {
 			return protocol.Channel{}, err
 		}
-		if len(a.channels) >= maxChannels {
+		if a.countChannels() >= maxChannels {
 			return protocol.Channel{}, protocol.NewAPIError(400, protocol.CodeMaxChannels, "Maximum number of guild channels reached (500)")
 		}
 		if err := a.checkParent(c.ParentID); err != nil {
@@ -70,6 +72,9 @@ func (r *Registry) CreateChannel(ctx context.Context, guildID, userID chat.ID, c
 		}
 		if ch.Overwrites == nil {
 			ch.Overwrites = []chat.Overwrite{}
+		}
+		if err := a.applyForumEdit(&ch, c.Forum); err != nil {
+			return protocol.Channel{}, err
 		}
 		if c.Position != nil {
 			ch.Position = *c.Position
@@ -135,7 +140,7 @@ func (r *Registry) Channel(ctx context.Context, channelID, userID chat.ID) (prot
 		if err := a.require(userID, ch, protocol.PermViewChannel); err != nil {
 			return protocol.Channel{}, err
 		}
-		return protocol.ChannelObject(*ch), nil
+		return a.threadObject(ch), nil
 	})
 }
 
@@ -148,6 +153,10 @@ type ChannelEdit struct {
 	RateLimit  *int
 	ParentID   *chat.ID
 	Overwrites *[]chat.Overwrite
+	// Thread and Forum are the thread and forum fields (threadlife.go,
+	// forums.go).
+	Thread *ThreadEdit
+	Forum  *ForumEdit
 }
 
 // EditChannel changes a channel; it needs MANAGE_CHANNELS there, and
@@ -155,6 +164,9 @@ type ChannelEdit struct {
 // the user holds there (see mayGrant).
 func (r *Registry) EditChannel(ctx context.Context, channelID, userID chat.ID, e ChannelEdit) (protocol.Channel, error) {
 	return askChannel(ctx, r, channelID, func(ctx context.Context, a *actor, ch *chat.Channel) (protocol.Channel, error) {
+		if ch.Thread != nil {
+			return a.editThread(ctx, ch, userID, e)
+		}
 		if err := a.require(userID, ch, protocol.PermManageChannels); err != nil {
 			return protocol.Channel{}, err
 		}
@@ -187,6 +199,9 @@ func (r *Registry) EditChannel(ctx context.Context, channelID, userID chat.ID, e
 		if e.Overwrites != nil {
 			c.Overwrites = append([]chat.Overwrite{}, *e.Overwrites...)
 		}
+		if err := a.applyForumEdit(&c, e.Forum); err != nil {
+			return protocol.Channel{}, err
+		}
 		old := *ch
 		obj, err := a.saveChannel(ctx, c)
 		if err != nil {
@@ -200,6 +215,12 @@ func (r *Registry) EditChannel(ctx context.Context, channelID, userID chat.ID, e
 // saveChannel writes a changed channel, applies it and sends CHANNEL_UPDATE;
 // it returns the channel object.
 func (a *actor) saveChannel(ctx context.Context, c chat.Channel) (protocol.Channel, error) {
+	// Overwrites that let someone see the channel show them its active
+	// threads too (THREAD_LIST_SYNC), as Discord does.
+	var blind map[chat.ID]bool
+	if old := a.channels[c.ID]; !slices.Equal(old.Overwrites, c.Overwrites) {
+		blind = a.blindTo(old)
+	}
 	if err := a.r.st.PutChannel(ctx, c); err != nil {
 		return protocol.Channel{}, fmt.Errorf("guild %d: save channel %d: %w", a.id, c.ID, err)
 	}
@@ -207,13 +228,20 @@ func (a *actor) saveChannel(ctx context.Context, c chat.Channel) (protocol.Chann
 	a.invalidateView()
 	obj := protocol.ChannelObject(c)
 	a.broadcast(protocol.EventChannelUpdate, obj, protocol.IntentGuilds, 0)
+	a.parentRevealed(a.channels[c.ID], blind)
 	return obj, nil
 }
 
 // DeleteChannel deletes a channel and returns it; it needs MANAGE_CHANNELS.
 func (r *Registry) DeleteChannel(ctx context.Context, channelID, userID chat.ID) (protocol.Channel, error) {
 	return askChannel(ctx, r, channelID, func(ctx context.Context, a *actor, ch *chat.Channel) (protocol.Channel, error) {
+		if ch.Thread != nil {
+			return a.deleteThreadAs(ctx, ch, userID)
+		}
 		if err := a.require(userID, ch, protocol.PermManageChannels); err != nil {
+			return protocol.Channel{}, err
+		}
+		if err := a.deleteThreadsOf(ctx, ch.ID); err != nil {
 			return protocol.Channel{}, err
 		}
 		if err := r.st.DeleteChannel(ctx, a.id, ch.ID); err != nil {
@@ -252,8 +280,12 @@ func (r *Registry) PutOverwrite(ctx context.Context, channelID, userID chat.ID, 
 		if !mayGrant(a.perms(userID, ch), overwriteChanges(ch.Overwrites, c.Overwrites)) {
 			return chat.ErrMissingPerms
 		}
-		_, err := a.saveChannel(ctx, c)
-		return err
+		before := ch.Overwrites
+		if _, err := a.saveChannel(ctx, c); err != nil {
+			return err
+		}
+		a.auditOverwrites(ctx, userID, c.ID, before, c.Overwrites)
+		return nil
 	})
 }
 
@@ -273,8 +305,12 @@ func (r *Registry) DeleteOverwrite(ctx context.Context, channelID, userID, targe
 		if !mayGrant(a.perms(userID, ch), overwriteChanges(ch.Overwrites, c.Overwrites)) {
 			return chat.ErrMissingPerms
 		}
-		_, err := a.saveChannel(ctx, c)
-		return err
+		before := ch.Overwrites
+		if _, err := a.saveChannel(ctx, c); err != nil {
+			return err
+		}
+		a.auditOverwrites(ctx, userID, c.ID, before, c.Overwrites)
+		return nil
 	})
 }
 

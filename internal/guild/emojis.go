@@ -166,6 +166,7 @@ func (r *Registry) CreateEmoji(ctx context.Context, guildID, userID chat.ID, e c
 			return protocol.Emoji{}, fmt.Errorf("guild %d: create emoji: %w", a.id, err)
 		}
 		a.emojis[e.ID] = &e
+		a.auditEmoji(ctx, userID, protocol.AuditEmojiCreate, nil, &e)
 		a.broadcastEmojis()
 		return a.emojiObject(e, true), nil
 	})
@@ -198,6 +199,7 @@ func (r *Registry) EditEmoji(ctx context.Context, guildID, userID, emojiID chat.
 		if err := r.st.PutEmoji(ctx, e); err != nil {
 			return protocol.Emoji{}, fmt.Errorf("guild %d: edit emoji: %w", a.id, err)
 		}
+		a.auditEmoji(ctx, userID, protocol.AuditEmojiUpdate, cur, &e)
 		*cur = e
 		a.broadcastEmojis()
 		return a.emojiObject(e, true), nil
@@ -216,6 +218,7 @@ func (r *Registry) DeleteEmoji(ctx context.Context, guildID, userID, emojiID cha
 			return chat.GuildEmoji{}, fmt.Errorf("guild %d: delete emoji: %w", a.id, err)
 		}
 		delete(a.emojis, emojiID)
+		a.auditEmoji(ctx, userID, protocol.AuditEmojiDelete, cur, nil)
 		a.broadcastEmojis()
 		return *cur, nil
 	})

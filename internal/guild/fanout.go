@@ -34,6 +34,8 @@ type permState struct {
 	gv       protocol.GuildView
 	channels map[chat.ID]*chat.Channel // copies owned by the snapshot
 	members  int                       // member count, for the passive rule
+	// threadMembers are the members of private threads (threads.go).
+	threadMembers map[chat.ID]map[chat.ID]bool
 }
 
 // evKind says what an event asks of a shard.
@@ -78,6 +80,9 @@ type event struct {
 	// bare (evSend), when set, goes instead of d to bot sessions without
 	// MESSAGE_CONTENT (auto-moderation executions carry content).
 	bare *protocol.Dispatch
+	// thread (evSend), when set, narrows a thread event sent with channel
+	// = the thread's parent to those who see the thread (threads.go).
+	thread *threadAudience
 }
 
 // msgEvent is what deciding the variant of a message event needs.
@@ -206,7 +211,9 @@ func (sh *shard) channelPerms(s *sub, channelID chat.ID) protocol.Permission {
 	}
 	p, ok := users[s.user]
 	if !ok {
-		if ch := sh.perms.channels[channelID]; ch != nil {
+		if ch := sh.perms.channels[channelID]; ch != nil && ch.Thread != nil {
+			p = threadPerms(sh.channelPerms(s, ch.ParentID), ch.Type, sh.perms.threadMembers[ch.ID][s.user])
+		} else if ch != nil {
 			p = protocol.Compute(sh.perms.gv, s.user, s.roles, ch)
 		}
 		users[s.user] = p
@@ -233,6 +240,9 @@ func (sh *shard) apply(ev *event) {
 				continue
 			}
 			if ev.need != 0 && sh.channelPerms(s, ev.channel)&ev.need != ev.need {
+				continue
+			}
+			if ev.thread != nil && !ev.thread.admits(s, sh.channelPerms(s, ev.channel)) {
 				continue
 			}
 			if ev.anyOf != 0 && protocol.Compute(sh.perms.gv, s.user, s.roles, nil)&ev.anyOf == 0 {

@@ -590,7 +590,7 @@ func TestEveryMutationDispatches(t *testing.T) {
 	// The owner holds VIEW_AUDIT_LOG: each recorded change is followed
 	// by its audit log entry.
 	const audit = "GUILD_AUDIT_LOG_ENTRY_CREATE"
-	want := []string{"GUILD_CREATE", "GUILD_MEMBER_ADD", "GUILD_UPDATE", "CHANNEL_CREATE", audit, "CHANNEL_UPDATE", audit,
+	want := []string{"GUILD_CREATE", "GUILD_MEMBER_ADD", "GUILD_UPDATE", audit, "CHANNEL_CREATE", audit, "CHANNEL_UPDATE", audit,
 		"CHANNEL_DELETE", audit, "GUILD_ROLE_CREATE", audit, "GUILD_ROLE_UPDATE", audit, "GUILD_MEMBER_UPDATE", audit,
 		"GUILD_ROLE_DELETE", audit,
 		"MESSAGE_CREATE", "MESSAGE_UPDATE", "MESSAGE_DELETE", "MESSAGE_CREATE", "MESSAGE_CREATE", "MESSAGE_DELETE_BULK", audit,

@@ -149,9 +149,11 @@ func (r *Registry) EditGuild(ctx context.Context, guildID, userID chat.ID, e Gui
 		if err := r.st.PutGuild(ctx, g); err != nil {
 			return protocol.Guild{}, fmt.Errorf("guild %d: edit: %w", a.id, err)
 		}
+		old := a.guild
 		a.guild = g
 		out := a.guildObject()
 		a.broadcast(protocol.EventGuildUpdate, out, protocol.IntentGuilds, 0)
+		a.auditGuild(ctx, userID, old, g)
 		return out, nil
 	})
 }

@@ -44,6 +44,7 @@ func (r *Registry) CreateInvite(ctx context.Context, channelID, userID chat.ID, 
 		if err := r.st.PutInvite(ctx, inv); err != nil {
 			return Invite{}, fmt.Errorf("guild %d: create invite: %w", a.id, err)
 		}
+		a.auditInvite(ctx, userID, protocol.AuditInviteCreate, inv)
 		out := a.inviteObject(inv, false)
 		a.broadcastInvite(protocol.EventInviteCreate, protocol.InviteCreateEvent{ChannelID: ch.ID, Code: code,
 			CreatedAt: out.CreatedAt, GuildID: a.id, Inviter: out.Inviter, MaxAge: maxAge, MaxUses: maxUses,
@@ -249,6 +250,7 @@ func (r *Registry) DeleteInvite(ctx context.Context, code string, userID chat.ID
 		if err := r.st.DeleteInvite(ctx, code); err != nil {
 			return Invite{}, fmt.Errorf("guild %d: delete invite: %w", a.id, err)
 		}
+		a.auditInvite(ctx, userID, protocol.AuditInviteDelete, inv)
 		a.inviteGone(inv)
 		return a.inviteObject(inv, false), nil
 	})

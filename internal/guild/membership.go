@@ -181,9 +181,11 @@ func (a *actor) saveMember(ctx context.Context, m chat.Member) error {
 	if err := a.r.st.PutMember(ctx, m); err != nil {
 		return fmt.Errorf("guild %d: save member %d: %w", a.id, m.UserID, err)
 	}
+	threads := a.visibleActive(m.UserID)
 	*a.members[m.UserID] = m
 	a.invalidateView()
 	a.setRoles(m.UserID, m.Roles)
+	a.syncThreads(m.UserID, threads)
 	obj := a.memberObject(&m)
 	obj.GuildID = a.id
 	a.broadcast(protocol.EventGuildMemberUpdate, obj, protocol.IntentGuildMembers, 0)

@@ -35,6 +35,28 @@ type MessageCreate struct {
 	// Attachments are files already in the blob store (see
 	// CheckAttach); they need ATTACH_FILES.
 	Attachments []chat.Attachment
+	// id, when set, is the message's ID (a forum post's first message
+	// has its thread's).
+	id chat.ID
+	// Components are validated component JSON (package component).
+	Components rawComponents
+	// Webhook, if set, sends the message as a webhook (see AsWebhook).
+	Webhook *WebhookAuthor
+	// Interaction, if set, makes the message an application's answer to
+	// an interaction.
+	Interaction *InteractionAnswer
+}
+
+// InteractionAnswer is what makes a message an application's answer to an
+// interaction: the application, the interaction's metadata (kept with the
+// message), the message type Discord gives the answer (20 or 23; 0 leaves
+// the type a reply has from its Reference) and whether it is a deferred
+// answer still loading (Discord's "thinking", flag LOADING).
+type InteractionAnswer struct {
+	AppID   chat.ID
+	Meta    chat.InteractionMeta
+	Type    int
+	Loading bool
 }
 
 // MessageEdit is a validated edit; nil fields are unchanged. Embeds, when
@@ -47,13 +69,19 @@ type MessageEdit struct {
 	// Attachments, when set, replace the message's attachments: Keep
 	// names those of its own to keep, New are uploaded files to add.
 	Attachments *AttachmentEdit
+	// Components, when set, replace the message's components.
+	Components componentsEdit
+	// CompleteLoading completes a deferred interaction answer: the edit
+	// clears its LOADING flag and, being its first content, does not mark
+	// it edited.
+	CompleteLoading bool
 }
 
 var errEmptyMessage = protocol.NewAPIError(400, protocol.CodeEmptyMessage, "Cannot send an empty message")
 
-// nonceWindow is how long enforce_nonce remembers a nonce ("the past few
+// NonceWindow is how long enforce_nonce remembers a nonce (in DMs too) ("the past few
 // minutes" in Discord's words).
-const nonceWindow = 5 * time.Minute
+const NonceWindow = 5 * time.Minute
 
 type nonceKey struct {
 	author chat.ID
@@ -69,7 +97,7 @@ type nonceEntry struct {
 func (a *actor) pruneNonces() {
 	now := a.r.cfg.Now()
 	for k, e := range a.nonces {
-		if e.body != nil && now.Sub(e.at) > nonceWindow {
+		if e.body != nil && now.Sub(e.at) > NonceWindow {
 			delete(a.nonces, k)
 		}
 	}
@@ -103,19 +131,23 @@ func (a *actor) createMessage(ctx context.Context, ch *chat.Channel, authorID ch
 	if len(req.Attachments) > 0 {
 		need |= protocol.PermAttachFiles
 	}
-	if err := a.require(authorID, ch, need); err != nil {
+	perms, err := a.actorPerms(ctx, authorID, ch, need)
+	if err != nil {
 		reply(nil, err)
 		return
 	}
-	if ch.Type != chat.ChannelText {
+	if !takesMessages(ch.Type) {
 		reply(nil, protocol.NewAPIError(400, protocol.CodeNonTextChannel, "Cannot send messages in a non-text channel"))
 		return
 	}
-	perms := a.perms(authorID, ch)
+	if err := a.unarchiveForSend(ctx, ch, perms); err != nil {
+		reply(nil, err)
+		return
+	}
 	var key nonceKey
 	if req.EnforceNonce && req.Nonce != "" {
 		key = nonceKey{authorID, req.Nonce}
-		if e := a.nonces[key]; e != nil && a.r.cfg.Now().Sub(e.at) <= nonceWindow {
+		if e := a.nonces[key]; e != nil && a.r.cfg.Now().Sub(e.at) <= NonceWindow {
 			if e.body != nil {
 				reply(e.body, nil)
 			} else {
@@ -135,11 +167,13 @@ func (a *actor) createMessage(ctx context.Context, ch *chat.Channel, authorID ch
 		Content:     req.Content,
 		TTS:         req.TTS && perms&protocol.PermSendTTSMessages != 0,
 		Nonce:       req.Nonce,
-		Flags:       req.Flags & protocol.MessageFlagSuppressEmbeds, // the only flag clients may set
+		Flags:       req.Flags & createFlags, // the only flags clients may set
 		Type:        chat.MessageDefault,
 		Embeds:      req.Embeds,
 		Attachments: req.Attachments,
+		Components:  req.Components,
 	}
+	webhookMessage(&m, req.Webhook)
 	var replied *chat.Message
 	if ref := req.Reference; ref != nil {
 		if perms&protocol.PermReadMessageHistory == 0 {
@@ -171,6 +205,15 @@ func (a *actor) createMessage(ctx context.Context, ch *chat.Channel, authorID ch
 			m.Reference = &chat.MessageReference{MessageID: found.ID, ChannelID: found.ChannelID, GuildID: a.id}
 		}
 	}
+	if ia := req.Interaction; ia != nil {
+		m.ApplicationID, m.Interaction = ia.AppID, ia.Meta.Clone()
+		if ia.Type != 0 {
+			m.Type = ia.Type
+		}
+		if ia.Loading {
+			m.Flags |= chat.MessageFlagLoading
+		}
+	}
 	a.applyMentions(&m, perms, req.AllowedMentions, replied)
 	hits, blocked := a.autoModHits(&m)
 	if blocked {
@@ -185,7 +228,10 @@ func (a *actor) createMessage(ctx context.Context, ch *chat.Channel, authorID ch
 		return
 	}
 
-	m.ID = a.r.ids.Next()
+	m.ID = req.id
+	if m.ID == 0 {
+		m.ID = a.r.ids.Next()
+	}
 	body := a.renderMessage(m, replied)
 	b, err := protocol.Marshal(body)
 	if err != nil {
@@ -199,7 +245,7 @@ func (a *actor) createMessage(ctx context.Context, ch *chat.Channel, authorID ch
 	}
 	s := a.reserve()
 	a.inflight++
-	go func() {
+	a.r.writes.run(func() {
 		err := a.r.data.CreateMessage(ctx, m)
 		a.completions <- func(a *actor) {
 			a.inflight--
@@ -216,6 +262,7 @@ func (a *actor) createMessage(ctx context.Context, ch *chat.Channel, authorID ch
 				return
 			}
 			a.noteMessage(m)
+			a.threadMessageSent(ctx, m)
 			if len(hits) > 0 {
 				a.runAutoMod(ctx, m, hits)
 			}
@@ -238,7 +285,7 @@ func (a *actor) createMessage(ctx context.Context, ch *chat.Channel, authorID ch
 			}
 			a.flush()
 		}
-	}()
+	})
 }
 
 // noteMessage records a new durable message as its channel's last.
@@ -262,6 +309,7 @@ func (a *actor) renderMessage(m chat.Message, replied *chat.Message) protocol.Me
 	}
 	out := protocol.MessageObject(m, author, mentions)
 	out.GuildID = a.id
+	protocol.SetInteraction(&out, m, a.userOf)
 	if mem := a.members[m.AuthorID]; mem != nil {
 		pm := protocol.MemberObject(*mem, nil)
 		out.Member = &pm
@@ -274,7 +322,11 @@ func (a *actor) renderMessage(m chat.Message, replied *chat.Message) protocol.Me
 	}
 	if replied != nil {
 		ref := protocol.MessageObject(*replied, a.userOf(replied.AuthorID), a.usersOf(replied.Mentions))
+		protocol.SetInteraction(&ref, *replied, a.userOf)
 		out.ReferencedMessage = &ref
+	}
+	if th := a.channels[m.ID]; th != nil && th.Thread != nil && th.ParentID == m.ChannelID {
+		setStarter(&out, a.threadObject(th))
 	}
 	a.r.signAttachments(&out)
 	return out
@@ -310,7 +362,7 @@ func stripContent(m protocol.Message) protocol.Message {
 	m.Content = ""
 	m.Embeds = []struct{}{}
 	m.Attachments = []protocol.Attachment{}
-	m.Components = []struct{}{}
+	m.Components = protocol.NoComponents()
 	if m.ReferencedMessage != nil {
 		ref := stripContent(*m.ReferencedMessage)
 		m.ReferencedMessage = &ref
@@ -332,16 +384,16 @@ func mustJSON(v any) []byte {
 // carries the same bytes).
 func (r *Registry) EditMessage(ctx context.Context, channelID, messageID, userID chat.ID, req MessageEdit) ([]byte, error) {
 	return askChannel(ctx, r, channelID, func(ctx context.Context, a *actor, ch *chat.Channel) ([]byte, error) {
-		if err := a.require(userID, ch, protocol.PermViewChannel); err != nil {
+		perms, err := a.actorPerms(ctx, userID, ch, protocol.PermViewChannel)
+		if err != nil {
 			return nil, err
 		}
 		m, err := a.r.data.Message(ctx, ch.ID, messageID)
 		if err != nil {
 			return nil, err
 		}
-		perms := a.perms(userID, ch)
 		if m.AuthorID != userID {
-			if req.Content != nil || req.Embeds != nil || req.Attachments != nil {
+			if req.Content != nil || req.Embeds != nil || req.Attachments != nil || req.Components != nil {
 				return nil, protocol.NewAPIError(403, protocol.CodeCannotEditOthers, "Cannot edit a message authored by another user")
 			}
 			if perms&protocol.PermManageMessages == 0 {
@@ -361,6 +413,11 @@ func (r *Registry) EditMessage(ctx context.Context, channelID, messageID, userID
 			now := a.r.cfg.Now().UTC()
 			m.EditedAt = &now
 		}
+		if req.Components != nil {
+			m.Components = *req.Components
+			now := a.r.cfg.Now().UTC()
+			m.EditedAt = &now
+		}
 		var removed []chat.Attachment
 		if ae := req.Attachments; ae != nil {
 			if len(ae.New) > 0 && perms&protocol.PermAttachFiles == 0 {
@@ -370,12 +427,18 @@ func (r *Registry) EditMessage(ctx context.Context, channelID, messageID, userID
 			now := a.r.cfg.Now().UTC()
 			m.EditedAt = &now
 		}
-		if (req.Content != nil || req.Embeds != nil || req.Attachments != nil) &&
-			strings.TrimSpace(m.Content) == "" && len(m.Embeds) == 0 && len(m.Attachments) == 0 {
+		if (req.Content != nil || req.Embeds != nil || req.Attachments != nil || req.Components != nil) &&
+			strings.TrimSpace(m.Content) == "" && len(m.Embeds) == 0 && len(m.Attachments) == 0 && len(m.Components) == 0 {
 			return nil, errEmptyMessage
 		}
 		if req.Flags != nil {
-			m.Flags = *req.Flags & protocol.MessageFlagSuppressEmbeds
+			// Only SUPPRESS_EMBEDS is the editor's to change; the
+			// others (crosspost, thread, loading...) stay as they are.
+			m.Flags = m.Flags&^protocol.MessageFlagSuppressEmbeds | *req.Flags&protocol.MessageFlagSuppressEmbeds
+		}
+		if req.CompleteLoading && m.Flags&chat.MessageFlagLoading != 0 {
+			m.Flags &^= chat.MessageFlagLoading
+			m.EditedAt = nil
 		}
 		var hits []automod.Hit
 		if req.Content != nil {
@@ -413,7 +476,7 @@ func (r *Registry) EditMessage(ctx context.Context, channelID, messageID, userID
 // MANAGE_MESSAGES.
 func (r *Registry) DeleteMessage(ctx context.Context, channelID, messageID, userID chat.ID) error {
 	return r.channelCall(ctx, channelID, func(ctx context.Context, a *actor, ch *chat.Channel) error {
-		if err := a.require(userID, ch, protocol.PermViewChannel); err != nil {
+		if _, err := a.actorPerms(ctx, userID, ch, protocol.PermViewChannel); err != nil {
 			return err
 		}
 		m, err := a.r.data.Message(ctx, ch.ID, messageID)
@@ -528,11 +591,12 @@ func (r *Registry) Message(ctx context.Context, channelID, messageID, userID cha
 // readAccess checks that userID may see the channel and reports whether
 // it may read its history.
 func (r *Registry) readAccess(ctx context.Context, channelID, userID chat.ID) (history bool, err error) {
-	return askChannel(ctx, r, channelID, func(_ context.Context, a *actor, ch *chat.Channel) (bool, error) {
-		if err := a.require(userID, ch, protocol.PermViewChannel); err != nil {
+	return askChannel(ctx, r, channelID, func(ctx context.Context, a *actor, ch *chat.Channel) (bool, error) {
+		perms, err := a.actorPerms(ctx, userID, ch, protocol.PermViewChannel)
+		if err != nil {
 			return false, err
 		}
-		return a.has(userID, ch, protocol.PermReadMessageHistory), nil
+		return perms&protocol.PermReadMessageHistory != 0, nil
 	})
 }
 
@@ -549,14 +613,18 @@ func (r *Registry) renderStored(ctx context.Context, m chat.Message) protocol.Me
 	}
 	out := protocol.MessageObject(m, user(m.AuthorID), users(m.Mentions))
 	out.GuildID = m.GuildID
-	// Only a reply renders what it references (a pin notice has a
-	// reference too): no store read for the others.
-	if m.Type == chat.MessageReply {
+	protocol.SetInteraction(&out, m, user)
+	// Only a reply (or a message command's answer, which references its
+	// target) renders what it references (a pin notice has a reference
+	// too): no store read for the others.
+	if m.Type == chat.MessageReply || m.Type == chat.MessageContextMenuCommand {
 		if rm := r.repliedTo(ctx, m); rm != nil {
 			ref := protocol.MessageObject(*rm, user(rm.AuthorID), users(rm.Mentions))
+			protocol.SetInteraction(&ref, *rm, user)
 			out.ReferencedMessage = &ref
 		}
 	}
+	r.starterThread(ctx, &out)
 	r.signAttachments(&out)
 	return out
 }

@@ -30,6 +30,10 @@ func (a *actor) perms(userID chat.ID, ch *chat.Channel) protocol.Permission {
 	if m == nil {
 		return 0
 	}
+	if ch != nil && ch.Thread != nil {
+		// A thread has its parent's permissions (threads.go).
+		return threadPerms(a.perms(userID, a.channels[ch.ParentID]), ch.Type, a.threadMemberOf(ch.ID, userID) != nil)
+	}
 	p := protocol.Compute(a.guildView(), userID, m.Roles, ch)
 	if a.timedOut(m) && p != protocol.PermAll {
 		// Compute gives the owner and administrators every bit, and

@@ -20,7 +20,8 @@ import (
 // Pinning posts the CHANNEL_PINNED_MESSAGE system message and fires
 // MESSAGE_UPDATE (pinned) and CHANNEL_PINS_UPDATE; unpinning the last two.
 
-var errMaxPins = protocol.NewAPIError(400, protocol.CodeMaxPins,
+// ErrMaxPins is 30003, a channel (guild or private) full of pins.
+var ErrMaxPins = protocol.NewAPIError(400, protocol.CodeMaxPins,
 	fmt.Sprintf("Maximum number of pins reached (%d)", protocol.MaxPins))
 
 // mayPin reports whether userID may pin and unpin in ch.
@@ -56,7 +57,7 @@ func (r *Registry) PinMessage(ctx context.Context, channelID, messageID, userID 
 			return nil
 		}
 		if len(pins) >= protocol.MaxPins {
-			return errMaxPins
+			return ErrMaxPins
 		}
 		now := a.r.cfg.Now().UTC().Truncate(time.Millisecond)
 		if err := a.r.data.PutPin(ctx, chat.Pin{ChannelID: ch.ID, MessageID: m.ID, PinnedAt: now}); err != nil {
@@ -111,12 +112,7 @@ func (a *actor) pinEvents(ctx context.Context, ch *chat.Channel, m chat.Message,
 	}
 	ev := messageEvent(&protocol.Dispatch{Name: protocol.EventMessageUpdate, Data: mustJSON(bodies[0])}, bodies[0], m)
 	a.enqueue(func() { a.deliver(ev) })
-	update := protocol.ChannelPinsUpdateEvent{GuildID: a.id, ChannelID: ch.ID}
-	if last != nil {
-		ts := protocol.Timestamp(*last)
-		update.LastPinTimestamp = &ts
-	}
-	a.broadcast(protocol.EventChannelPinsUpdate, update, protocol.IntentGuilds, ch.ID)
+	a.broadcast(protocol.EventChannelPinsUpdate, protocol.ChannelPinsUpdate(a.id, ch.ID, last), protocol.IntentGuilds, ch.ID)
 	return nil
 }
 
@@ -124,19 +120,30 @@ func (a *actor) pinEvents(ctx context.Context, ch *chat.Channel, m chat.Message,
 // newest first, and whether more follow. Without READ_MESSAGE_HISTORY the
 // list is empty, as in Discord.
 func (r *Registry) Pins(ctx context.Context, channelID, userID chat.ID, before time.Time, limit int) (protocol.ChannelPins, error) {
-	out := protocol.ChannelPins{Items: []protocol.MessagePin{}}
 	history, err := r.readAccess(ctx, channelID, userID)
 	if err != nil || !history {
-		return out, err
+		return protocol.ChannelPins{Items: []protocol.MessagePin{}}, err
 	}
 	pins, err := r.data.Pins(ctx, channelID)
 	if err != nil {
-		return out, err
+		return protocol.ChannelPins{}, err
 	}
+	return PinPage(pins, before, limit, func(pins []chat.Pin, n int) ([]protocol.Message, error) {
+		return r.pinnedMessages(ctx, channelID, userID, pins, n)
+	})
+}
+
+// PinPage is a page of a channel's pins (newest first): those pinned
+// before before (zero: all), up to limit, and whether more follow.
+// messages renders the messages of up to n pins, compacting pins in
+// place so that pins[i] stays the pin of message i (see PinnedMessages).
+// The DM service pages its pins with it too.
+func PinPage(pins []chat.Pin, before time.Time, limit int, messages func(pins []chat.Pin, n int) ([]protocol.Message, error)) (protocol.ChannelPins, error) {
+	out := protocol.ChannelPins{Items: []protocol.MessagePin{}}
 	if !before.IsZero() {
 		pins = slices.DeleteFunc(pins, func(p chat.Pin) bool { return !p.PinnedAt.Before(before) })
 	}
-	ms, err := r.pinnedMessages(ctx, channelID, userID, pins, limit+1)
+	ms, err := messages(pins, limit+1)
 	if err != nil {
 		return out, err
 	}
@@ -163,28 +170,37 @@ func (r *Registry) PinnedMessages(ctx context.Context, channelID, userID chat.ID
 	return r.pinnedMessages(ctx, channelID, userID, pins, 50)
 }
 
-// pinnedMessages renders the messages of up to n pins, in order. A pin
-// whose message is gone (its delete raced the read) is skipped, and pins
-// is compacted in place so that pins[i] stays the pin of message i.
+// pinnedMessages renders the messages of up to n pins, in order (see
+// RenderPinned), with their reactions and pinned flags.
 func (r *Registry) pinnedMessages(ctx context.Context, channelID, viewer chat.ID, pins []chat.Pin, n int) ([]protocol.Message, error) {
+	out, err := RenderPinned(pins, n, func(id chat.ID) (chat.Message, error) { return r.data.Message(ctx, channelID, id) },
+		func(m chat.Message) protocol.Message { return r.renderStored(ctx, m) })
+	if err != nil {
+		return nil, err
+	}
+	return out, r.decorate(ctx, channelID, viewer, out)
+}
+
+// RenderPinned renders the messages of up to n pins, in order, reading
+// each with get. A pin whose message is gone (its delete raced the read)
+// is skipped, and pins is compacted in place so that pins[i] stays the pin
+// of message i.
+func RenderPinned(pins []chat.Pin, n int, get func(chat.ID) (chat.Message, error), render func(chat.Message) protocol.Message) ([]protocol.Message, error) {
 	out := []protocol.Message{}
 	kept := pins[:0]
 	for _, p := range pins {
 		if len(out) == n {
 			break
 		}
-		m, err := r.data.Message(ctx, channelID, p.MessageID)
+		m, err := get(p.MessageID)
 		if err != nil {
 			if errors.Is(err, chat.ErrUnknownMessage) {
 				continue
 			}
 			return nil, err
 		}
-		out = append(out, r.renderStored(ctx, m))
+		out = append(out, render(m))
 		kept = append(kept, p)
-	}
-	if err := r.decorate(ctx, channelID, viewer, out); err != nil {
-		return nil, err
 	}
 	return out, nil
 }

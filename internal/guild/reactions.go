@@ -286,4 +286,5 @@ func (a *actor) forgetMessages(ctx context.Context, channelID chat.ID, ids ...ch
 			a.r.log.Warn("delete pin of deleted message", "channel", channelID, "message", id, "err", err)
 		}
 	}
+	a.threadMessagesGone(ctx, channelID, ids)
 }

@@ -72,6 +72,10 @@ type Config struct {
 	// A guild gets at least GOMAXPROCS relays, so its fan-out uses every
 	// core. Default 15,000.
 	RelaySessions int
+	// ThreadArchiveEvery is how often an actor archives the threads whose
+	// auto-archive duration has passed. Default one minute (Discord's
+	// durations are whole minutes); tests shorten it.
+	ThreadArchiveEvery time.Duration
 
 	// Placement, in cluster mode, says which guilds this node owns; nil
 	// means it owns every guild (one node). See cluster.go.
@@ -122,6 +126,8 @@ type Registry struct {
 	closed bool               // guarded by mu
 	wg     sync.WaitGroup
 	quit   chan struct{}
+	// writes runs the actors' message writes (see writers).
+	writes writers
 }
 
 type dirHolder struct{ d Directory }
@@ -170,6 +176,9 @@ func New(cfg Config) (*Registry, error) {
 	if cfg.RelaySessions <= 0 {
 		cfg.RelaySessions = 15000
 	}
+	if cfg.ThreadArchiveEvery <= 0 {
+		cfg.ThreadArchiveEvery = time.Minute
+	}
 	r := &Registry{
 		cfg:    cfg,
 		log:    cfg.Logger.WithGroup("guild"),
@@ -180,6 +189,7 @@ func New(cfg Config) (*Registry, error) {
 		actors: make(map[chat.ID]*actor),
 		quit:   make(chan struct{}),
 	}
+	r.writes = writers{jobs: make(chan func()), quit: r.quit}
 	return r, nil
 }
 

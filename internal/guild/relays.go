@@ -19,6 +19,16 @@ func (a *actor) permSnapshot() *permState {
 	for id, c := range a.channels {
 		cp := *c
 		p.channels[id] = &cp
+		if c.Type == chat.ChannelPrivateThread {
+			if p.threadMembers == nil {
+				p.threadMembers = make(map[chat.ID]map[chat.ID]bool)
+			}
+			set := make(map[chat.ID]bool, len(a.threads.members[id]))
+			for u := range a.threads.members[id] {
+				set[u] = true
+			}
+			p.threadMembers[id] = set
+		}
 	}
 	return p
 }

@@ -32,7 +32,9 @@ func (a *actor) sortedRoles() []chat.Role {
 func (a *actor) sortedChannels() []chat.Channel {
 	out := make([]chat.Channel, 0, len(a.channels))
 	for _, c := range a.channels {
-		out = append(out, *c)
+		if c.Thread == nil { // threads are listed apart (threadlists.go)
+			out = append(out, *c)
+		}
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].Position != out[j].Position {
@@ -90,7 +92,7 @@ func (a *actor) guildCreate(userID chat.ID, intents protocol.Intents, largeThres
 		VoiceStates:          []struct{}{},
 		Members:              []protocol.Member{},
 		Channels:             []protocol.Channel{},
-		Threads:              []struct{}{},
+		Threads:              a.activeThreads(userID),
 		Presences:            []protocol.Presence{},
 		StageInstances:       []struct{}{},
 		GuildScheduledEvents: []struct{}{},

@@ -6,6 +6,7 @@ import (
 
 	"github.com/accordchat/accord/internal/bus"
 	"github.com/accordchat/accord/internal/chat"
+	"github.com/accordchat/accord/internal/dm"
 	"github.com/accordchat/accord/internal/guild"
 	"github.com/accordchat/accord/internal/protocol"
 )
@@ -16,11 +17,25 @@ import (
 
 // broadcast is one message on bus.BroadcastSubject.
 type broadcast struct {
-	Kind  string             `json:"k"` // "joined", "user" or "close"
+	Kind  string             `json:"k"` // "joined", "user", "close", "dispatch", "dm" or "shard"
 	Guild chat.ID            `json:"g,omitempty"`
 	User  chat.ID            `json:"u"`
 	Full  chat.User          `json:"user,omitzero"`
 	Code  protocol.CloseCode `json:"code,omitempty"`
+	// "dm": a private channel's dispatch for the sessions of Users that
+	// asked for Intent (0: any). "dispatch": Name and Data for User's
+	// sessions. "shard": Name and Data for User's sessions whose shard
+	// covers Guild.
+	Users  []chat.ID        `json:"us,omitempty"`
+	Intent protocol.Intents `json:"i,omitempty"`
+	Name   string           `json:"n,omitempty"`
+	Data   json.RawMessage  `json:"d,omitempty"`
+}
+
+// DeliverToUsers implements dm.Deliverer: every node hands the dispatch to
+// its own sessions of users (one broadcast for all of them).
+func (n *Node) DeliverToUsers(users []chat.ID, intent protocol.Intents, d *protocol.Dispatch) {
+	n.publish(broadcast{Kind: "dm", Users: users, Intent: intent, Name: d.Name, Data: d.Data})
 }
 
 // UserSessions implements guild.Directory. The registry asks only when
@@ -44,6 +59,19 @@ func (n *Node) UserChanged(u chat.User) {
 // code (api.SessionCloser: a bot whose token was reset).
 func (n *Node) CloseUserSessions(userID chat.ID, code protocol.CloseCode) {
 	n.publish(broadcast{Kind: "close", User: userID, Code: code})
+}
+
+// SendToUser sends d to userID's sessions on every node (api.UserSender:
+// MESSAGE_ACK reaches the user's sessions wherever they connected).
+func (n *Node) SendToUser(userID chat.ID, d *protocol.Dispatch) {
+	n.publish(broadcast{Kind: "dispatch", User: userID, Name: d.Name, Data: d.Data})
+}
+
+// SendToShard sends d to userID's sessions, on every node, whose shard
+// covers guildID (api's sendToBot: INTERACTION_CREATE reaches the bot's
+// session for the guild wherever it connected).
+func (n *Node) SendToShard(userID, guildID chat.ID, d *protocol.Dispatch) {
+	n.publish(broadcast{Kind: "shard", User: userID, Guild: guildID, Name: d.Name, Data: d.Data})
 }
 
 func (n *Node) publish(m broadcast) {
@@ -78,6 +106,23 @@ func (n *Node) receiveBroadcast(b []byte) {
 		n.sendUserUpdate(m.Full)
 	case "close":
 		n.sessions.CloseUserSessions(m.User, m.Code)
+	case "dm":
+		d := &protocol.Dispatch{Name: m.Name, Data: m.Data}
+		for _, u := range m.Users {
+			dm.SendLocal(n.sessions.UserSessions(u), m.Intent, d)
+		}
+	case "dispatch", "shard":
+		if m.Name == "" || len(m.Data) == 0 {
+			n.stats.malformed.Add(1)
+			return
+		}
+		d := &protocol.Dispatch{Name: m.Name, Data: m.Data}
+		for _, s := range n.sessions.UserSessions(m.User) {
+			if sh, ok := s.(sharded); ok && m.Kind == "shard" && !sh.InShard(m.Guild) {
+				continue
+			}
+			s.Send(d)
+		}
 	}
 }
 

@@ -14,18 +14,27 @@ const EventGuildAuditLogEntryCreate = "GUILD_AUDIT_LOG_ENTRY_CREATE"
 
 // Audit log action types Accord records (Discord's numbering).
 const (
-	AuditChannelCreate     = 10
-	AuditChannelUpdate     = 11
-	AuditChannelDelete     = 12
-	AuditMemberKick        = 20
-	AuditMemberBanAdd      = 22
-	AuditMemberBanRemove   = 23
-	AuditMemberUpdate      = 24
-	AuditMemberRoleUpdate  = 25
-	AuditRoleCreate        = 30
-	AuditRoleUpdate        = 31
-	AuditRoleDelete        = 32
-	AuditMessageBulkDelete = 73
+	AuditGuildUpdate            = 1
+	AuditChannelCreate          = 10
+	AuditChannelUpdate          = 11
+	AuditChannelDelete          = 12
+	AuditChannelOverwriteCreate = 13
+	AuditChannelOverwriteUpdate = 14
+	AuditChannelOverwriteDelete = 15
+	AuditMemberKick             = 20
+	AuditMemberBanAdd           = 22
+	AuditMemberBanRemove        = 23
+	AuditMemberUpdate           = 24
+	AuditMemberRoleUpdate       = 25
+	AuditRoleCreate             = 30
+	AuditRoleUpdate             = 31
+	AuditRoleDelete             = 32
+	AuditInviteCreate           = 40
+	AuditInviteDelete           = 42
+	AuditEmojiCreate            = 60
+	AuditEmojiUpdate            = 61
+	AuditEmojiDelete            = 62
+	AuditMessageBulkDelete      = 73
 )
 
 // AuditChange is Discord's audit log change object.

@@ -12,6 +12,7 @@ const (
 	CodeUnknownMessage     = 10008
 	CodeUnknownRole        = 10011
 	CodeUnknownUser        = 10013
+	CodeBotsForbidden      = 20001 // "Bots cannot use this endpoint"
 	CodeMaxRoles           = 30005
 	CodeMaxChannels        = 30013
 	CodeUnauthorized       = 40001

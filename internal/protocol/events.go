@@ -113,7 +113,7 @@ type GuildCreate struct {
 	VoiceStates          []struct{} `json:"voice_states"`
 	Members              []Member   `json:"members"`
 	Channels             []Channel  `json:"channels"`
-	Threads              []struct{} `json:"threads"`
+	Threads              []Channel  `json:"threads"`
 	Presences            []Presence `json:"presences"`
 	StageInstances       []struct{} `json:"stage_instances"`
 	GuildScheduledEvents []struct{} `json:"guild_scheduled_events"`

@@ -157,7 +157,7 @@ func goldenObjects(t *testing.T) []struct {
 		Members: []protocol.Member{protocol.MemberObject(chat.Member{GuildID: goldenGuildID, UserID: goldenUserID, JoinedAt: goldenTime}, &goldenUser),
 			protocol.MemberObject(goldenMember(), &goldenFull)},
 		Channels:  []protocol.Channel{protocol.ChannelObject(category), protocol.ChannelObject(overwritten)},
-		Threads:   []struct{}{},
+		Threads:   []protocol.Channel{},
 		Presences: []protocol.Presence{goldenPresence()}, StageInstances: []struct{}{},
 		GuildScheduledEvents: []struct{}{}, SoundboardSounds: []struct{}{},
 	}
@@ -259,6 +259,13 @@ func goldenObjects(t *testing.T) []struct {
 		{"invite", goldenInvite(false)},
 		{"invite_with_counts", goldenInvite(true)},
 		{"current_user", protocol.CurrentUserObject(goldenFull)},
+		{"user_profile", protocol.UserProfileObject(goldenFull, []protocol.MutualGuild{{ID: goldenGuildID}})},
+		{"read_state", protocol.ReadStateList{Version: 7, Entries: []protocol.ReadStateEntry{
+			protocol.ReadStateEntryObject(chat.ReadState{ChannelID: goldenChannelID, LastMessageID: goldenMessageID, Version: 7}, 2)}}},
+		{"message_ack", protocol.MessageAck{ChannelID: goldenChannelID, MessageID: goldenMessageID, Version: 7}},
+		{"ack_token", protocol.AckToken{}},
+		{"sessions_replace", []protocol.SessionEntry{protocol.SessionEntryObject("all", protocol.StatusInvisible, nil, "unknown"),
+			protocol.SessionEntryObject("abc", protocol.StatusInvisible, json.RawMessage(`[{"name":"x","type":0}]`), "web")}},
 		{"application", protocol.ApplicationObject(app, goldenUser, goldenBot)},
 		{"api_error", protocol.NewAPIError(404, protocol.CodeUnknownChannel, "Unknown Channel")},
 		{"api_error_form", protocol.InvalidForm(
@@ -278,7 +285,8 @@ func goldenObjects(t *testing.T) []struct {
 		{"event_channel_info", protocol.ChannelInfoEvent{GuildID: goldenGuildID, Channels: []protocol.ChannelInfo{{ID: goldenChannelID}}}},
 		{"event_invite_create", goldenInviteCreate()},
 		{"event_invite_delete", protocol.InviteDeleteEvent{ChannelID: goldenChannelID, GuildID: goldenGuildID, Code: "abcDEF12"}},
-	}, append(append(goldenReactionObjects(), goldenEmojiObjects()...), goldenMemberListObjects()...)...)
+	}, append(append(append(append(goldenReactionObjects(), goldenEmojiObjects()...), goldenMemberListObjects()...), goldenThreadObjects()...),
+		goldenInteractionObjects()...)...)
 }
 
 func TestGolden(t *testing.T) {

@@ -36,6 +36,7 @@ const (
 	MaxUsername         = 32
 	MinUsername         = 2
 	MaxGlobalName       = 32
+	MaxBio              = 190 // a profile's "about me"
 	MaxNick             = 32
 	MinGuildName        = 2
 	MaxGuildName        = 100

@@ -42,6 +42,7 @@ func UserObject(u chat.User) User {
 		Discriminator: "0",
 		GlobalName:    optString(u.GlobalName),
 		Avatar:        optString(u.Avatar),
+		Banner:        optString(u.Banner),
 		Bot:           u.Bot,
 		PublicFlags:   u.Flags,
 		Flags:         u.Flags,
@@ -144,6 +145,7 @@ type Channel struct {
 	Flags                int              `json:"flags"`
 	Bitrate              *int             `json:"bitrate,omitempty"`
 	UserLimit            *int             `json:"user_limit,omitempty"`
+	ThreadFields
 }
 
 // ChannelObject converts a channel.
@@ -168,9 +170,10 @@ func ChannelObject(c chat.Channel) Channel {
 		bitrate, limit := 64000, 0
 		out.Bitrate, out.UserLimit = &bitrate, &limit
 	}
-	if c.Type != chat.ChannelText {
+	if !hasMessages(c.Type) {
 		out.LastMessageID = nil
 	}
+	addThreadFields(&out, c)
 	return out
 }
 
@@ -315,13 +318,94 @@ type Message struct {
 	Timestamp         string            `json:"timestamp"`
 	EditedTimestamp   *string           `json:"edited_timestamp"`
 	Flags             int               `json:"flags"`
-	Components        []struct{}        `json:"components"`
+	Components        json.RawMessage   `json:"components"` // stored JSON; [] when none
+	WebhookID         chat.ID           `json:"webhook_id,omitempty"`
 	Reactions         []Reaction        `json:"reactions,omitempty"`
 	Nonce             string            `json:"nonce,omitempty"`
 	MessageReference  *MessageReference `json:"message_reference,omitempty"`
 	ReferencedMessage *Message          `json:"referenced_message,omitempty"`
 	GuildID           chat.ID           `json:"guild_id,omitempty"`
 	Member            *Member           `json:"member,omitempty"`
+	// Thread is the thread started from this message (threads.go).
+	Thread *Channel `json:"thread,omitempty"`
+	// ApplicationID, InteractionMetadata and Interaction are set on an
+	// application's answer to an interaction (see SetInteraction).
+	ApplicationID       chat.ID              `json:"application_id,omitempty"`
+	InteractionMetadata *InteractionMetadata `json:"interaction_metadata,omitempty"`
+	Interaction         *MessageInteraction  `json:"interaction,omitempty"`
+}
+
+// InteractionMetadata is Discord's message interaction metadata object:
+// one shape for the three kinds (application command, component, modal
+// submit), each field present only where that kind has it. Name and
+// CommandType are not in Discord's table but are sent by Discord for
+// commands (and read by clients that show "used /name").
+type InteractionMetadata struct {
+	ID                           chat.ID              `json:"id"`
+	Type                         int                  `json:"type"`
+	User                         User                 `json:"user"`
+	AuthorizingIntegrationOwners map[string]chat.ID   `json:"authorizing_integration_owners"`
+	Name                         string               `json:"name,omitempty"`
+	CommandType                  int                  `json:"command_type,omitempty"`
+	OriginalResponseMessageID    chat.ID              `json:"original_response_message_id,omitempty"`
+	InteractedMessageID          chat.ID              `json:"interacted_message_id,omitempty"`
+	TargetUser                   *User                `json:"target_user,omitempty"`
+	TargetMessageID              chat.ID              `json:"target_message_id,omitempty"`
+	TriggeringInteractionMeta    *InteractionMetadata `json:"triggering_interaction_metadata,omitempty"`
+}
+
+// MessageInteraction is Discord's deprecated message interaction object,
+// sent on answers to application commands only (answers to components
+// carry a message reference instead).
+type MessageInteraction struct {
+	ID   chat.ID `json:"id"`
+	Type int     `json:"type"`
+	Name string  `json:"name"`
+	User User    `json:"user"`
+}
+
+// interactionTypeCommand is Discord's APPLICATION_COMMAND interaction type.
+const interactionTypeCommand = 2
+
+// SetInteraction fills out's webhook_id, interaction_metadata and (for
+// answers to commands) interaction from m; user resolves the user IDs the
+// metadata names. Messages that answer no interaction are left alone.
+func SetInteraction(out *Message, m chat.Message, user func(chat.ID) chat.User) {
+	if m.Interaction == nil {
+		return
+	}
+	// Discord sends an interaction's answers through the application's
+	// webhook: webhook_id is the application's ID, the author its bot.
+	out.WebhookID = m.ApplicationID
+	out.InteractionMetadata = interactionMetadata(m.Interaction, user)
+	if m.Interaction.Type == interactionTypeCommand {
+		out.Interaction = &MessageInteraction{ID: m.Interaction.ID, Type: m.Interaction.Type,
+			Name: m.Interaction.Name, User: out.InteractionMetadata.User}
+	}
+}
+
+func interactionMetadata(meta *chat.InteractionMeta, user func(chat.ID) chat.User) *InteractionMetadata {
+	out := &InteractionMetadata{
+		ID: meta.ID, Type: meta.Type, User: UserObject(user(meta.UserID)),
+		AuthorizingIntegrationOwners: map[string]chat.ID{},
+		Name:                         meta.Name, CommandType: meta.CommandType,
+		OriginalResponseMessageID: meta.OriginalResponseID, InteractedMessageID: meta.InteractedMessageID,
+		TargetMessageID: meta.TargetMessageID,
+	}
+	if meta.GuildOwner != 0 {
+		out.AuthorizingIntegrationOwners["0"] = meta.GuildOwner
+	}
+	if meta.UserOwner != 0 {
+		out.AuthorizingIntegrationOwners["1"] = meta.UserOwner
+	}
+	if meta.TargetUserID != 0 {
+		u := UserObject(user(meta.TargetUserID))
+		out.TargetUser = &u
+	}
+	if meta.Triggering != nil {
+		out.TriggeringInteractionMeta = interactionMetadata(meta.Triggering, user)
+	}
+	return out
 }
 
 // Attachment is Discord's attachment object. URL and ProxyURL are the
@@ -385,8 +469,18 @@ func MessageObject(m chat.Message, author chat.User, mentions []chat.User) Messa
 		TTS:             m.TTS,
 		Timestamp:       Timestamp(IDTime(m.ID)),
 		Flags:           m.Flags,
-		Components:      []struct{}{},
+		Components:      NoComponents(),
 		Nonce:           m.Nonce,
+		WebhookID:       m.WebhookID,
+		ApplicationID:   m.ApplicationID,
+	}
+	if len(m.Components) > 0 {
+		out.Components = m.Components
+	}
+	if m.WebhookID != 0 && m.AuthorID == m.WebhookID {
+		// A webhook's message: the author is the webhook under the name
+		// and avatar it was sent with, as Discord shows it.
+		out.Author = WebhookAuthor(m)
 	}
 	if out.MentionRoles == nil {
 		out.MentionRoles = []chat.ID{}
@@ -406,6 +500,16 @@ func MessageObject(m chat.Message, author chat.User, mentions []chat.User) Messa
 		}
 	}
 	return out
+}
+
+// NoComponents is the "components" of a message without any.
+func NoComponents() json.RawMessage { return json.RawMessage("[]") }
+
+// WebhookAuthor is the author object of a message webhook m sent:
+// Discord's {id: webhook id, username, avatar, bot: true,
+// discriminator: "0000"}.
+func WebhookAuthor(m chat.Message) User {
+	return User{ID: m.WebhookID, Username: m.WebhookName, Avatar: optString(m.WebhookAvatar), Bot: true, Discriminator: "0000"}
 }
 
 // Embed is Discord's embed object as a message carries it: the stored embed

@@ -161,6 +161,8 @@ type Ready struct {
 	Application      *ReadyApplication  `json:"application,omitempty"`
 	PrivateChannels  []json.RawMessage  `json:"private_channels"`
 	Relationships    []json.RawMessage  `json:"relationships"`
+	// ReadState is sent to user accounts only (bots keep none).
+	ReadState *ReadStateList `json:"read_state,omitempty"`
 }
 
 // DecodePayload decodes a client frame. It returns CloseDecodeError for

@@ -46,7 +46,8 @@ const (
 		PermViewChannel | PermSendMessages | PermEmbedLinks | PermAttachFiles |
 		PermReadMessageHistory | PermMentionEveryone | PermUseExternalEmojis |
 		PermConnect | PermSpeak | PermChangeNickname | 1<<25 /* USE_VAD */ |
-		1<<31 /* USE_APPLICATION_COMMANDS */ | 1<<38 /* SEND_MESSAGES_IN_THREADS */
+		1<<31 /* USE_APPLICATION_COMMANDS */ | 1<<35 /* CREATE_PUBLIC_THREADS */ |
+		1<<36 /* CREATE_PRIVATE_THREADS */ | 1<<38 /* SEND_MESSAGES_IN_THREADS */
 )
 
 // sendImplied are lost when SEND_MESSAGES is denied.

@@ -3,6 +3,7 @@ package protocol
 import (
 	"cmp"
 	"slices"
+	"time"
 
 	"github.com/accordchat/accord/internal/chat"
 )
@@ -147,6 +148,17 @@ type MessageReactionRemoveEmojiEvent struct {
 	GuildID   chat.ID      `json:"guild_id,omitempty"`
 	MessageID chat.ID      `json:"message_id"`
 	Emoji     PartialEmoji `json:"emoji"`
+}
+
+// ChannelPinsUpdate is CHANNEL_PINS_UPDATE's data for a channel whose
+// newest pin is last (nil: it has none; guildID 0: a private channel).
+func ChannelPinsUpdate(guildID, channelID chat.ID, last *time.Time) ChannelPinsUpdateEvent {
+	e := ChannelPinsUpdateEvent{GuildID: guildID, ChannelID: channelID}
+	if last != nil {
+		ts := Timestamp(*last)
+		e.LastPinTimestamp = &ts
+	}
+	return e
 }
 
 // ChannelPinsUpdateEvent is CHANNEL_PINS_UPDATE's data; LastPinTimestamp

@@ -1,6 +1,10 @@
 package protocol
 
-import "github.com/accordchat/accord/internal/chat"
+import (
+	"encoding/json"
+
+	"github.com/accordchat/accord/internal/chat"
+)
 
 // REST-only objects: what the bootstrap, user, application, invite and
 // gateway-discovery routes answer. Some of them replaced map[string]any
@@ -28,11 +32,55 @@ type CurrentUser struct {
 	Verified    bool    `json:"verified"`
 	Email       *string `json:"email"`
 	PremiumType int     `json:"premium_type"`
+	Bio         string  `json:"bio"`
 }
 
 // CurrentUserObject converts the requesting user.
 func CurrentUserObject(u chat.User) CurrentUser {
-	return CurrentUser{User: UserObject(u), Locale: "en-US", Verified: true}
+	return CurrentUser{User: UserObject(u), Locale: "en-US", Verified: true, Bio: u.Bio}
+}
+
+// UserProfile is GET /users/{id}/profile as Discord's client reads it:
+// the user, the profile proper (bio, banner) and the guilds the caller
+// shares with the user.
+type UserProfile struct {
+	User              ProfileUser       `json:"user"`
+	UserProfile       ProfileDetails    `json:"user_profile"`
+	MutualGuilds      []MutualGuild     `json:"mutual_guilds"`
+	ConnectedAccounts []json.RawMessage `json:"connected_accounts"`
+	PremiumType       *int              `json:"premium_type"`
+	PremiumSince      *string           `json:"premium_since"`
+	Badges            []json.RawMessage `json:"badges"`
+}
+
+// ProfileUser is the user of a profile, with the bio Discord adds there.
+type ProfileUser struct {
+	User
+	Bio string `json:"bio"`
+}
+
+// ProfileDetails is a profile's user_profile.
+type ProfileDetails struct {
+	Bio         string  `json:"bio"`
+	Banner      *string `json:"banner"`
+	AccentColor *int    `json:"accent_color"`
+	Pronouns    string  `json:"pronouns"`
+}
+
+// MutualGuild is one guild the caller shares with a profile's user.
+type MutualGuild struct {
+	ID   chat.ID `json:"id"`
+	Nick *string `json:"nick"`
+}
+
+// UserProfileObject renders u's profile with the guilds in common.
+func UserProfileObject(u chat.User, mutual []MutualGuild) UserProfile {
+	if mutual == nil {
+		mutual = []MutualGuild{}
+	}
+	return UserProfile{User: ProfileUser{User: UserObject(u), Bio: u.Bio},
+		UserProfile:  ProfileDetails{Bio: u.Bio, Banner: optString(u.Banner)},
+		MutualGuilds: mutual, ConnectedAccounts: []json.RawMessage{}, Badges: []json.RawMessage{}}
 }
 
 // Application is Discord's application object.
@@ -49,12 +97,15 @@ type Application struct {
 	Owner               User      `json:"owner"`
 	Team                *struct{} `json:"team"`
 	Bot                 User      `json:"bot"`
+	// InteractionsEndpointURL is where HTTP interactions go (null: the
+	// gateway).
+	InteractionsEndpointURL *string `json:"interactions_endpoint_url"`
 }
 
 // ApplicationObject converts an application with its owner and bot user.
 func ApplicationObject(app chat.Application, owner, bot chat.User) Application {
 	return Application{ID: app.ID, Name: app.Name, BotPublic: true, Flags: app.Flags,
-		Owner: UserObject(owner), Bot: UserObject(bot)}
+		Owner: UserObject(owner), Bot: UserObject(bot), InteractionsEndpointURL: optString(app.InteractionsEndpointURL)}
 }
 
 // Invite is Discord's invite object.

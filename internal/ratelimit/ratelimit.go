@@ -82,6 +82,8 @@ var DefaultRoutes = map[string]Limit{
 	BucketLogin:             {20, time.Minute},
 	BucketRegister:          {20, time.Minute},
 	BucketAttachmentRefresh: {10, 10 * time.Second},
+	BucketWebhook:           {5, 2 * time.Second},
+	BucketWebhookChannel:    {30, time.Minute},
 }
 
 // Config configures a Limiter. The zero value of each field means its

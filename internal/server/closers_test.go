@@ -115,7 +115,8 @@ func TestFailedStartUnwinds(t *testing.T) {
 }
 
 // TestStackOrder pins what a real server pushes: Shutdown stops the HTTP
-// server, then the gateway, the guild actors, the account service, the
+// server, then waits for HTTP interaction deliveries, then stops the
+// gateway, the guild actors, the account service, the
 // data service and the store.
 func TestStackOrder(t *testing.T) {
 	s, err := New(Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), Logger: discard()})
@@ -131,7 +132,7 @@ func TestStackOrder(t *testing.T) {
 		names = append(names, c.name)
 	}
 	s.stack.mu.Unlock()
-	if want := []string{"store", "data", "accounts", "guilds", "gateway", "http"}; !slices.Equal(names, want) {
+	if want := []string{"store", "data", "accounts", "guilds", "gateway", "interaction deliveries", "http"}; !slices.Equal(names, want) {
 		t.Errorf("stack %v, want %v", names, want)
 	}
 	if err := s.Start(context.Background()); err == nil {

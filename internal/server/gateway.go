@@ -1,6 +1,7 @@
 package server
 
 import (
+	"github.com/accordchat/accord/internal/dm"
 	"github.com/accordchat/accord/internal/gateway"
 )
 
@@ -24,6 +25,8 @@ func (s *Server) mountGateway() error {
 	cfg := s.cfg.Gateway.Options
 	cfg.Accounts = s.Accounts
 	cfg.Guilds = s.Guilds
+	cfg.Private = s.DMs
+	cfg.ReadStates = s.ReadStates
 	if s.Node != nil {
 		cfg.Guilds = s.Node
 	}
@@ -43,7 +46,10 @@ func (s *Server) mountGateway() error {
 	}
 	s.Gateway = gw
 	s.Guilds.SetDirectory(gw)
+	s.DMs.SetDelivery(dm.LocalDelivery{Sessions: gw})
 	if s.Node != nil {
+		// DM events reach every node's sessions through the node.
+		s.DMs.SetDelivery(s.Node)
 		// In a cluster, joins and user changes reach every node's
 		// sessions through the node.
 		s.Guilds.SetDirectory(s.Node)

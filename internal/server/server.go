@@ -33,8 +33,10 @@ import (
 	"github.com/accordchat/accord/internal/blob"
 	"github.com/accordchat/accord/internal/bus"
 	"github.com/accordchat/accord/internal/data"
+	"github.com/accordchat/accord/internal/dm"
 	"github.com/accordchat/accord/internal/gateway"
 	"github.com/accordchat/accord/internal/guild"
+	"github.com/accordchat/accord/internal/interaction"
 	"github.com/accordchat/accord/internal/node"
 	"github.com/accordchat/accord/internal/ratelimit"
 	"github.com/accordchat/accord/internal/snowflake"
@@ -132,6 +134,10 @@ type Config struct {
 	// Blob is the store of attachments, avatars and icons, and its limits
 	// (see blobs.go; --blob, --max-file-bytes, --max-upload-bytes).
 	Blob BlobConfig
+	// InteractionsEndpointHosts, when not empty, are the only hosts an
+	// application's interactions_endpoint_url may name
+	// (--interactions-endpoint-hosts). Default: any host.
+	InteractionsEndpointHosts []string
 }
 
 // setDefaults fills the zero fields of c with their defaults and validates
@@ -177,7 +183,12 @@ type Server struct {
 	IDs    *snowflake.Generator
 	Data   *data.Service
 	Guilds *guild.Registry
-	API    *api.Handler
+	// DMs runs private channels and relationships.
+	DMs *dm.Service
+	API *api.Handler
+	// ReadStates records acks and renders READY's read_state; the DM
+	// service is its PrivateChannels.
+	ReadStates *account.ReadStates
 	// Blobs holds attachments, avatars and icons (see blobs.go).
 	Blobs blob.Store
 	// Node is this server's part in a cluster; nil on a single node (see
@@ -276,22 +287,38 @@ func New(cfg Config) (*Server, error) {
 	// The blob collector, started by Start, reads the store through the
 	// API: it stops with the guilds, after the HTTP server.
 	s.stack.push("guilds", noError(func() { s.collector.stop(); s.Guilds.Close() }))
+	dcfg := dm.Config{Store: s.Store, Data: s.Data, IDs: s.IDs, Users: s.Accounts, Logger: cfg.Logger,
+		AttachmentURL: signer.Sign, AttachmentsGone: s.attachmentsGone}
+	if s.Node != nil {
+		dcfg.Placement = s.Node
+	}
+	if s.DMs, err = dm.New(dcfg); err != nil {
+		return nil, s.unwind(err)
+	}
 	// The gateway comes first so the API can end a bot's sessions when its
 	// token is reset.
+	s.ReadStates = account.NewReadStates(s.Store, s.DMs)
 	if err := s.mountGateway(); err != nil {
 		return nil, s.unwind(err)
 	}
-	acfg := api.Config{Store: s.Store, Accounts: s.Accounts, Guilds: s.Guilds, IDs: s.IDs, Logger: cfg.Logger,
-		MaxBodyBytes: cfg.MaxBodyBytes, Sessions: s.Gateway, Limits: s.Limits,
-		Blobs: blobs, Signer: signer, MaxFileBytes: cfg.Blob.MaxFileBytes, MaxUploadBytes: cfg.Blob.MaxUploadBytes}
+	acfg := api.Config{Store: s.Store, Accounts: s.Accounts, Guilds: s.Guilds, DMs: s.DMs, IDs: s.IDs, Logger: cfg.Logger,
+		MaxBodyBytes: cfg.MaxBodyBytes, Sessions: s.Gateway, Limits: s.Limits, ReadStates: s.ReadStates,
+		Blobs: blobs, Signer: signer, MaxFileBytes: cfg.Blob.MaxFileBytes, MaxUploadBytes: cfg.Blob.MaxUploadBytes,
+		InteractionsEndpointHosts: cfg.InteractionsEndpointHosts}
 	if s.Node != nil {
-		// Token resets end the bot's sessions on every node.
+		// Token resets end the bot's sessions on every node; interaction
+		// tokens name this node, so that callbacks reaching another node
+		// come here.
 		acfg.Forward, acfg.Sessions = s.Node, s.Node
+		acfg.Interactions = interaction.New(interaction.Config{Node: cfg.Cluster.NodeID})
 	}
 	s.API, err = api.New(acfg)
 	if err != nil {
 		return nil, s.unwind(err)
 	}
+	// HTTP interaction deliveries end (within their 3 s) before the guilds
+	// they post answers to.
+	s.stack.push("interaction deliveries", noError(s.API.WaitDeliveries))
 	if s.Node != nil {
 		s.Node.SetHTTP(s.API)
 		if err := s.Node.Register(s.Metrics); err != nil {
@@ -306,7 +333,7 @@ func New(cfg Config) (*Server, error) {
 	s.mux.HandleFunc("GET /healthz", s.serveHealth)
 	// The CDN, with Discord's paths (see api/cdn.go).
 	if cdn := s.API.CDN(); cdn != nil {
-		for _, p := range []string{"/attachments/", "/avatars/", "/icons/", "/emojis/"} {
+		for _, p := range []string{"/attachments/", "/avatars/", "/icons/", "/banners/", "/channel-icons/", "/emojis/"} {
 			s.mux.Handle(p, cdn)
 		}
 	}

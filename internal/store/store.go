@@ -77,6 +77,11 @@ type Store interface {
 	Bans
 	AuditLog
 	AutoMod
+	Private
+	ReadStates
+	ThreadMembers
+	Webhooks
+	AppCommands
 
 	// Applications and their bot users.
 	PutApplication(ctx context.Context, a chat.Application) error

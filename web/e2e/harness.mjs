@@ -3,6 +3,7 @@
 // in front of it so a test can cut WebSocket connections the way a network
 // failure does, and drives Debian's Chromium through playwright-core.
 
+import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -306,4 +307,19 @@ export async function openAs(browser, base, token, hash, { viewport = { width: 1
   page.on('pageerror', (e) => errors.push(e.message));
   await page.goto(`${base}/${hash}`);
   return { context, page, errors };
+}
+
+/** noPageErrors fails the test if any user's page (from openUser) logged an error. */
+export function noPageErrors(...users) {
+  for (const u of users) assert.deepEqual(u.errors, [], `${u.name}'s page logged errors`);
+}
+
+/** composerBox is the open channel's message composer. */
+export function composerBox(page) {
+  return page.getByRole('textbox', { name: /^Message #/ });
+}
+
+/** openHash opens hash (#/channels/...) in user's page without a reload. */
+export function openHash(user, hash) {
+  return user.page.evaluate((h) => { location.hash = h; }, hash);
 }

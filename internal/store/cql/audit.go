@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"time"
 
 	"github.com/accordchat/accord/internal/chat"
+	"github.com/accordchat/accord/internal/snowflake"
 	"github.com/accordchat/accord/internal/store"
 )
 
@@ -31,9 +33,15 @@ func (s *Store) PutAuditEntry(ctx context.Context, e chat.AuditEntry) error {
 	if err != nil {
 		return fmt.Errorf("cql: put audit entry: %w", err)
 	}
+	// The row expires when the entry passes the retention (counted from
+	// the entry's ID, as reads do); one already past it is not written.
+	ttl := int(time.Until(snowflake.Time(e.ID).Add(store.AuditRetention)) / time.Second)
+	if ttl <= 0 {
+		return nil
+	}
 	return s.exec(ctx, "put audit entry", `INSERT INTO audit_log_by_guild
-		(guild_id, id, user_id, target_id, action_type, changes, options, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		i64(e.GuildID), i64(e.ID), i64(e.UserID), i64(e.TargetID), e.ActionType, string(changes), string(options), e.Reason)
+		(guild_id, id, user_id, target_id, action_type, changes, options, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?) USING TTL ?`,
+		i64(e.GuildID), i64(e.ID), i64(e.UserID), i64(e.TargetID), e.ActionType, string(changes), string(options), e.Reason, ttl)
 }
 
 // AuditEntries reads a guild's entries between after and before, newest
@@ -49,6 +57,9 @@ func (s *Store) AuditEntries(ctx context.Context, guildID, before, after chat.ID
 	if before != 0 {
 		upper = i64(before)
 	}
+	// A row past its TTL is gone already; the floor also hides one whose
+	// TTL has a second or so left, so both backends agree at the edge.
+	after = max(after, snowflake.FromTime(time.Now().Add(-store.AuditRetention))-1)
 	iter := s.query(`SELECT id, user_id, target_id, action_type, changes, options, reason FROM audit_log_by_guild
 		WHERE guild_id = ? AND id < ? AND id > ? LIMIT ?`, i64(guildID), upper, i64(after), limit).IterContext(ctx)
 	var out []chat.AuditEntry

@@ -56,25 +56,25 @@ func utc(t time.Time) time.Time {
 
 // --- users ---------------------------------------------------------------
 
-const userCols = `id, username, global_name, avatar, bot, flags, application_id`
+const userCols = `id, username, global_name, avatar, bot, flags, application_id, banner, bio`
 
 func userArgs(u chat.User) []any {
-	return []any{i64(u.ID), u.Username, u.GlobalName, u.Avatar, u.Bot, int64(u.Flags), i64(u.ApplicationID)}
+	return []any{i64(u.ID), u.Username, u.GlobalName, u.Avatar, u.Bot, int64(u.Flags), i64(u.ApplicationID), u.Banner, u.Bio}
 }
 
 type userRow struct {
-	id, flags, appID             int64
-	username, globalName, avatar string
-	bot                          bool
+	id, flags, appID                          int64
+	username, globalName, avatar, banner, bio string
+	bot                                       bool
 }
 
 func (r *userRow) dest() []any {
-	return []any{&r.id, &r.username, &r.globalName, &r.avatar, &r.bot, &r.flags, &r.appID}
+	return []any{&r.id, &r.username, &r.globalName, &r.avatar, &r.bot, &r.flags, &r.appID, &r.banner, &r.bio}
 }
 
 func (r *userRow) user() chat.User {
 	return chat.User{ID: chat.ID(r.id), Username: r.username, GlobalName: r.globalName, Avatar: r.avatar,
-		Bot: r.bot, Flags: uint64(r.flags), ApplicationID: chat.ID(r.appID)}
+		Banner: r.banner, Bio: r.bio, Bot: r.bot, Flags: uint64(r.flags), ApplicationID: chat.ID(r.appID)}
 }
 
 // claimName takes the lower-cased username for userID with a lightweight
@@ -114,7 +114,7 @@ func (s *Store) CreateUser(ctx context.Context, u chat.User, c chat.Credentials)
 		return err
 	}
 	b := s.newBatch()
-	b.add(`INSERT INTO users (`+userCols+`) VALUES (?, ?, ?, ?, ?, ?, ?)`, userArgs(u)...)
+	b.add(`INSERT INTO users (`+userCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, userArgs(u)...)
 	b.add(`INSERT INTO credentials (user_id, password_hash) VALUES (?, ?)`, i64(u.ID), nonNilBytes(c.PasswordHash))
 	if err := s.execBatch(ctx, "create user", b); err != nil {
 		// Give the name back unless the batch may yet apply (a timeout
@@ -170,7 +170,7 @@ func (s *Store) UpdateUser(ctx context.Context, u chat.User) error {
 			return err
 		}
 	}
-	err = s.exec(ctx, "update user", `INSERT INTO users (`+userCols+`) VALUES (?, ?, ?, ?, ?, ?, ?)`, userArgs(u)...)
+	err = s.exec(ctx, "update user", `INSERT INTO users (`+userCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, userArgs(u)...)
 	if err != nil {
 		return err
 	}
@@ -217,8 +217,10 @@ func (s *Store) DeleteToken(ctx context.Context, tokenHash []byte) error {
 // PutApplication writes an application and its bot index.
 func (s *Store) PutApplication(ctx context.Context, a chat.Application) error {
 	b := s.newBatch()
-	b.add(`INSERT INTO applications (id, name, owner_id, bot_id, flags, token_hash) VALUES (?, ?, ?, ?, ?, ?)`,
-		i64(a.ID), a.Name, i64(a.OwnerID), i64(a.BotID), int64(a.Flags), nonNilBytes(a.TokenHash))
+	b.add(`INSERT INTO applications (id, name, owner_id, bot_id, flags, token_hash, interactions_key, interactions_endpoint_url)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		i64(a.ID), a.Name, i64(a.OwnerID), i64(a.BotID), int64(a.Flags), nonNilBytes(a.TokenHash),
+		nonNilBytes(a.InteractionsKey), a.InteractionsEndpointURL)
 	b.add(`INSERT INTO apps_by_bot (bot_id, app_id) VALUES (?, ?)`, i64(a.BotID), i64(a.ID))
 	return s.execBatch(ctx, "put application", b)
 }
@@ -227,14 +229,19 @@ func (s *Store) PutApplication(ctx context.Context, a chat.Application) error {
 func (s *Store) Application(ctx context.Context, id chat.ID) (chat.Application, error) {
 	var r struct{ id, owner, bot, flags int64 }
 	var name string
-	var tokenHash []byte
-	err := s.scan(ctx, "application", `SELECT id, name, owner_id, bot_id, flags, token_hash FROM applications WHERE id = ?`,
-		[]any{i64(id)}, &r.id, &name, &r.owner, &r.bot, &r.flags, &tokenHash)
+	var tokenHash, key []byte
+	var endpoint string
+	err := s.scan(ctx, "application", `SELECT id, name, owner_id, bot_id, flags, token_hash, interactions_key, interactions_endpoint_url
+		FROM applications WHERE id = ?`,
+		[]any{i64(id)}, &r.id, &name, &r.owner, &r.bot, &r.flags, &tokenHash, &key, &endpoint)
 	if len(tokenHash) == 0 {
 		tokenHash = nil
 	}
+	if len(key) == 0 {
+		key = nil
+	}
 	return chat.Application{ID: chat.ID(r.id), Name: name, OwnerID: chat.ID(r.owner), BotID: chat.ID(r.bot),
-		Flags: uint64(r.flags), TokenHash: tokenHash}, err
+		Flags: uint64(r.flags), TokenHash: tokenHash, InteractionsKey: key, InteractionsEndpointURL: endpoint}, err
 }
 
 // ApplicationByBot reads the application whose bot user is botID.
@@ -284,7 +291,7 @@ func (s *Store) DeleteGuild(ctx context.Context, id chat.ID) error {
 
 // --- channels ------------------------------------------------------------
 
-const channelCols = `id, guild_id, type, name, topic, position, parent_id, nsfw, rate_limit, last_message_id, overwrites`
+const channelCols = `id, guild_id, type, name, topic, position, parent_id, nsfw, rate_limit, last_message_id, overwrites, extra`
 
 // overwrite is the CQL user-defined type "overwrite".
 type overwrite struct {
@@ -300,7 +307,7 @@ func channelArgs(c chat.Channel) []any {
 		ows[i] = overwrite{ID: i64(o.ID), Type: o.Type, Allow: int64(o.Allow), Deny: int64(o.Deny)}
 	}
 	return []any{i64(c.ID), i64(c.GuildID), c.Type, c.Name, c.Topic, c.Position, i64(c.ParentID), c.NSFW,
-		c.RateLimit, i64(c.LastMessageID), ows}
+		c.RateLimit, i64(c.LastMessageID), ows, channelExtraJSON(c)}
 }
 
 type channelRow struct {
@@ -309,10 +316,11 @@ type channelRow struct {
 	name, topic             string
 	nsfw                    bool
 	ows                     []overwrite
+	extra                   string
 }
 
 func (r *channelRow) dest() []any {
-	return []any{&r.id, &r.guild, &r.typ, &r.name, &r.topic, &r.position, &r.parent, &r.nsfw, &r.rate, &r.last, &r.ows}
+	return []any{&r.id, &r.guild, &r.typ, &r.name, &r.topic, &r.position, &r.parent, &r.nsfw, &r.rate, &r.last, &r.ows, &r.extra}
 }
 
 func (r *channelRow) channel() chat.Channel {
@@ -321,6 +329,7 @@ func (r *channelRow) channel() chat.Channel {
 	for _, o := range r.ows {
 		c.Overwrites = append(c.Overwrites, chat.Overwrite{ID: chat.ID(o.ID), Type: o.Type, Allow: uint64(o.Allow), Deny: uint64(o.Deny)})
 	}
+	setChannelExtra(&c, r.extra)
 	return c
 }
 
@@ -328,8 +337,8 @@ func (r *channelRow) channel() chat.Channel {
 func (s *Store) PutChannel(ctx context.Context, c chat.Channel) error {
 	args := channelArgs(c)
 	b := s.newBatch()
-	b.add(`INSERT INTO channels (`+channelCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...)
-	b.add(`INSERT INTO channels_by_guild (`+channelCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...)
+	b.add(`INSERT INTO channels (`+channelCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...)
+	b.add(`INSERT INTO channels_by_guild (`+channelCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...)
 	return s.execBatch(ctx, "put channel", b)
 }
 

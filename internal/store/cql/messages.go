@@ -16,13 +16,14 @@ import (
 )
 
 const messageCols = `channel_id, message_id, author_id, guild_id, content, edited_at, tts, mention_everyone,
-	mentions, mention_roles, nonce, type, flags, ref_message_id, ref_channel_id, ref_guild_id, embeds, attachments`
+	mentions, mention_roles, nonce, type, flags, ref_message_id, ref_channel_id, ref_guild_id, embeds, attachments,
+	components, webhook_id, webhook_name, webhook_avatar, interaction`
 
 // One prepared insert serves every message: columns a message leaves empty
 // are bound as gocql.UnsetValue, which writes nothing (no null, so no
 // tombstone), rather than each shape of message needing its own statement.
 const insertMessage = `INSERT INTO messages (bucket, ` + messageCols + `)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 // opt returns v, or UnsetValue when v is empty and unset is allowed.
 func opt[T comparable](v T, unset bool) any {
@@ -52,7 +53,10 @@ func bucketOf(id chat.ID) int32 { return int32(snowflake.Bucket(id)) }
 // Embeds are stored as their JSON in one text column: they are read and
 // written whole, only ever with their message, and their shape may grow
 // (Discord adds parts) without a schema change. No embeds is "".
-// Attachments are stored the same way, for the same reasons.
+// Attachments are stored the same way, for the same reasons, and
+// components are the validated JSON the message came with. An
+// application's answer keeps the interaction it answers as the JSON of
+// interactionColumn, for the same reasons.
 func messageArgs(m chat.Message) ([]any, error) {
 	unset := m.EditedAt == nil
 	embeds, err := jsonColumn(m.Embeds, len(m.Embeds))
@@ -62,6 +66,10 @@ func messageArgs(m chat.Message) ([]any, error) {
 	attachments, err := jsonColumn(m.Attachments, len(m.Attachments))
 	if err != nil {
 		return nil, fmt.Errorf("cql: message %d: encode attachments: %w", m.ID, err)
+	}
+	inter, err := interactionJSON(m)
+	if err != nil {
+		return nil, fmt.Errorf("cql: message %d: encode interaction: %w", m.ID, err)
 	}
 	var edited any = gocql.UnsetValue
 	if m.EditedAt != nil {
@@ -79,7 +87,26 @@ func messageArgs(m chat.Message) ([]any, error) {
 		opt(m.Nonce, unset), m.Type, m.Flags,
 		opt(i64(ref.MessageID), unset), opt(i64(ref.ChannelID), unset), opt(i64(ref.GuildID), unset),
 		opt(embeds, unset), opt(attachments, unset),
+		opt(string(m.Components), unset), opt(i64(m.WebhookID), unset),
+		opt(m.WebhookName, unset), opt(m.WebhookAvatar, unset), opt(inter, unset),
 	}, nil
+}
+
+// interactionColumn is what the interaction column holds: the answering
+// application and the interaction's metadata.
+type interactionColumn struct {
+	ApplicationID chat.ID               `json:"application_id"`
+	Meta          *chat.InteractionMeta `json:"meta"`
+}
+
+// interactionJSON is m's interaction column, "" for a message that
+// answers no interaction.
+func interactionJSON(m chat.Message) (string, error) {
+	if m.Interaction == nil {
+		return "", nil
+	}
+	b, err := json.Marshal(interactionColumn{m.ApplicationID, m.Interaction})
+	return string(b), err
 }
 
 // jsonColumn is v's JSON, or "" when it holds n == 0 elements.
@@ -95,7 +122,10 @@ func jsonColumn(v any, n int) (string, error) {
 type messageRow struct {
 	channel, id, author, guild       int64
 	content, nonce, embeds           string
-	attachments                      string
+	attachments, components          string
+	webhookName, webhookAvatar       string
+	interaction                      string
+	webhook                          int64
 	edited                           time.Time
 	tts, everyone                    bool
 	mentions, roles                  []int64
@@ -105,13 +135,18 @@ type messageRow struct {
 
 func (r *messageRow) dest() []any {
 	return []any{&r.channel, &r.id, &r.author, &r.guild, &r.content, &r.edited, &r.tts, &r.everyone,
-		&r.mentions, &r.roles, &r.nonce, &r.typ, &r.flags, &r.refMessage, &r.refChannel, &r.refGuild, &r.embeds, &r.attachments}
+		&r.mentions, &r.roles, &r.nonce, &r.typ, &r.flags, &r.refMessage, &r.refChannel, &r.refGuild, &r.embeds, &r.attachments,
+		&r.components, &r.webhook, &r.webhookName, &r.webhookAvatar, &r.interaction}
 }
 
 func (r *messageRow) message() (chat.Message, error) {
 	m := chat.Message{ID: chat.ID(r.id), ChannelID: chat.ID(r.channel), GuildID: chat.ID(r.guild),
 		AuthorID: chat.ID(r.author), Content: r.content, TTS: r.tts, MentionEveryone: r.everyone,
-		Mentions: chatIDs(r.mentions), MentionRoles: chatIDs(r.roles), Nonce: r.nonce, Type: r.typ, Flags: r.flags}
+		Mentions: chatIDs(r.mentions), MentionRoles: chatIDs(r.roles), Nonce: r.nonce, Type: r.typ, Flags: r.flags,
+		WebhookID: chat.ID(r.webhook), WebhookName: r.webhookName, WebhookAvatar: r.webhookAvatar}
+	if r.components != "" {
+		m.Components = []byte(r.components)
+	}
 	if !r.edited.IsZero() {
 		t := r.edited.UTC()
 		m.EditedAt = &t
@@ -129,6 +164,16 @@ func (r *messageRow) message() (chat.Message, error) {
 		if err := json.Unmarshal([]byte(r.attachments), &m.Attachments); err != nil {
 			return chat.Message{}, fmt.Errorf("cql: message %d: decode attachments: %w", r.id, err)
 		}
+	}
+	if r.interaction != "" {
+		var c interactionColumn
+		if err := json.Unmarshal([]byte(r.interaction), &c); err != nil {
+			return chat.Message{}, fmt.Errorf("cql: message %d: decode interaction: %w", r.id, err)
+		}
+		if c.Meta == nil {
+			return chat.Message{}, fmt.Errorf("cql: message %d: interaction without metadata", r.id)
+		}
+		m.ApplicationID, m.Interaction = c.ApplicationID, c.Meta
 	}
 	return m, nil
 }

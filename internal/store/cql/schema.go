@@ -21,7 +21,7 @@ var tables = []string{
 
 	`CREATE TABLE IF NOT EXISTS users (
 		id bigint PRIMARY KEY, username text, global_name text, avatar text,
-		bot boolean, flags bigint, application_id bigint)`,
+		bot boolean, flags bigint, application_id bigint, banner text, bio text)`,
 	// Usernames are unique case-insensitively: name is the lower-cased
 	// username, claimed with INSERT ... IF NOT EXISTS.
 	`CREATE TABLE IF NOT EXISTS users_by_name (name text PRIMARY KEY, user_id bigint)`,
@@ -29,7 +29,8 @@ var tables = []string{
 	`CREATE TABLE IF NOT EXISTS tokens (hash blob PRIMARY KEY, user_id bigint)`,
 
 	`CREATE TABLE IF NOT EXISTS applications (
-		id bigint PRIMARY KEY, name text, owner_id bigint, bot_id bigint, flags bigint, token_hash blob)`,
+		id bigint PRIMARY KEY, name text, owner_id bigint, bot_id bigint, flags bigint, token_hash blob,
+		interactions_key blob, interactions_endpoint_url text)`,
 	`CREATE TABLE IF NOT EXISTS apps_by_bot (bot_id bigint PRIMARY KEY, app_id bigint)`,
 
 	`CREATE TABLE IF NOT EXISTS guilds (
@@ -65,7 +66,8 @@ var tables = []string{
 		mentions frozen<list<bigint>>, mention_roles frozen<list<bigint>>,
 		nonce text, type int, flags int,
 		ref_message_id bigint, ref_channel_id bigint, ref_guild_id bigint, embeds text,
-		attachments text,
+		attachments text, components text, webhook_id bigint, webhook_name text, webhook_avatar text,
+		interaction text,
 		PRIMARY KEY ((channel_id, bucket), message_id)
 	) WITH CLUSTERING ORDER BY (message_id DESC)`,
 	// The buckets of a channel that have held a message, newest first, so
@@ -84,13 +86,26 @@ var tables = []string{
 var addedColumns = []struct{ table, column, cqlType string }{
 	{"messages", "embeds", "text"},
 	{"applications", "token_hash", "blob"},
+	{"applications", "interactions_key", "blob"},
+	{"applications", "interactions_endpoint_url", "text"},
 	{"messages", "attachments", "text"},
 	{"members_by_guild", "timeout_until", "timestamp"},
+	// Keyspaces made by the first build of private channels lack it.
+	{"private_channels", "closed", "frozen<list<bigint>>"},
+	{"users", "banner", "text"},
+	{"users", "bio", "text"},
+	{"channels", "extra", "text"},
+	{"channels_by_guild", "extra", "text"},
+	{"messages", "components", "text"},
+	{"messages", "webhook_id", "bigint"},
+	{"messages", "webhook_name", "text"},
+	{"messages", "webhook_avatar", "text"},
+	{"messages", "interaction", "text"},
 }
 
 const channelColumnsDDL = `id bigint, guild_id bigint, type int, name text, topic text, position int,
 	parent_id bigint, nsfw boolean, rate_limit int, last_message_id bigint,
-	overwrites frozen<list<frozen<overwrite>>>`
+	overwrites frozen<list<frozen<overwrite>>>, extra text`
 
 const inviteColumnsDDL = `code text, guild_id bigint, channel_id bigint, inviter_id bigint,
 	uses int, max_uses int, max_age int, created_at timestamp`
@@ -108,7 +123,7 @@ func createSchema(ctx context.Context, cfg Config) error {
 	stmts := []string{fmt.Sprintf(
 		`CREATE KEYSPACE IF NOT EXISTS %s WITH replication = {'class': 'NetworkTopologyStrategy', 'replication_factor': %d}`,
 		cfg.Keyspace, cfg.Replication)}
-	for _, t := range slices.Concat(tables, reactionTables, emojiTables, banTables, auditTables, autoModTables) {
+	for _, t := range slices.Concat(tables, reactionTables, emojiTables, banTables, auditTables, autoModTables, privateTables, readStateTables, threadTables, webhookTables, appCommandTables) {
 		// Qualify the object name: this session has no keyspace.
 		for _, kw := range []string{"TABLE IF NOT EXISTS ", "TYPE IF NOT EXISTS "} {
 			t = strings.Replace(t, kw, kw+cfg.Keyspace+".", 1)

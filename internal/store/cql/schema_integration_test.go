@@ -15,7 +15,7 @@ import (
 )
 
 // TestSchemaAddsColumns opens a keyspace whose tables predate the embeds
-// and token_hash columns (made by dropping them) and checks that New adds
+// token_hash and interactions columns (made by dropping them) and checks that New adds
 // them back, that a second New finds them and changes nothing, and that
 // the store then reads and writes them.
 func TestSchemaAddsColumns(t *testing.T) {
@@ -40,6 +40,8 @@ func TestSchemaAddsColumns(t *testing.T) {
 	for _, stmt := range []string{
 		`ALTER TABLE ` + ks + `.messages DROP embeds`,
 		`ALTER TABLE ` + ks + `.applications DROP token_hash`,
+		`ALTER TABLE ` + ks + `.applications DROP interactions_key`,
+		`ALTER TABLE ` + ks + `.applications DROP interactions_endpoint_url`,
 	} {
 		if err := admin.Query(stmt).Exec(); err != nil {
 			t.Fatalf("%s: %v", stmt, err)
@@ -59,7 +61,8 @@ func TestSchemaAddsColumns(t *testing.T) {
 	if err != nil || !storetest.Equal(got, m) {
 		t.Fatalf("Message = %+v, %v; want %+v", got, err, m)
 	}
-	a := chat.Application{ID: storetest.NewID(), Name: "app", BotID: storetest.NewID(), TokenHash: []byte{1, 2, 3}}
+	a := chat.Application{ID: storetest.NewID(), Name: "app", BotID: storetest.NewID(), TokenHash: []byte{1, 2, 3},
+		InteractionsKey: storetest.RandomBytes(32), InteractionsEndpointURL: "https://bots.example/interactions"}
 	if err := s.PutApplication(ctx, a); err != nil {
 		t.Fatalf("PutApplication: %v", err)
 	}

@@ -20,17 +20,17 @@ func (s *Store) CreateUser(ctx context.Context, u chat.User, c chat.Credentials)
 	if c.UserID == 0 {
 		c.UserID = u.ID
 	}
+	name, id := string(usernameKey(u.Username)), string(idKey(pUser, u.ID))
 	s.userMu.Lock()
-	defer s.userMu.Unlock()
-	if err := s.nameFree(u.Username, 0); err != nil {
+	err := s.claimFree(name, id)
+	if err == nil {
+		s.claim(name, id)
+	}
+	s.userMu.Unlock()
+	if err != nil {
 		return fmt.Errorf("pebble store: create user %d: %w", u.ID, err)
 	}
-	if ok, err := s.has(idKey(pUser, u.ID)); err != nil || ok {
-		if err == nil {
-			err = store.ErrExists
-		}
-		return fmt.Errorf("pebble store: create user %d: %w", u.ID, err)
-	}
+	defer s.unclaim(name, id)
 	b := s.newBatch()
 	b.setJSON(idKey(pUser, u.ID), u)
 	b.set(usernameKey(u.Username), idValue(u.ID))
@@ -41,9 +41,54 @@ func (s *Store) CreateUser(ctx context.Context, u chat.User, c chat.Credentials)
 	return nil
 }
 
-// nameFree returns store.ErrExists if a user other than self holds name.
-// The caller holds userMu.
+// claimFree returns store.ErrExists if a user holds the username key name
+// or the user key id, or a commit in flight claims either. The caller
+// holds userMu.
+func (s *Store) claimFree(name, id string) error {
+	if _, ok := s.claims[name]; ok {
+		return fmt.Errorf("username %q: %w", name[len(pUsername):], store.ErrExists)
+	}
+	if _, ok := s.claims[id]; ok {
+		return store.ErrExists
+	}
+	if ok, err := s.has([]byte(name)); err != nil || ok {
+		if err == nil {
+			err = fmt.Errorf("username %q: %w", name[len(pUsername):], store.ErrExists)
+		}
+		return err
+	}
+	if ok, err := s.has([]byte(id)); err != nil || ok {
+		if err == nil {
+			err = store.ErrExists
+		}
+		return err
+	}
+	return nil
+}
+
+// claim marks keys as taken by a commit in flight. The caller holds userMu.
+func (s *Store) claim(keys ...string) {
+	for _, k := range keys {
+		s.claims[k] = struct{}{}
+	}
+}
+
+// unclaim drops claims once their commit is done (in the database, or
+// failed).
+func (s *Store) unclaim(keys ...string) {
+	s.userMu.Lock()
+	defer s.userMu.Unlock()
+	for _, k := range keys {
+		delete(s.claims, k)
+	}
+}
+
+// nameFree returns store.ErrExists if a user other than self holds name
+// or a commit in flight claims it. The caller holds userMu.
 func (s *Store) nameFree(name string, self chat.ID) error {
+	if _, ok := s.claims[string(usernameKey(name))]; ok {
+		return fmt.Errorf("username %q: %w", name, store.ErrExists)
+	}
 	owner, err := s.getID(usernameKey(name))
 	switch {
 	case errors.Is(err, store.ErrNotFound):
@@ -86,23 +131,33 @@ func (s *Store) UserByName(ctx context.Context, name string) (chat.User, error) 
 	return u, nil
 }
 
-// UpdateUser replaces u, moving its username index entry if it was renamed.
+// UpdateUser replaces u, moving its username index entry if it was
+// renamed. A new name is claimed under userMu and committed without it,
+// as in CreateUser.
 func (s *Store) UpdateUser(ctx context.Context, u chat.User) error {
 	if err := s.enter(ctx); err != nil {
 		return err
 	}
 	defer s.mu.RUnlock()
-	s.userMu.Lock()
-	defer s.userMu.Unlock()
+	s.renameMu.Lock()
+	defer s.renameMu.Unlock()
 	var old chat.User
 	if err := s.getJSON(idKey(pUser, u.ID), &old); err != nil {
 		return fmt.Errorf("pebble store: update user %d: %w", u.ID, err)
 	}
 	b := s.newBatch()
 	if !bytes.Equal(usernameKey(old.Username), usernameKey(u.Username)) {
-		if err := s.nameFree(u.Username, u.ID); err != nil {
+		name := string(usernameKey(u.Username))
+		s.userMu.Lock()
+		err := s.nameFree(u.Username, u.ID)
+		if err == nil {
+			s.claim(name)
+		}
+		s.userMu.Unlock()
+		if err != nil {
 			return fmt.Errorf("pebble store: update user %d: %w", u.ID, err)
 		}
+		defer s.unclaim(name)
 		b.delete(usernameKey(old.Username))
 		b.set(usernameKey(u.Username), idValue(u.ID))
 	}

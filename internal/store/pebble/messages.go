@@ -256,3 +256,17 @@ func (r *reader) newer(lo chat.ID, n int) ([]chat.Message, error) {
 	slices.Reverse(out)
 	return out, nil
 }
+
+// FloorPutMessage writes exactly the batch PutMessage writes for m (the
+// message record and its bucket index entry, synced), without the store's
+// close lock and the channel's stripe: Pebble's own cost of a durable
+// message, the floor `accord bench ingest --floor` measures Accord against.
+func (s *Store) FloorPutMessage(m chat.Message) error {
+	b := s.newBatch()
+	b.set(messageKey(m.ChannelID, m.ID), appendMessage(make([]byte, 0, 32+len(m.Content)), &m))
+	b.set(bucketKey(m.ChannelID, snowflake.Bucket(m.ID)), nil)
+	if err := b.commit(); err != nil {
+		return fmt.Errorf("pebble store: floor put message %d/%d: %w", m.ChannelID, m.ID, err)
+	}
+	return nil
+}

@@ -61,10 +61,20 @@ type Store struct {
 	mu     sync.RWMutex
 	closed bool
 
-	// userMu serialises the read-check-write of usernames in CreateUser
-	// and UpdateUser, which Pebble has no transaction for. Lock order:
-	// mu, then userMu.
+	// userMu guards claims. CreateUser and UpdateUser check that a
+	// username (and a new user's ID) is free, in the database and among
+	// the claims, and claim it, all under userMu; they then commit (the
+	// fsync) without it and drop the claim after. So concurrent
+	// registrations share Pebble's group commit instead of queueing one
+	// fsync each behind userMu, and two of them never both take a name.
+	// Lock order: mu, renameMu, userMu.
 	userMu sync.Mutex
+	claims map[string]struct{} // usernameKey and user idKey strings of commits in flight
+	// renameMu serialises UpdateUser calls, across their commit: each
+	// reads the user's old name to move its index entry, so two renames
+	// of one user in flight at once could both delete the old entry and
+	// each add one.
+	renameMu sync.Mutex
 
 	// channelLocks keep each channel's bucket index exact. PutMessage holds
 	// its channel's stripe shared while it commits message and index entry;
@@ -73,6 +83,10 @@ type Store struct {
 	// Shared holders do not exclude each other, so concurrent puts to one
 	// channel still group-commit. Lock order: mu, then a stripe.
 	channelLocks [256]sync.RWMutex
+
+	// auditSwept is when each guild's audit entries past the retention
+	// were last dropped (chat.ID -> time.Time; see PutAuditEntry).
+	auditSwept sync.Map
 
 	// onBucketRead, if set (by tests), is called for each message partition
 	// a read opens.
@@ -106,7 +120,7 @@ func New(cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pebble store: open %s: %w", cfg.Dir, err)
 	}
-	return &Store{db: db}, nil
+	return &Store{db: db, claims: map[string]struct{}{}}, nil
 }
 
 // Close flushes the memtables to disk (so the next open has no log to

@@ -15,10 +15,15 @@ import (
 // the key and are not repeated here.
 //
 // Version 2 added embeds (flag recEmbeds, encoded after the reference);
-// version 3 attachments (flag recAttachments, encoded after the embeds).
+// version 3 attachments (flag recAttachments, encoded after the embeds);
+// version 4 components (flag recComponents, their JSON as a string) and
+// the webhook author (flag recWebhook: ID, name, avatar), in that order
+// after the attachments; version 5 the interaction an application's answer
+// answers (flag recInteraction: the application ID, then the metadata, see
+// appendInteraction) after the webhook author.
 // Older records, which cannot carry the newer flags, still decode. Records
 // are always written at the current version.
-const recordVersion = 3
+const recordVersion = 5
 
 // Record flag bits.
 const (
@@ -28,9 +33,14 @@ const (
 	recReference
 	recEmbeds
 	recAttachments
+	recComponents
+	recWebhook
+	recInteraction
 	recKnownFlagsV1 = recTTS | recMentionEveryone | recEdited | recReference
 	recKnownFlagsV2 = recKnownFlagsV1 | recEmbeds
-	recKnownFlags   = recKnownFlagsV2 | recAttachments
+	recKnownFlagsV3 = recKnownFlagsV2 | recAttachments
+	recKnownFlagsV4 = recKnownFlagsV3 | recComponents | recWebhook
+	recKnownFlags   = recKnownFlagsV4 | recInteraction
 )
 
 // Embed presence bits: which optional parts of an embed follow its four
@@ -76,6 +86,15 @@ func appendMessage(b []byte, m *chat.Message) []byte {
 	if len(m.Attachments) > 0 {
 		bits |= recAttachments
 	}
+	if len(m.Components) > 0 {
+		bits |= recComponents
+	}
+	if m.WebhookID != 0 {
+		bits |= recWebhook
+	}
+	if m.Interaction != nil {
+		bits |= recInteraction
+	}
 	b = append(b, recordVersion)
 	b = binary.AppendUvarint(b, bits)
 	b = binary.AppendUvarint(b, uint64(m.GuildID))
@@ -113,7 +132,40 @@ func appendMessage(b []byte, m *chat.Message) []byte {
 			b = binary.AppendUvarint(b, uint64(a.Flags))
 		}
 	}
+	if len(m.Components) > 0 {
+		b = binary.AppendUvarint(b, uint64(len(m.Components)))
+		b = append(b, m.Components...)
+	}
+	if m.WebhookID != 0 {
+		b = binary.AppendUvarint(b, uint64(m.WebhookID))
+		b = appendString(b, m.WebhookName)
+		b = appendString(b, m.WebhookAvatar)
+	}
+	if m.Interaction != nil {
+		b = binary.AppendUvarint(b, uint64(m.ApplicationID))
+		b = appendInteraction(b, m.Interaction, true)
+	}
 	return b
+}
+
+// appendInteraction appends interaction metadata: its IDs, type and
+// command type, name, then (when nested is allowed) a byte saying whether
+// the triggering interaction's metadata follows, itself without one.
+func appendInteraction(b []byte, meta *chat.InteractionMeta, nested bool) []byte {
+	for _, id := range []chat.ID{meta.ID, meta.UserID, meta.GuildOwner, meta.UserOwner, meta.OriginalResponseID,
+		meta.InteractedMessageID, meta.TargetUserID, meta.TargetMessageID} {
+		b = binary.AppendUvarint(b, uint64(id))
+	}
+	b = binary.AppendVarint(b, int64(meta.Type))
+	b = binary.AppendVarint(b, int64(meta.CommandType))
+	b = appendString(b, meta.Name)
+	if !nested {
+		return b
+	}
+	if meta.Triggering == nil {
+		return append(b, 0)
+	}
+	return appendInteraction(append(b, 1), meta.Triggering, false)
 }
 
 // appendEmbed appends one embed: presence bits, title, type, description
@@ -199,6 +251,10 @@ func decodeMessage(rec []byte, m *chat.Message) error {
 	known := uint64(recKnownFlags)
 	switch v := d.byte(); v {
 	case recordVersion:
+	case 4:
+		known = recKnownFlagsV4
+	case 3:
+		known = recKnownFlagsV3
 	case 2:
 		known = recKnownFlagsV2
 	case 1:
@@ -241,6 +297,25 @@ func decodeMessage(rec []byte, m *chat.Message) error {
 	if bits&recAttachments != 0 {
 		m.Attachments = d.attachments()
 	}
+	m.Components = nil
+	if bits&recComponents != 0 {
+		if c := d.string(); c != "" {
+			m.Components = []byte(c)
+		} else {
+			d.err = true // written only when non-empty
+		}
+	}
+	m.WebhookID, m.WebhookName, m.WebhookAvatar = 0, "", ""
+	if bits&recWebhook != 0 {
+		m.WebhookID = chat.ID(d.uvarint())
+		m.WebhookName = d.string()
+		m.WebhookAvatar = d.string()
+	}
+	m.ApplicationID, m.Interaction = 0, nil
+	if bits&recInteraction != 0 {
+		m.ApplicationID = chat.ID(d.uvarint())
+		m.Interaction = d.interaction(true)
+	}
 	if d.err {
 		return fmt.Errorf("%w: truncated or overlong field", errRecord)
 	}
@@ -248,6 +323,29 @@ func decodeMessage(rec []byte, m *chat.Message) error {
 		return fmt.Errorf("%w: %d trailing bytes", errRecord, len(d.b))
 	}
 	return nil
+}
+
+// interaction reads what appendInteraction wrote.
+func (d *decoder) interaction(nested bool) *chat.InteractionMeta {
+	meta := &chat.InteractionMeta{}
+	for _, id := range []*chat.ID{&meta.ID, &meta.UserID, &meta.GuildOwner, &meta.UserOwner, &meta.OriginalResponseID,
+		&meta.InteractedMessageID, &meta.TargetUserID, &meta.TargetMessageID} {
+		*id = chat.ID(d.uvarint())
+	}
+	meta.Type = d.int()
+	meta.CommandType = d.int()
+	meta.Name = d.string()
+	if !nested {
+		return meta
+	}
+	switch d.byte() {
+	case 0:
+	case 1:
+		meta.Triggering = d.interaction(false)
+	default:
+		d.err, d.b = true, nil
+	}
+	return meta
 }
 
 // attachments reads a non-empty list of attachments.

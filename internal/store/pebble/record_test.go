@@ -21,6 +21,48 @@ func recordSamples() []chat.Message {
 		{AuthorID: 3, Type: -7, Reference: &chat.MessageReference{}},
 		{AuthorID: 4, Embeds: []chat.Embed{{}}},
 		{AuthorID: 5, Content: "with embeds", Embeds: embedSamples()},
+		{AuthorID: 6, Type: chat.MessageChatInputCommand, Flags: chat.MessageFlagLoading, ApplicationID: 7,
+			Interaction: &chat.InteractionMeta{ID: 8, Type: 2, UserID: 9, Name: "roll dice", CommandType: 1, GuildOwner: 10,
+				OriginalResponseID: 11}},
+		{AuthorID: 6, Type: chat.MessageContextMenuCommand, ApplicationID: math.MaxUint64,
+			Reference:   &chat.MessageReference{MessageID: 12, ChannelID: 13},
+			Interaction: &chat.InteractionMeta{ID: 8, Type: 2, UserID: 9, Name: "Quote", CommandType: 3, TargetMessageID: 12, TargetUserID: 14, UserOwner: 15}},
+		{AuthorID: 6, Type: chat.MessageReply, ApplicationID: 7, Interaction: &chat.InteractionMeta{ID: 16, Type: 5, UserID: 9,
+			Triggering: &chat.InteractionMeta{ID: 17, Type: 3, UserID: 9, InteractedMessageID: 18, GuildOwner: 10}}},
+	}
+}
+
+// TestRecordVersion4 checks that records written before interaction
+// metadata existed still decode, and that a version 4 record cannot claim
+// an interaction.
+func TestRecordVersion4(t *testing.T) {
+	for i, m := range recordSamples() {
+		if m.Interaction != nil {
+			continue
+		}
+		rec := appendMessage(nil, &m)
+		rec[0] = 4
+		var got chat.Message
+		if err := decodeMessage(rec, &got); err != nil || !storetest.Equal(got, m) {
+			t.Fatalf("sample %d as version 4: %v\n got %+v\nwant %+v", i, err, got, m)
+		}
+	}
+	m := chat.Message{AuthorID: 1, ApplicationID: 2, Interaction: &chat.InteractionMeta{ID: 3, Type: 2, UserID: 4}}
+	rec := appendMessage(nil, &m)
+	rec[0] = 4
+	if err := decodeMessage(rec, new(chat.Message)); err == nil {
+		t.Fatal("version 4 record with an interaction decoded")
+	}
+}
+
+// TestRecordInteractionCorruption checks a triggering marker the encoder
+// never writes.
+func TestRecordInteractionCorruption(t *testing.T) {
+	m := chat.Message{AuthorID: 1, ApplicationID: 2, Interaction: &chat.InteractionMeta{ID: 3, Type: 2, UserID: 4}}
+	rec := appendMessage(nil, &m)
+	rec[len(rec)-1] = 2 // the triggering marker
+	if err := decodeMessage(rec, new(chat.Message)); err == nil {
+		t.Fatal("triggering marker 2 decoded")
 	}
 }
 
@@ -69,7 +111,7 @@ func TestRecordRoundTrip(t *testing.T) {
 // that a version 1 record cannot claim embeds.
 func TestRecordVersion1(t *testing.T) {
 	for i, m := range recordSamples() {
-		if len(m.Embeds) > 0 {
+		if len(m.Embeds) > 0 || m.Interaction != nil {
 			continue
 		}
 		rec := appendMessage(nil, &m)

@@ -3,10 +3,20 @@ package storetest
 import (
 	"encoding/json"
 	"testing"
+	"time"
 
 	"github.com/accordchat/accord/internal/chat"
+	"github.com/accordchat/accord/internal/snowflake"
 	"github.com/accordchat/accord/internal/store"
 )
+
+// auditCase is one AuditEntries query and the entries it must return.
+type auditCase struct {
+	name          string
+	before, after chat.ID
+	limit         int
+	want          []chat.AuditEntry
+}
 
 // testAuditLog pins down the audit log: entries come newest first, within
 // the exclusive before/after bounds and the limit, with their changes,
@@ -36,12 +46,7 @@ func testAuditLog(t *testing.T, s store.Store) {
 		}
 		return out
 	}
-	cases := []struct {
-		name          string
-		before, after chat.ID
-		limit         int
-		want          []chat.AuditEntry
-	}{
+	cases := []auditCase{
 		{"All", 0, 0, 0, rev(entries...)},
 		{"Limit2", 0, 0, 2, rev(entries[3:]...)},
 		{"Before", entries[3].ID, 0, 0, rev(entries[:3]...)},
@@ -49,6 +54,11 @@ func testAuditLog(t *testing.T, s store.Store) {
 		{"Between", entries[4].ID, entries[0].ID, 2, rev(entries[2:4]...)},
 		{"BeforeOldest", entries[0].ID, 0, 0, nil},
 	}
+	// Must not see: an entry past the 45-day retention is never returned
+	// (CQL lets it expire, Pebble skips it), whatever the bounds.
+	expired := chat.AuditEntry{ID: snowflake.FromTime(time.Now().Add(-store.AuditRetention - time.Hour)), GuildID: guild, ActionType: 22}
+	ok(t, "PutAuditEntry expired", s.PutAuditEntry(ctx, expired))
+	cases = append(cases, auditCase{"PastRetention", entries[0].ID, 0, 0, nil}, auditCase{"PastRetentionAfterBound", 0, expired.ID - 1, 0, rev(entries...)})
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			got, err := s.AuditEntries(ctx, guild, c.before, c.after, c.limit)

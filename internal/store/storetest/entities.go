@@ -219,6 +219,7 @@ func testApplications(t *testing.T, s store.Store) {
 		ok(t, "ApplicationByBot", err)
 		check(t, "ApplicationByBot", got, a)
 		a.Flags, a.Name, a.TokenHash = chat.AppFlagGatewayGuildMembersLimited, "Renamed", RandomBytes(32)
+		a.InteractionsKey, a.InteractionsEndpointURL = RandomBytes(32), "http://127.0.0.1:9/interactions"
 		ok(t, "PutApplication update", s.PutApplication(ctx, a))
 		got, err = s.ApplicationByBot(ctx, a.BotID)
 		ok(t, "ApplicationByBot after update", err)

@@ -101,6 +101,8 @@ func testMessages(t *testing.T, s store.Store) {
 	t.Run("Edit", func(t *testing.T) { testEdit(t, s) })
 	t.Run("Embeds", func(t *testing.T) { testEmbeds(t, s) })
 	t.Run("Attachments", func(t *testing.T) { testAttachments(t, s) })
+	t.Run("Components", func(t *testing.T) { testComponentsAndWebhookAuthor(t, s) })
+	t.Run("Interaction", func(t *testing.T) { testInteraction(t, s) })
 	t.Run("Delete", func(t *testing.T) { testDelete(t, s) })
 	t.Run("Isolation", func(t *testing.T) { testIsolation(t, s) })
 	t.Run("Concurrent", func(t *testing.T) { testConcurrentPuts(t, s) })
@@ -308,6 +310,42 @@ func testMessageRoundTrip(t *testing.T, s store.Store) {
 	page, err := s.Messages(t.Context(), ch, store.Page{Limit: 10})
 	ok(t, "Messages", err)
 	check(t, "Messages", page, []chat.Message{long, minimal, full})
+}
+
+// testInteraction checks that an application's answer keeps the
+// interaction it answers, through the completion of a deferred answer
+// (flags and content replaced without marking the message edited, as the
+// guild layer does) and in history pages.
+func testInteraction(t *testing.T, s store.Store) {
+	ch, guild := NewID(), NewID()
+	at := ms(2025, 3, 4, 5, 6, 7)
+	loading := MessageAt(ch, at, 1)
+	loading.GuildID, loading.Content, loading.Type, loading.Flags = guild, "", chat.MessageChatInputCommand, chat.MessageFlagLoading|64
+	loading.ApplicationID = NewID()
+	loading.Interaction = &chat.InteractionMeta{ID: NewID(), Type: 2, UserID: NewID(), Name: "roll d20", CommandType: 1,
+		GuildOwner: guild}
+	followUp := MessageAt(ch, at, 2)
+	followUp.GuildID, followUp.Type, followUp.ApplicationID = guild, chat.MessageReply, loading.ApplicationID
+	followUp.Reference = &chat.MessageReference{MessageID: NewID(), ChannelID: ch, GuildID: guild}
+	followUp.Interaction = &chat.InteractionMeta{ID: NewID(), Type: 5, UserID: loading.Interaction.UserID, UserOwner: 3,
+		OriginalResponseID: loading.ID, TargetUserID: 4, TargetMessageID: 5,
+		Triggering: &chat.InteractionMeta{ID: NewID(), Type: 3, UserID: 6, InteractedMessageID: followUp.Reference.MessageID, GuildOwner: guild}}
+	plain := MessageAt(ch, at, 3)
+	PutMessages(t, s, []chat.Message{loading, followUp, plain})
+	for _, want := range []chat.Message{loading, followUp, plain} {
+		got, err := s.Message(t.Context(), ch, want.ID)
+		ok(t, "Message", err)
+		check(t, "Message", got, want)
+	}
+	done := loading
+	done.Content, done.Flags, done.Embeds = "17", 64, SampleEmbeds()
+	ok(t, "PutMessage completion", s.PutMessage(t.Context(), done))
+	got, err := s.Message(t.Context(), ch, done.ID)
+	ok(t, "Message", err)
+	check(t, "completed answer", got, done)
+	page, err := s.Messages(t.Context(), ch, store.Page{Limit: 10})
+	ok(t, "Messages", err)
+	check(t, "Messages", page, []chat.Message{plain, followUp, done})
 }
 
 func testEdit(t *testing.T, s store.Store) {

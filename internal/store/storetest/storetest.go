@@ -51,6 +51,11 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"AuditLog", testAuditLog},
 		{"Emojis", testEmojis},
 		{"AutoMod", testAutoMod},
+		{"Private", testPrivate},
+		{"ReadStates", testReadStates},
+		{"Threads", testThreads},
+		{"Webhooks", testWebhooks},
+		{"AppCommands", testAppCommands},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) { g.run(t, s) })

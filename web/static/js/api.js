@@ -85,8 +85,11 @@ export class API {
     this.onUnauthorized = onUnauthorized;
   }
 
-  /** request sends one call and resolves to the parsed JSON (null for 204). */
-  async request(method, path, body, query) {
+  /**
+   * request sends one call and resolves to the parsed JSON (null for 204).
+   * extra: more headers (X-Audit-Log-Reason, URL-encoded as Discord's libraries send it).
+   */
+  async request(method, path, body, query, extra) {
     let url = this.base + path;
     if (query) {
       const q = new URLSearchParams();
@@ -97,6 +100,7 @@ export class API {
     const headers = {};
     if (this.token) headers.Authorization = this.token;
     if (body !== undefined) headers['Content-Type'] = 'application/json';
+    Object.assign(headers, extra);
     for (let attempt = 0; ; attempt++) {
       let res;
       try {
@@ -111,7 +115,8 @@ export class API {
       }
       if (res.ok) return data;
       // A short rate limit is waited out once, as Discord's own client does.
-      if (res.status === 429 && attempt === 0 && data && data.retry_after <= 5) {
+      // Slowmode (20016) is not a rate limit to wait out: the composer shows its countdown.
+      if (res.status === 429 && attempt === 0 && data && data.retry_after <= 5 && data.code !== 20016) {
         await new Promise((r) => setTimeout(r, data.retry_after * 1000 + 50));
         continue;
       }

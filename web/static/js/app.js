@@ -5,7 +5,9 @@
 //   context.js    shared runtime: State, UI state, REST/gateway clients, render scheduler
 //   router.js     URL hash -> what is on screen; loads channels and members
 //   dispatch.js   gateway dispatches -> State changes and redraws
-//   reads.js      read state (unread markers) in localStorage
+//   reads.js      read state (unread markers, acks) kept by the server
+//   people.js     DMs, relationships, presence, read states from the gateway
+//   notify.js     desktop notifications for DMs and mentions
 //   views/*.js    one module per part of the page (login, shell, guilds = server
 //                 rail, channels = sidebar, members, home, messages = chat pane,
 //                 messagerow, composer, typing, dialogs, feedback)
@@ -28,6 +30,8 @@ import { renderMembers } from './views/members.js';
 import { renderBeginning, renderChatHeader } from './views/messages.js';
 import { buildShell, renderConnection } from './views/shell.js';
 import { renderTyping } from './views/typing.js';
+import { renderPeople } from './views/friends.js';
+import { initStatus } from './views/status.js';
 
 const TOKEN_KEY = 'accord.token';
 
@@ -39,6 +43,7 @@ setRenderers({
   members: renderMembers,
   typing: renderTyping,
   beginning: renderBeginning,
+  people: renderPeople,
 });
 
 // Exposed for debugging from the console and for the browser tests, which
@@ -86,7 +91,8 @@ async function startSession(token) {
     url: async () => (await client.api.gateway()).url,
     token,
     intents: Intents.GUILDS | Intents.GUILD_MEMBERS | Intents.GUILD_MESSAGES | Intents.GUILD_MESSAGE_TYPING | Intents.MESSAGE_CONTENT
-      | Intents.GUILD_MESSAGE_REACTIONS | Intents.GUILD_EXPRESSIONS,
+      | Intents.GUILD_MESSAGE_REACTIONS | Intents.GUILD_EXPRESSIONS | Intents.GUILD_PRESENCES | Intents.DIRECT_MESSAGES
+      | Intents.DIRECT_MESSAGE_TYPING | Intents.DIRECT_MESSAGE_REACTIONS,
     onDispatch,
     onStatus: (s, detail) => {
       ui.connection = s;
@@ -94,6 +100,7 @@ async function startSession(token) {
       if (s === 'failed' && detail && detail.code === 4004) logout('Your session has ended. Please log in again.');
     },
   });
+  initStatus();
   client.gateway.start();
   window.addEventListener('hashchange', route);
   route();

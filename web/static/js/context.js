@@ -35,6 +35,7 @@ export const ui = {
   showMembers: !NARROW.matches,
   navOpen: false,
   connection: 'idle',
+  myStatus: null, // the status this client sends for the user (views/status.js)
   lastTypingSent: 0,
   readies: 0, // READY dispatches this session; a second one means a new gateway session
   loadingChannels: new Map(), // guild id -> promise

@@ -9,11 +9,21 @@ import { onPinsUpdate } from './views/pins.js';
 import { applyReactionEvent, noteEmojis } from './views/reactions.js';
 import { renderTyping } from './views/typing.js';
 import { applyMemberListUpdate } from './views/members.js';
+import { onPeopleDispatch } from './people.js';
+import { notifyMessage } from './notify.js';
+import { rerenderRows } from './views/messages.js';
+import { canSee } from './views/channeltree.js';
+import { redrawForum } from './views/forum.js';
+import { renderComposerState } from './views/moderation.js';
+import { rolesChanged } from './views/roles.js';
+import { noteThreads, onThreadDispatch, onThreadMessage } from './views/threads.js';
+import { onInteractionDispatch, onMessage as noteInteractionAnswer } from './views/interactions.js';
 
 const TYPING_SHOW_FOR = 10000;
 
 /** onDispatch handles one dispatch (op 0) named name with payload d. */
 export function onDispatch(name, d) {
+  onPeopleDispatch(name, d);
   switch (name) {
     case 'READY': {
       state.me = { ...state.me, ...d.user };
@@ -40,6 +50,7 @@ export function onDispatch(name, d) {
       state.addGuild(d);
       noteRoles(d.id, d.roles);
       noteEmojis(d.id, d.emojis);
+      noteThreads(d.id, d.threads);
       scheduleRender('rail', 'sidebar', 'members', 'header');
       if (name === 'GUILD_CREATE' && ui.guildId === d.id && !ui.channelId) route();
       break;
@@ -54,16 +65,26 @@ export function onDispatch(name, d) {
       if (!d.guild_id || !state.guilds.has(d.guild_id)) break;
       state.addChannel(d);
       scheduleRender('sidebar', 'header');
+      // An overwrite that hides the open channel takes the user out of it.
+      if (ui.channelId === d.id && !canSee(state.channels.get(d.id))) location.hash = `#/channels/${d.guild_id}`;
+      else if (ui.channelId === d.id) {
+        renderComposerState();
+        redrawForum(d.id); // a forum's tags
+      }
       break;
     case 'CHANNEL_DELETE':
       state.removeChannel(d.id);
-      if (ui.channelId === d.id) location.hash = `#/channels/${d.guild_id}`;
+      if (ui.channelId === d.id) location.hash = d.guild_id ? `#/channels/${d.guild_id}` : '#/channels/@me';
       scheduleRender('sidebar', 'rail');
       break;
     case 'GUILD_MEMBER_ADD':
     case 'GUILD_MEMBER_UPDATE':
       state.addMember(d.guild_id, d);
       scheduleRender('members');
+      if (state.me && d.user && d.user.id === state.me.id) {
+        renderComposerState(); // a timeout starting or ending
+        scheduleRender('sidebar'); // roles decide what is visible
+      }
       break;
     case 'GUILD_MEMBER_REMOVE': {
       const ms = state.members.get(d.guild_id);
@@ -77,13 +98,28 @@ export function onDispatch(name, d) {
       break;
     }
     case 'MESSAGE_CREATE':
+      noteInteractionAnswer(d);
       applyMessageCreate(d);
+      notifyMessage(d);
+      onThreadMessage(name, d);
+      break;
+    case 'RELATIONSHIP_ADD':
+    case 'RELATIONSHIP_REMOVE':
+      rerenderRows(); // a block hides that person's messages
       break;
     case 'MESSAGE_UPDATE':
       applyMessageUpdate(d);
+      onThreadMessage(name, d);
       break;
     case 'MESSAGE_DELETE':
       applyMessageDelete(d.channel_id, d.id);
+      onThreadMessage(name, d);
+      break;
+    case 'THREAD_CREATE':
+    case 'THREAD_UPDATE':
+    case 'THREAD_DELETE':
+    case 'THREAD_LIST_SYNC':
+      onThreadDispatch(name, d);
       break;
     case 'MESSAGE_DELETE_BULK':
       for (const id of d.ids || []) applyMessageDelete(d.channel_id, id);
@@ -120,9 +156,20 @@ export function onDispatch(name, d) {
     case 'GUILD_ROLE_CREATE':
     case 'GUILD_ROLE_UPDATE':
       noteRole(d.guild_id, d.role);
+      rolesChanged(d.guild_id);
+      scheduleRender('sidebar', 'members');
       break;
     case 'GUILD_ROLE_DELETE':
       dropRole(d.guild_id, d.role_id);
+      rolesChanged(d.guild_id);
+      scheduleRender('sidebar', 'members');
+      break;
+    case 'INTERACTION_CREATE':
+    case 'INTERACTION_SUCCESS':
+    case 'INTERACTION_FAILURE':
+    case 'INTERACTION_MODAL_CREATE':
+    case 'APPLICATION_COMMAND_AUTOCOMPLETE_RESPONSE':
+      onInteractionDispatch(name, d);
       break;
     default:
       break;

@@ -21,9 +21,10 @@ export const Intents = Object.freeze({
   GUILDS: 1 << 0, GUILD_MEMBERS: 1 << 1, GUILD_MESSAGES: 1 << 9, GUILD_MESSAGE_TYPING: 1 << 11,
   DIRECT_MESSAGES: 1 << 12, DIRECT_MESSAGE_TYPING: 1 << 14, MESSAGE_CONTENT: 1 << 15,
   GUILD_EXPRESSIONS: 1 << 3, GUILD_MESSAGE_REACTIONS: 1 << 10,
+  GUILD_PRESENCES: 1 << 8, DIRECT_MESSAGE_REACTIONS: 1 << 13,
 });
 
-const PRIVILEGED = Intents.GUILD_MEMBERS | Intents.MESSAGE_CONTENT;
+const PRIVILEGED = Intents.GUILD_MEMBERS | Intents.MESSAGE_CONTENT | Intents.GUILD_PRESENCES;
 
 // Close codes after which reconnecting with the same credentials cannot help.
 const FATAL = new Set([4004, 4010, 4011, 4012, 4013]);
@@ -292,6 +293,9 @@ export class Gateway {
       intents: this.intents,
       properties: { os: navigator.platform || 'web', browser: 'Accord Web', device: 'Accord Web' },
       large_threshold: 250,
+      // The status chosen in the client (views/status.js), so a new session
+      // does not start online when the user picked another.
+      ...(this.presence ? { presence: this.presence } : {}),
     });
   }
 

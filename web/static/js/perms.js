@@ -7,9 +7,34 @@ import { client, state } from './context.js';
 
 /** Perm names the permission bits the client looks at. */
 export const Perm = Object.freeze({
+  CREATE_INSTANT_INVITE: 1n << 0n,
+  KICK_MEMBERS: 1n << 1n,
+  BAN_MEMBERS: 1n << 2n,
   ADMINISTRATOR: 1n << 3n,
+  MANAGE_CHANNELS: 1n << 4n,
+  MANAGE_GUILD: 1n << 5n,
+  ADD_REACTIONS: 1n << 6n,
+  VIEW_AUDIT_LOG: 1n << 7n,
+  VIEW_CHANNEL: 1n << 10n,
+  SEND_MESSAGES: 1n << 11n,
   MANAGE_MESSAGES: 1n << 13n,
+  EMBED_LINKS: 1n << 14n,
+  ATTACH_FILES: 1n << 15n,
+  READ_MESSAGE_HISTORY: 1n << 16n,
+  MENTION_EVERYONE: 1n << 17n,
+  USE_EXTERNAL_EMOJIS: 1n << 18n,
+  CHANGE_NICKNAME: 1n << 26n,
+  MANAGE_NICKNAMES: 1n << 27n,
+  MANAGE_ROLES: 1n << 28n,
+  MANAGE_WEBHOOKS: 1n << 29n,
+  MANAGE_GUILD_EXPRESSIONS: 1n << 30n,
+  MANAGE_THREADS: 1n << 34n,
+  CREATE_PUBLIC_THREADS: 1n << 35n,
+  CREATE_PRIVATE_THREADS: 1n << 36n,
+  SEND_MESSAGES_IN_THREADS: 1n << 38n,
+  MODERATE_MEMBERS: 1n << 40n,
   PIN_MESSAGES: 1n << 51n,
+  BYPASS_SLOWMODE: 1n << 52n,
 });
 
 const ALL = (1n << 64n) - 1n;
@@ -64,6 +89,55 @@ function big(v) {
   } catch {
     return 0n;
   }
+}
+
+/** knowsRoles reports whether guildId's roles are known (else permissions() is 0n, not "none"). */
+export function knowsRoles(guildId) {
+  return roles.has(guildId);
+}
+
+/** guildRoles lists a guild's known roles, highest position first. */
+export function guildRoles(guildId) {
+  const rs = roles.get(guildId);
+  if (!rs) return [];
+  return [...rs.values()].sort((a, b) => (b.position ?? 0) - (a.position ?? 0) || (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
+}
+
+/** guildPermissions returns the signed-in user's guild-level bits (roles only, no overwrites). */
+export function guildPermissions(guildId) {
+  const me = state.me;
+  const g = state.guilds.get(guildId);
+  if (!g || !me) return 0n;
+  if (g.owner_id === me.id) return ALL;
+  const rs = roles.get(guildId);
+  if (!rs) return 0n;
+  const member = state.member(guildId, me.id);
+  let p = big(rs.get(guildId) && rs.get(guildId).permissions);
+  for (const id of (member && member.roles) || []) p |= big(rs.get(id) && rs.get(id).permissions);
+  return p & Perm.ADMINISTRATOR ? ALL : p;
+}
+
+/** has reports whether bits p include every bit of want. */
+export function has(p, want) {
+  return (p & want) === want;
+}
+
+/**
+ * topPosition is the highest role position userId holds in guildId (0 for
+ * @everyone only, Infinity for the owner): the hierarchy Discord checks for
+ * editing roles, kicking, banning and timing out.
+ */
+export function topPosition(guildId, userId) {
+  const g = state.guilds.get(guildId);
+  if (g && g.owner_id === userId) return Infinity;
+  const rs = roles.get(guildId);
+  const member = state.member(guildId, userId);
+  let top = 0;
+  for (const id of (member && member.roles) || []) {
+    const r = rs && rs.get(id);
+    if (r && (r.position ?? 0) > top) top = r.position ?? 0;
+  }
+  return top;
 }
 
 /** permissions returns the signed-in user's permission bits in channelId (0n if unknown). */

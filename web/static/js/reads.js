@@ -1,35 +1,42 @@
-// Read state (unread markers), kept per user in localStorage: a channel is
-// read up to its last message once that message has been on screen.
+// Read state (unread markers and mention badges), kept by the server: READY's
+// read_state says how far each channel has been read and how many mentions
+// wait in it (people.js), MESSAGE_ACK brings what the user's other sessions
+// read, and a channel read here is acknowledged with
+// POST /channels/{id}/messages/{id}/ack. A channel is read up to its last
+// message once that message has been on screen.
 
-import { scheduleRender, state, ui } from './context.js';
+import { client, scheduleRender, state, ui } from './context.js';
 
-function readsKey() {
-  return `accord.reads.${state.me.id}`;
-}
-
-/** loadReads restores the signed-in user's read state into state.reads. */
+/** loadReads forgets the previous user's read state; READY brings this one's. */
 export function loadReads() {
-  try {
-    const saved = JSON.parse(localStorage.getItem(readsKey()) || '{}');
-    for (const [k, v] of Object.entries(saved)) state.reads.set(k, v);
-  } catch {
-    // A corrupt entry only costs unread markers.
-  }
+  state.reads.clear();
+  state.mentions.clear();
 }
 
-let saveReadsTimer = 0;
+const ackTimers = new Map(); // channel id -> timer of the pending ack
 
 /**
  * markRead marks channelId read if it is open, the page is visible and the
- * list is at the bottom, and saves the read state shortly after.
+ * list is at the bottom, and acknowledges it to the server shortly after
+ * (one request for a burst of messages read).
  */
 export function markRead(channelId) {
   if (channelId !== ui.channelId || document.visibilityState !== 'visible') return;
   if (ui.list && !ui.list.atBottom) return;
-  if (!state.markRead(channelId)) return;
-  clearTimeout(saveReadsTimer);
-  saveReadsTimer = setTimeout(() => localStorage.setItem(readsKey(), JSON.stringify(Object.fromEntries(state.reads))), 500);
+  const hadMentions = (state.mentions.get(channelId) || 0) > 0;
+  if (!state.markRead(channelId) && !hadMentions) return;
+  state.mentions.set(channelId, 0);
+  clearTimeout(ackTimers.get(channelId));
+  ackTimers.set(channelId, setTimeout(() => ack(channelId), 300));
   scheduleRender('sidebar', 'rail');
+}
+
+function ack(channelId) {
+  ackTimers.delete(channelId);
+  const id = state.reads.get(channelId);
+  if (!id || !client.api) return;
+  // A failed ack costs only the marker on the user's other sessions.
+  client.api.post(`/channels/${channelId}/messages/${id}/ack`, { token: null }).catch(() => {});
 }
 
 document.addEventListener('visibilitychange', () => { if (ui.channelId) markRead(ui.channelId); });

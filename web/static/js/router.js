@@ -5,10 +5,15 @@
 import { client, scheduleRender, state, ui } from './context.js';
 import { toast, describe } from './views/feedback.js';
 import { showEmptyGuild, showHome } from './views/home.js';
+import { canSee } from './views/channeltree.js';
+import { openForum } from './views/forum.js';
 import { openChannel } from './views/messages.js';
+import { routePrivate } from './views/dms.js';
+import { ensureSelf } from './views/moderation.js';
 
 /** route shows what location.hash names; it runs on every hashchange. */
 export async function route() {
+  if (routePrivate(location.hash)) return;
   const m = /^#\/channels\/(\d+)(?:\/(\d+))?/.exec(location.hash);
   if (!m || !state.guilds.has(m[1])) {
     showHome();
@@ -20,7 +25,8 @@ export async function route() {
   await ensureChannels(gid);
   if (ui.guildId !== gid) return;
   ensureMembers(gid);
-  const channels = state.textChannels(gid);
+  ensureSelf(gid);
+  const channels = state.textChannels(gid).filter(canSee);
   let channel = cid && state.channels.get(cid);
   if (!channel) {
     if (!channels.length) {
@@ -31,7 +37,8 @@ export async function route() {
     channel = channels.find((c) => c.id === remembered) || channels[0];
     history.replaceState(null, '', `#/channels/${gid}/${channel.id}`);
   }
-  openChannel(channel);
+  if (channel.type === 15) openForum(channel);
+  else openChannel(channel);
 }
 
 // ensureChannels loads a guild's channel list once (READY's guilds may come

@@ -151,6 +151,9 @@ export class State {
     this.logs = new Map(); // channel id -> MessageLog
     this.typing = new Map(); // channel id -> Map(user id -> expiry ms)
     this.reads = new Map(); // channel id -> last read message id
+    this.mentions = new Map(); // channel id -> mentions not yet read (people.js)
+    this.presences = new Map(); // user id -> status (people.js)
+    this.relationships = new Map(); // user id -> {id, type, user} (people.js)
     this.emojis = new Map(); // guild id -> custom emoji list (GUILD_CREATE, GUILD_EMOJIS_UPDATE)
   }
 

@@ -4,12 +4,15 @@
 // (a pending row at once, replaced by the server's message by nonce). Files
 // (upload.js) and replies (replies.js) ride along with the next message.
 
+import { channelLabel } from '../people.js';
 import { client, state, ui } from '../context.js';
 import { h, codePoints } from '../dom.js';
+import { buildCommandArea, onCommandInput, onCommandKey, sendCommand } from './commands.js';
 import { expandEmoji } from '../emoji.js';
 import { nonce as newNonce } from '../snowflake.js';
 import { describe } from './feedback.js';
 import { startEdit } from './messagerow.js';
+import { noteSendError, noteSent, renderComposerState, sendBlocked } from './moderation.js';
 import { applyMessageCreate } from './messages.js';
 import { myEmojis } from './reactions.js';
 import { cancelReply, renderReplyBar, replyTarget } from './replies.js';
@@ -29,17 +32,18 @@ export function buildComposer(channel) {
   els.composerError = h('p', { class: 'form-error composer-error', role: 'alert' });
   els.counter = h('span', { class: 'counter', id: 'composer-counter' }, `0/${MAX_CONTENT}`);
   els.input = h('textarea', {
-    id: 'composer', rows: '1', 'aria-label': `Message #${channel.name}`, placeholder: `Message #${channel.name}`,
+    id: 'composer', rows: '1', 'aria-label': `Message ${channelLabel(channel)}`, placeholder: `Message ${channelLabel(channel)}`,
     'aria-describedby': 'composer-counter', enterkeyhint: 'send',
   });
   els.input.addEventListener('keydown', onComposerKey);
   els.input.addEventListener('input', onComposerInput);
   els.replyBar = h('div', { class: 'reply-bar', hidden: true });
   const upload = buildUpload(els.input);
-  const composer = h('form', { class: 'composer' }, els.replyBar, els.tray, els.progress,
+  const composer = h('form', { class: 'composer' }, els.replyBar, els.tray, els.progress, buildCommandArea(els.input),
     h('div', { class: 'composer-box' }, upload.button, upload.picker, els.input, els.counter));
   composer.addEventListener('submit', (ev) => { ev.preventDefault(); sendMessage(); });
   requestAnimationFrame(renderReplyBar);
+  requestAnimationFrame(renderComposerState);
   return h('div', { class: 'composer-area' }, els.composerError, composer, els.typing);
 }
 
@@ -56,6 +60,7 @@ export function autosize(el) {
 }
 
 function onComposerKey(ev) {
+  if (onCommandKey(ev)) return;
   if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing) {
     ev.preventDefault();
     sendMessage();
@@ -83,6 +88,7 @@ function onComposerInput() {
   autosize(input);
   updateCounter();
   ui.els.composerError.textContent = '';
+  onCommandInput();
   const now = Date.now();
   if (input.value.trim() && now - ui.lastTypingSent > TYPING_SEND_EVERY) {
     ui.lastTypingSent = now;
@@ -112,10 +118,13 @@ function inOrder(channelId, fn) {
 }
 
 async function sendMessage() {
+  if (sendCommand()) return;
   const input = ui.els.input;
   const channelId = ui.channelId;
   const typed = input.value;
   if (!channelId || (!typed.trim() && !hasFiles())) return;
+  // Slowmode and timeouts show on the composer (moderation.js) rather than as a failed send.
+  if (sendBlocked(channelId)) return;
   // `:name:` of a server emoji goes out as its mention, as Discord's client
   // sends it; a failed send puts back what was typed.
   const content = expandEmoji(typed, myEmojis());
@@ -144,12 +153,13 @@ async function sendMessage() {
       : client.api.sendMessage(channelId, content, nonce)));
     log.dropPending(nonce);
     applyMessageCreate(msg);
+    noteSent(channelId);
   } catch (err) {
     log.dropPending(nonce);
     if (ui.channelId === channelId) {
       ui.list.setItems(log.view());
       if (!input.value) { input.value = typed; autosize(input); updateCounter(); }
-      ui.els.composerError.textContent = describe(err);
+      if (!noteSendError(channelId, err)) ui.els.composerError.textContent = describe(err);
     }
   }
 }
@@ -167,10 +177,11 @@ async function sendWithFiles(channelId, content, typed, replyTo) {
   try {
     const msg = await inOrder(channelId, () => sendFiles(channelId, payload));
     applyMessageCreate(msg);
+    noteSent(channelId);
   } catch (err) {
     if (ui.channelId === channelId) {
       if (!input.value) { input.value = typed; autosize(input); updateCounter(); }
-      ui.els.composerError.textContent = describe(err);
+      if (!noteSendError(channelId, err)) ui.els.composerError.textContent = describe(err);
     }
   }
 }

@@ -3,6 +3,7 @@
 
 import { client, scheduleRender, state, ui } from '../context.js';
 import { h, displayName } from '../dom.js';
+import { openCreateChannel } from './channeledit.js';
 import { describe, setBusy, toast } from './feedback.js';
 
 let formSeq = 0;
@@ -69,8 +70,8 @@ export function serverForms(onDone) {
   return h('div', { class: 'server-forms' }, create, join);
 }
 
-// dialog opens a modal <dialog> titled title; it removes itself when closed.
-function dialog(title, ...body) {
+/** dialog opens a modal <dialog> titled title; it removes itself when closed. */
+export function dialog(title, ...body) {
   const id = 'dlg-' + Math.random().toString(36).slice(2);
   const dlg = h('dialog', { class: 'dialog', 'aria-labelledby': id },
     h('div', { class: 'dialog-head' }, h('h2', { id }, title),
@@ -89,32 +90,9 @@ export function openAddServer() {
   dlg.querySelector('.server-name').select();
 }
 
-/** openAddChannel opens the dialog that creates a text channel in ui.guildId. */
+/** openAddChannel opens the create-channel dialog (channeledit.js) for ui.guildId. */
 export function openAddChannel() {
-  const gid = ui.guildId;
-  if (!gid) return;
-  const err = h('p', { class: 'form-error', role: 'alert' });
-  const name = h('input', { id: 'channel-name', name: 'name', required: true, maxlength: 100, placeholder: 'new-channel' });
-  const form = h('form', { class: 'dialog-form' },
-    h('label', { for: 'channel-name' }, 'Channel name'), name, err,
-    h('button', { type: 'submit', class: 'primary' }, 'Create channel'));
-  const dlg = dialog('Create a text channel', form);
-  name.focus();
-  form.addEventListener('submit', async (ev) => {
-    ev.preventDefault();
-    err.textContent = '';
-    setBusy(form, true);
-    try {
-      const c = await client.api.createChannel(gid, name.value.trim());
-      state.addChannel({ ...c, guild_id: c.guild_id || gid });
-      dlg.close();
-      location.hash = `#/channels/${gid}/${c.id}`;
-      scheduleRender('sidebar');
-    } catch (e) {
-      err.textContent = describe(e);
-      setBusy(form, false);
-    }
-  });
+  if (ui.guildId) openCreateChannel(ui.guildId);
 }
 
 /** openInvite creates an invite to ui.channelId and shows its code to copy. */

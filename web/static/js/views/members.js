@@ -9,6 +9,9 @@
 
 import { client, state, ui } from '../context.js';
 import { h, avatar, displayName } from '../dom.js';
+import { statusDot, statusLabel } from './status.js';
+import { openProfile } from './dms.js';
+import { memberMenuButton, modActions, onMemberContextMenu } from './moderation.js';
 
 const ROW = 42; // px per row, headers included (see .member-row in app.css)
 const RANGE = 100; // items per range, as the server counts them
@@ -54,6 +57,7 @@ function buildDOM() {
   dom = { root: scroller, heading, ul, drawn: null };
   if (!scroller.dataset.virtual) {
     scroller.dataset.virtual = '1';
+    scroller.addEventListener('contextmenu', onMemberContextMenu);
     scroller.addEventListener('scroll', () => {
       if (frame) return;
       frame = requestAnimationFrame(() => {
@@ -112,7 +116,15 @@ function itemKey(it) {
   // the header item when a member far away joins or leaves the group.
   if (it.group) return `g:${it.group.id}:${groupCount(it.group)}`;
   const m = it.member;
-  return `m:${m.user.id}:${m.nick || ''}:${m.user.global_name || m.user.username}:${(m.presence && m.presence.status) || ''}`;
+  // What the viewer may do to the member (moderation.js) changes with roles.
+  const a = modActions(list.guildId, m);
+  return `m:${+a.kick}${+a.ban}${+a.timeout}${+a.roles}:${m.user.id}:${m.nick || ''}:${m.user.global_name || m.user.username}:${memberStatus(m)}`;
+}
+
+// memberStatus is a member's status: what PRESENCE_UPDATE last said (the
+// list's item may be older), else the list's.
+function memberStatus(m) {
+  return state.presences.get(m.user.id) || (m.presence && m.presence.status) || 'offline';
 }
 
 function groupCount(group) {
@@ -137,11 +149,15 @@ function renderItem(it, i, key) {
   }
   const m = it.member;
   const g = state.guilds.get(list.guildId);
-  const status = (m.presence && m.presence.status) || 'offline';
-  return h('li', { class: `member member-row status-${status}`, style, 'data-key': key },
-    avatar(m.user), h('span', { class: 'member-name' }, displayName(m.user, m)),
+  const status = memberStatus(m);
+  return h('li', { class: `member member-row status-${status}`, style, 'data-key': key, 'data-user-id': m.user.id },
+    h('button', {
+      type: 'button', class: 'member-open', 'aria-label': `${displayName(m.user, m)}, ${statusLabel(status)}`, 'aria-haspopup': 'dialog',
+      onclick: (ev) => openProfile(state.users.get(m.user.id) || m.user, ev.currentTarget),
+    }, h('span', { class: 'avatar-wrap' }, avatar(m.user), statusDot(m.user.id, status)), h('span', { class: 'member-name' }, displayName(m.user, m))),
     g && g.owner_id === m.user.id ? h('span', { class: 'owner', title: 'Server owner', 'aria-label': 'Server owner' }, '♛') : null,
-    m.user.bot ? h('span', { class: 'tag' }, 'BOT') : null);
+    m.user.bot ? h('span', { class: 'tag' }, 'BOT') : null,
+    memberMenuButton(list.guildId, m));
 }
 
 // watchRanges asks for [0,99] (the top stays known, as Discord's client

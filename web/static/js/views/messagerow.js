@@ -10,17 +10,22 @@ import { expandEmoji } from '../emoji.js';
 import { render } from '../markdown.js';
 import { time as snowflakeTime } from '../snowflake.js';
 import { renderAttachments } from './attachments.js';
+import { renderComponents } from './components.js';
 import { autosize, tooLong } from './composer.js';
 import { renderEmbeds } from './embeds.js';
 import { describe, toast } from './feedback.js';
+import { authorAvatar, authorTag, commandHeader, commandStatus, ephemeralNote } from './interactions.js';
 import { mentionContext } from './mentions.js';
 import { applyMessageDelete, applyMessageUpdate, rerenderRows } from './messages.js';
 import { canPin, setPinned } from './pins.js';
 import { myEmojis, openPicker, renderReactions } from './reactions.js';
 import { jumpTo, renderReplyPreview, startReply } from './replies.js';
+import { blockedKey, blockedRow, hiddenAsBlocked } from './blocked.js';
+import { openThread, openThreadList, threadAction, threadBadge } from './threads.js';
 
 // Message types drawn as a system line rather than a message.
 const TYPE_PIN = 6;
+const TYPE_THREAD_CREATED = 18;
 
 const GROUP_WITHIN_MS = 7 * 60 * 1000;
 
@@ -31,7 +36,7 @@ function isGrouped(items, i) {
   const a = items[i - 1];
   const b = items[i];
   if (!a.author || !b.author || a.author.id !== b.author.id) return false;
-  if (b.message_reference || b.type === 19) return false;
+  if (b.message_reference || b.type === 19 || b.interaction_metadata || b._command || a.author.username !== b.author.username) return false;
   return msgTime(b) - msgTime(a) < GROUP_WITHIN_MS;
 }
 
@@ -47,7 +52,7 @@ export function rowKey(m, i, items) {
   const id = m.id || 'p' + m.nonce;
   const g = isGrouped(items, i) ? 'g' : '';
   const e = m.id && m.id === ui.editingId ? 'e' : m.id && m.id === ui.confirmDeleteId ? 'd' : '';
-  return `${id}|${m._rev || 0}${g}${e}${m.failed ? 'f' : ''}`;
+  return `${id}|${m._rev || 0}${g}${e}${m.failed ? 'f' : ''}${blockedKey(m)}`;
 }
 
 /** estimateRow guesses a row's height in pixels before it is measured. */
@@ -61,12 +66,15 @@ export function estimateRow(m, i, items) {
   extra += (m.embeds || []).length * 120;
   if (m.reactions && m.reactions.length) extra += 32;
   if (m.type === 19) extra += 22;
+  extra += (Array.isArray(m.components) ? m.components.length : 0) * 40 + (m.interaction_metadata || m._command ? 22 : 0);
   return (isGrouped(items, i) ? 6 : 30) + lines * 22 + extra;
 }
 
 /** renderRow builds the row for items[i]. */
 export function renderRow(m, i, items) {
   if (m.type === TYPE_PIN) return systemRow(m);
+  if (m.type === TYPE_THREAD_CREATED) return threadCreatedRow(m);
+  if (hiddenAsBlocked(m)) return blockedRow(m);
   const grouped = isGrouped(items, i);
   const mine = state.me && m.author && m.author.id === state.me.id;
   const guildId = ui.guildId;
@@ -80,7 +88,7 @@ export function renderRow(m, i, items) {
   } else {
     body.append(h('h3', { class: 'msg-meta' },
       h('span', { class: 'author', style: `--author-color:${colorFor(m.author && m.author.id)}` }, name),
-      m.author && m.author.bot ? h('span', { class: 'tag' }, 'BOT') : null,
+      authorTag(m),
       h('time', { datetime: when.toISOString(), title: formatFull(when) }, formatStamp(when)),
       m.pinned ? h('span', { class: 'pinned-mark', title: 'Pinned' }, ' 📌', h('span', { class: 'sr-only' }, 'pinned')) : null));
   }
@@ -92,10 +100,12 @@ export function renderRow(m, i, items) {
       if (m.edited_timestamp) content.append(h('span', { class: 'edited', title: formatFull(new Date(m.edited_timestamp)) }, ' (edited)'));
       body.append(content);
     }
-    for (const part of [renderAttachments(m), renderEmbeds(m, ctx)]) if (part) body.append(part);
+    for (const part of [commandStatus(m, name), renderAttachments(m), renderEmbeds(m, ctx), renderComponents(m), ephemeralNote(m)]) if (part) body.append(part);
   }
   const reactions = m.id ? renderReactions(m) : null;
   if (reactions) body.append(reactions);
+  const thread = threadBadge(m);
+  if (thread) body.append(thread);
   if (m.failed) body.append(h('p', { class: 'form-error' }, m.failed));
   if (m.id && m.id === ui.confirmDeleteId) {
     body.append(h('div', { class: 'confirm-delete', role: 'group', 'aria-label': 'Confirm delete' },
@@ -107,10 +117,10 @@ export function renderRow(m, i, items) {
     role: 'listitem', class: 'msg' + (grouped ? ' grouped' : '') + (m.pending ? ' pending' : '') + (mine ? ' mine' : '') + (m.type === 19 ? ' reply' : ''),
     dataset: { id: m.id || '' }, 'aria-busy': m.pending ? 'true' : null,
   },
-  renderReplyPreview(m),
-  grouped ? h('time', { class: 'msg-side-time', datetime: when.toISOString(), 'aria-hidden': 'true' }, formatShortTime(when)) : avatar(m.author),
+  renderReplyPreview(m) || commandHeader(m),
+  grouped ? h('time', { class: 'msg-side-time', datetime: when.toISOString(), 'aria-hidden': 'true' }, formatShortTime(when)) : authorAvatar(m) || avatar(m.author),
   body);
-  if (m.id && !m.pending && m.id !== ui.editingId) {
+  if (m.id && !m.pending && m.id !== ui.editingId && !((m.flags || 0) & 64)) {
     // The actions are built when the pointer or focus arrives, not with the
     // row: most rows are scrolled past without either (and the list builds
     // rows in bursts while scrolling), and what may be done (pin) follows
@@ -133,6 +143,7 @@ function actions(m, mine) {
   return h('div', { class: 'msg-actions' },
     h('button', { type: 'button', class: 'icon-button small', 'aria-label': 'Add reaction', title: 'Add reaction', onclick: (ev) => openPicker(m, ev.currentTarget) }, '☺'),
     h('button', { type: 'button', class: 'icon-button small', 'aria-label': 'Reply', title: 'Reply', onclick: () => startReply(m) }, '↩'),
+    threadAction(m),
     canPin(channelId) ? h('button', {
       type: 'button', class: 'icon-button small', 'aria-label': m.pinned ? 'Unpin message' : 'Pin message', title: m.pinned ? 'Unpin' : 'Pin',
       onclick: () => setPinned(m, !m.pinned),
@@ -151,6 +162,24 @@ function systemRow(m) {
       h('span', { class: 'author' }, name), ' pinned ',
       ref ? h('button', { type: 'button', class: 'link', onclick: () => jumpTo(m.channel_id || ui.channelId, ref) }, 'a message') : 'a message',
       ' to this channel. ',
+      h('time', { class: 'muted small', datetime: new Date(msgTime(m)).toISOString() }, formatStamp(new Date(msgTime(m))))));
+}
+
+// threadCreatedRow is a THREAD_CREATED message: "alice started a thread:
+// name", the name opening the thread (its reference), and a link to the
+// channel's thread list.
+function threadCreatedRow(m) {
+  const name = displayName(m.author, m.author && state.member(ui.guildId, m.author.id));
+  const threadId = m.message_reference && m.message_reference.channel_id;
+  const parentId = m.channel_id || ui.channelId;
+  return h('div', { role: 'listitem', class: 'msg system', dataset: { id: m.id || '' } },
+    h('span', { class: 'system-icon', 'aria-hidden': 'true' }, '🧵'),
+    h('div', { class: 'msg-body' },
+      h('span', { class: 'author' }, name), ' started a thread: ',
+      threadId ? h('button', { type: 'button', class: 'link', 'aria-label': `Open thread ${m.content || ''}`, onclick: () => openThread(threadId) }, m.content || 'a thread') : (m.content || 'a thread'),
+      '. ',
+      h('button', { type: 'button', class: 'link', onclick: () => openThreadList(parentId) }, 'See all threads'),
+      ' ',
       h('time', { class: 'muted small', datetime: new Date(msgTime(m)).toISOString() }, formatStamp(new Date(msgTime(m))))));
 }
 

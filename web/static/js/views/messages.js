@@ -11,9 +11,13 @@ import { buildComposer } from './composer.js';
 import { openInvite } from './dialogs.js';
 import { describe, toast } from './feedback.js';
 import { estimateRow, renderRow, rowKey } from './messagerow.js';
-import { togglePins } from './pins.js';
+import { pinsButton } from './pins.js';
+import { threadsButton } from './threads.js';
 import { setMembersShown, setNav } from './shell.js';
 import { renderTyping } from './typing.js';
+import { channelLabel, isPrivate } from '../people.js';
+import { dmBeginning, renderDMHeader } from './dms.js';
+import { webhooksButton } from './webhooks.js';
 
 const PAGE = 50;
 const OLDER_PAGE = 100;
@@ -26,16 +30,16 @@ export function openChannel(channel) {
   }
   closeChannel();
   ui.channelId = channel.id;
-  localStorage.setItem(`accord.last.${channel.guild_id}`, channel.id);
+  if (channel.guild_id) localStorage.setItem(`accord.last.${channel.guild_id}`, channel.id);
   setNav(false);
   const g = state.guilds.get(channel.guild_id);
-  document.title = `#${channel.name} | ${g ? g.name : ''} — Accord`;
+  document.title = `${channelLabel(channel)} | ${g ? g.name : 'Direct messages'} — Accord`;
   if (client.gateway) client.gateway.subscribe(channel.guild_id, channel.id);
 
   const els = ui.els;
   els.header = h('header', { class: 'chat-head' });
   els.beginning = h('div', { class: 'beginning' });
-  els.list = h('div', { class: 'message-list', role: 'list', 'aria-label': `Messages in #${channel.name}` });
+  els.list = h('div', { class: 'message-list', role: 'list', 'aria-label': `Messages in ${channelLabel(channel)}` });
   els.scroller = h('div', { class: 'scroller', tabindex: '-1' }, h('div', { class: 'scroller-spacer' }), els.beginning, els.list);
   els.jump = h('button', { type: 'button', class: 'jump', hidden: true, onclick: () => ui.list && ui.list.scrollToBottom() }, 'Jump to present');
   els.main.replaceChildren(els.header, h('div', { class: 'pane' }, els.scroller, els.jump), buildComposer(channel));
@@ -61,7 +65,7 @@ export function openChannel(channel) {
   if (!log.loaded) loadLatest(channel.id);
   else markRead(channel.id);
   // Which actions a row offers (pin) depends on roles (see messagerow.js).
-  ensureRoles(channel.guild_id);
+  if (channel.guild_id) ensureRoles(channel.guild_id);
   if (!NARROW.matches) els.input.focus({ preventScroll: true });
 }
 
@@ -80,13 +84,19 @@ export function closeChannel() {
 export function renderChatHeader() {
   const c = ui.channelId && state.channels.get(ui.channelId);
   if (!c || !ui.els.header) return;
+  if (isPrivate(c)) {
+    renderDMHeader(c);
+    return;
+  }
   ui.els.header.replaceChildren(...[
     h('button', { type: 'button', class: 'icon-button nav-toggle', 'aria-label': 'Show channels', onclick: () => setNav(!ui.navOpen) }, '☰'),
     h('h1', { class: 'chat-title' }, h('span', { class: 'hash', 'aria-hidden': 'true' }, '#'), c.name),
     c.topic ? h('p', { class: 'topic muted' }, c.topic) : null,
     h('div', { class: 'head-actions' },
-      h('button', { type: 'button', class: 'secondary toggle', id: 'toggle-pins', 'aria-pressed': String(!!ui.pinsFor && ui.pinsFor === c.id), title: 'Pinned messages', onclick: togglePins }, 'Pins'),
+      threadsButton(c),
+      pinsButton(c),
       h('button', { type: 'button', class: 'secondary', onclick: openInvite }, 'Create invite'),
+      webhooksButton(c),
       h('button', { type: 'button', class: 'secondary toggle', id: 'toggle-members', 'aria-pressed': String(ui.showMembers), title: 'Member list', onclick: () => setMembersShown(!ui.showMembers) }, 'Members')),
   ].filter(Boolean));
   root.classList.toggle('members-open', ui.showMembers);
@@ -100,6 +110,8 @@ export function renderBeginning() {
   const log = state.log(cid);
   if (!log.loaded || log.loadingOlder) {
     ui.els.beginning.replaceChildren(h('p', { class: 'muted loading', role: 'status' }, 'Loading messages…'));
+  } else if (!log.hasMoreBefore && isPrivate(c)) {
+    ui.els.beginning.replaceChildren(...dmBeginning(c));
   } else if (!log.hasMoreBefore) {
     ui.els.beginning.replaceChildren(
       h('div', { class: 'channel-icon', 'aria-hidden': 'true' }, '#'),

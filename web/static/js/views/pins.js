@@ -1,18 +1,29 @@
 // The pins panel of the open channel (GET /channels/{id}/messages/pins),
 // reloaded on CHANNEL_PINS_UPDATE, and the pin/unpin action offered on
-// messages to those with PIN_MESSAGES or MANAGE_MESSAGES.
+// messages to those with PIN_MESSAGES or MANAGE_MESSAGES, and to everyone in a DM.
 
 import { client, state, ui } from '../context.js';
 import { h, displayName, formatStamp } from '../dom.js';
 import { render } from '../markdown.js';
+import { isPrivate } from '../people.js';
 import { Perm, permissions } from '../perms.js';
 import { describe, toast } from './feedback.js';
 import { mentionContext } from './mentions.js';
 import { jumpTo } from './replies.js';
 
-/** canPin reports whether the signed-in user may pin and unpin in channelId. */
+/**
+ * canPin reports whether the signed-in user may pin and unpin in channelId:
+ * in a DM or group DM every recipient may (a block is the server's to refuse).
+ */
 export function canPin(channelId) {
+  const c = state.channels.get(channelId);
+  if (c && isPrivate(c)) return true;
   return (permissions(channelId) & (Perm.PIN_MESSAGES | Perm.MANAGE_MESSAGES)) !== 0n;
+}
+
+/** pinsButton is the header's toggle for the pins panel of channel c. */
+export function pinsButton(c) {
+  return h('button', { type: 'button', class: 'secondary toggle', id: 'toggle-pins', 'aria-pressed': String(!!ui.pinsFor && ui.pinsFor === c.id), title: 'Pinned messages', onclick: togglePins }, 'Pins');
 }
 
 /** setPinned pins or unpins message m. */

@@ -6,6 +6,7 @@ import { NARROW, root, state, ui } from '../context.js';
 import { h, avatar, displayName } from '../dom.js';
 import { renderRail } from './guilds.js';
 import { renderMembers } from './members.js';
+import { statusButton } from './status.js';
 
 /** buildShell replaces the page with the empty layout and fills ui.els. */
 export function buildShell({ onLogout }) {
@@ -29,7 +30,7 @@ export function buildShell({ onLogout }) {
 function renderUserPanel(onLogout) {
   const me = state.me;
   ui.els.userPanel.replaceChildren(
-    avatar(me),
+    h('span', { class: 'avatar-wrap' }, avatar(me), statusButton()),
     h('div', { class: 'user-names' }, h('strong', null, displayName(me)), h('span', { class: 'muted' }, '@' + me.username)),
     h('button', { type: 'button', class: 'icon-button', onclick: () => onLogout(), title: 'Log out' }, 'Log out'));
 }
