@@ -187,9 +187,13 @@ func (h *Handler) answerInteraction(ctx context.Context, it *interaction.Interac
 		if msg, err = h.postAnswer(ctx, it, guild.MessageCreate{}, ephemeral, true, true); err == nil {
 			it.SetLoading(true)
 		}
+	case cbDeferredUpdate:
+		h.adoptComponentMessage(it)
 	case cbUpdateMessage:
 		var edit []byte
-		edit, err = h.editChannelMessage(ctx, it, it.MessageID, body.Data, up, false)
+		if edit, err = h.editChannelMessage(ctx, it, it.MessageID, body.Data, up, false); err == nil {
+			h.adoptComponentMessage(it)
+		}
 		msg = edit
 	case cbAutocompleteResult:
 		h.sendToUser(it.UserID, &protocol.Dispatch{Name: "APPLICATION_COMMAND_AUTOCOMPLETE_RESPONSE", Data: autocomplete})
@@ -200,6 +204,17 @@ func (h *Handler) answerInteraction(ctx context.Context, it *interaction.Interac
 		return nil, false, err
 	}
 	return msg, ephemeral, nil
+}
+
+// adoptComponentMessage makes the message a component sits on the
+// original response of a type 6 or 7 answer, as Discord does: the bot's
+// later PATCH or DELETE of @original edits that message.
+func (h *Handler) adoptComponentMessage(it *interaction.Interaction) {
+	if it.MessageID == 0 {
+		return // a modal submitted from a command has no message
+	}
+	it.SetOriginal(it.MessageID, false)
+	it.AddSent(it.MessageID)
 }
 
 // writeCallbackResponse writes Discord's interaction callback response

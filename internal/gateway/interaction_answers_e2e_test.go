@@ -376,6 +376,31 @@ func TestEndToEndInteractionAnswerKinds(t *testing.T) {
 		m.Interaction != nil || m.Meta.Name != "" {
 		t.Fatalf("component answer: %s", raw)
 	}
+	firstAnswer := m.ID
+
+	// A deferred update (6): @original is the button's message, which the
+	// bot then edits (Discord's discord.py edit_original_response after
+	// defer()); nothing is posted.
+	click = f.interactionFor(t, botGW, map[string]any{"type": 3, "message_id": button.ID,
+		"data": map[string]any{"custom_id": "go", "component_type": 2}}, f.bob)
+	callback(t, f.s, click, map[string]any{"type": 6})
+	hook := fmt.Sprintf("/webhooks/%d/%s/messages/@original", f.appID, click.Token)
+	var orig struct {
+		ID      chat.ID `json:"id"`
+		Content string  `json:"content"`
+	}
+	anon := f.s.Anonymous()
+	anon.Must(t, 200, "GET", hook, nil, &orig)
+	if orig.ID != button.ID || orig.Content != "press" {
+		t.Fatalf("@original after a deferred update: %+v, want the button message %d", orig, button.ID)
+	}
+	anon.Must(t, 200, "PATCH", hook, map[string]any{"content": "pressed"}, &orig)
+	if m, raw := nextMessageEvent(t, carolGW, "MESSAGE_UPDATE", button.ID); m.Content != "pressed" {
+		t.Fatalf("edit of @original after a deferred update: %s", raw)
+	}
+	// Must not: the click's token reaches no other message of the bot's,
+	// not even another interaction's answer.
+	wantCode(t, anon.Fail(t, "PATCH", fmt.Sprintf("/webhooks/%d/%s/messages/%d", f.appID, click.Token, firstAnswer), map[string]any{"content": "x"}), 404, 10008)
 
 	// Quote the button message.
 	it := f.interactionFor(t, botGW, map[string]any{"type": 2, "data": map[string]any{"id": quote, "type": 3, "target_id": button.ID}}, f.bob)
