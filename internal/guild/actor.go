@@ -35,7 +35,11 @@ type actor struct {
 	// presSent holds when each user's last PRESENCE_UPDATE went out, for
 	// coalescing (presence.go).
 	presSent map[chat.ID]presenceSent
-	emojis   map[chat.ID]*chat.GuildEmoji
+	// presNodes holds, in a cluster, what each gateway node holds of a
+	// user's presence (presence.go); presSeq orders their changes.
+	presNodes map[chat.ID][]nodePresence
+	presSeq   uint64
+	emojis    map[chat.ID]*chat.GuildEmoji
 	// memberIDs caches the members' IDs in ascending order (nil: rebuild);
 	// every IDENTIFY would otherwise sort the whole guild.
 	memberIDs []chat.ID
@@ -259,6 +263,7 @@ func (a *actor) load(ctx context.Context) error {
 	a.slow = make(map[slowKey]time.Time)
 	a.presence = make(map[chat.ID]presence)
 	a.presSent = make(map[chat.ID]presenceSent)
+	a.presNodes = make(map[chat.ID][]nodePresence)
 	a.subs = make(map[string]*sub)
 	a.permDirty = true
 	a.nonces = make(map[nonceKey]*nonceEntry)

@@ -45,7 +45,10 @@
 // Config.PresenceCoalesceFrom members one user's PRESENCE_UPDATEs are sent
 // at most once per Config.PresenceEvery, the latest state at the end of
 // the window, and passive sessions get none (they see presences in the
-// member list), so one flapping user cannot flood a big guild.
+// member list), so one flapping user cannot flood a big guild. In a
+// cluster each gateway node reports what it holds of a user and the owner
+// combines the nodes (the latest change wins, client_status from all), so
+// a user is offline only when no node holds a session of theirs.
 //
 // # Relays
 //

@@ -88,7 +88,7 @@ func labels(parts ...any) []string {
 
 func online(t *testing.T, e *env, guildID, userID chat.ID, status string) {
 	t.Helper()
-	if err := e.r.PresenceIn(guildID, userID, json.RawMessage(`{"status":"`+status+`","activities":[]}`)); err != nil {
+	if err := e.r.PresenceIn(guildID, userID, "", json.RawMessage(`{"status":"`+status+`","activities":[]}`)); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -272,6 +272,7 @@ func (a *actor) removeMember(ctx context.Context, userID chat.ID) error {
 	delete(a.members, userID)
 	delete(a.presence, userID)
 	delete(a.presSent, userID)
+	delete(a.presNodes, userID)
 	a.invalidateView()
 	a.unsubscribeUser(userID)
 	u := protocol.UserObject(a.userOf(userID))

@@ -21,6 +21,74 @@ func (p presence) visible() bool {
 	return p.Status != "" && p.Status != protocol.StatusOffline && p.Status != protocol.StatusInvisible
 }
 
+// nodePresence is what one gateway node combined of a user's sessions on
+// it. A user may hold sessions on several nodes of a cluster; the guild's
+// owner combines them as a gateway combines one node's sessions: the most
+// recent change wins, and client_status holds every node's platforms.
+type nodePresence struct {
+	node string
+	p    presence
+	seq  uint64 // the actor's arrival order of the nodes' changes
+}
+
+// setNodePresence records the presence node holds for userID ("": the
+// only node) and sets the user's presence to all nodes' combined: a user
+// whose last session on one node closes stays online while another node
+// holds one.
+func (a *actor) setNodePresence(userID chat.ID, node string, p presence) {
+	if node == "" {
+		a.setPresence(userID, p)
+		return
+	}
+	list := a.presNodes[userID]
+	kept := list[:0]
+	for _, np := range list {
+		if np.node != node {
+			kept = append(kept, np)
+		}
+	}
+	if p.Status != "" && p.Status != protocol.StatusOffline { // node holds a session
+		a.presSeq++
+		kept = append(kept, nodePresence{node: node, p: p, seq: a.presSeq})
+	}
+	if len(kept) == 0 {
+		delete(a.presNodes, userID)
+	} else {
+		a.presNodes[userID] = kept
+	}
+	a.setPresence(userID, combineNodes(kept))
+}
+
+// combineNodes is a user's presence from what each node holds of them.
+func combineNodes(list []nodePresence) presence {
+	if len(list) == 0 {
+		return presence{Status: protocol.StatusOffline}
+	}
+	latest := list[0]
+	for _, np := range list[1:] {
+		if np.seq > latest.seq {
+			latest = np
+		}
+	}
+	c := latest.p
+	if len(list) == 1 || !c.visible() {
+		return c
+	}
+	cs := make(map[string]string)
+	for _, np := range list {
+		if np.p.visible() {
+			for k, v := range np.p.ClientStatus {
+				cs[k] = v
+			}
+		}
+	}
+	for k, v := range c.ClientStatus {
+		cs[k] = v // the latest node's word on a platform wins
+	}
+	c.ClientStatus = cs
+	return c
+}
+
 // presenceSent is when a user's last PRESENCE_UPDATE left this guild and
 // whether a later one waits for the end of the window.
 type presenceSent struct {

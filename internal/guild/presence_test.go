@@ -174,3 +174,57 @@ func TestPresencePassiveSessions(t *testing.T) {
 		t.Fatalf("subscribed session got %+v", ps)
 	}
 }
+
+// TestPresenceAcrossNodes: a user with sessions on two gateway nodes of a
+// cluster stays online while either node holds one, the latest node's
+// change wins, and client_status lists both nodes' platforms; offline
+// comes only when both have let go.
+func TestPresenceAcrossNodes(t *testing.T) {
+	e := newEnv(t, Config{PassiveInterval: time.Hour})
+	ctx := context.Background()
+	owner, user := e.user("owner", false), e.user("roamer", false)
+	g, _ := e.r.CreateGuild(ctx, owner, "g")
+	if _, err := e.r.AddMember(ctx, g.ID, user); err != nil {
+		t.Fatal(err)
+	}
+	watcher := e.session(owner, allIntents, false)
+	e.connect(t, g.ID, watcher, 250)
+	set := func(node, body string) protocol.Presence {
+		t.Helper()
+		if err := e.r.PresenceIn(g.ID, user, node, json.RawMessage(body)); err != nil {
+			t.Fatal(err)
+		}
+		e.sync(g.ID)
+		ps := presenceUpdates(t, watcher, user)
+		if len(ps) == 0 {
+			t.Fatalf("no PRESENCE_UPDATE after %s from %s", body, node)
+		}
+		return ps[len(ps)-1]
+	}
+	p := set("a", `{"status":"online","activities":[],"client_status":{"web":"online"}}`)
+	if p.Status != protocol.StatusOnline {
+		t.Fatalf("after node a: %+v", p)
+	}
+	p = set("b", `{"status":"dnd","activities":[],"client_status":{"mobile":"dnd"}}`)
+	if p.Status != protocol.StatusDND || p.ClientStatus["web"] != "online" || p.ClientStatus["mobile"] != "dnd" {
+		t.Fatalf("after node b: %+v, want dnd with web online and mobile dnd", p)
+	}
+	// Node b's last session ends: the user is still online on node a.
+	p = set("b", `{"status":"offline","activities":[],"client_status":{}}`)
+	if p.Status != protocol.StatusOnline || p.ClientStatus["mobile"] != "" || p.ClientStatus["web"] != "online" {
+		t.Fatalf("after node b let go: %+v, want online from node a only", p)
+	}
+	// Must not: invisible on node a, the latest change, hides the user
+	// although they were online there before.
+	p = set("b", `{"status":"online","activities":[],"client_status":{"mobile":"online"}}`)
+	p = set("a", `{"status":"invisible","activities":[],"client_status":{"web":"invisible"}}`)
+	if p.Status != protocol.StatusOffline || len(p.ClientStatus) != 0 {
+		t.Fatalf("after invisible on node a: %+v, want offline to others", p)
+	}
+	set("a", `{"status":"online","activities":[],"client_status":{"web":"online"}}`)
+	set("a", `{"status":"offline","activities":[],"client_status":{}}`)
+	p = set("b", `{"status":"offline","activities":[],"client_status":{}}`)
+	if p.Status != protocol.StatusOffline {
+		t.Fatalf("after both let go: %+v", p)
+	}
+}

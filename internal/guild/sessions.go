@@ -86,16 +86,17 @@ func (r *Registry) UpdatePresence(ctx context.Context, userID chat.ID, raw json.
 	}
 	var errs []error
 	for _, gid := range guilds {
-		if err := r.PresenceIn(gid, userID, raw); err != nil {
+		if err := r.PresenceIn(gid, userID, "", raw); err != nil {
 			errs = append(errs, fmt.Errorf("guild %d: %w", gid, err))
 		}
 	}
 	return errors.Join(errs...)
 }
 
-// PresenceIn records a user's presence in one guild and sends
-// PRESENCE_UPDATE to its sessions with GUILD_PRESENCES. It does not wait.
-func (r *Registry) PresenceIn(guildID, userID chat.ID, raw json.RawMessage) error {
+// PresenceIn records the presence gateway node from ("" on a single node)
+// holds of a user in one guild and sends PRESENCE_UPDATE, combined over
+// the nodes, to its sessions with GUILD_PRESENCES. It does not wait.
+func (r *Registry) PresenceIn(guildID, userID chat.ID, from string, raw json.RawMessage) error {
 	var p presence
 	if err := json.Unmarshal(raw, &p); err != nil {
 		return fmt.Errorf("guild: presence of %d: %w", userID, err)
@@ -104,7 +105,7 @@ func (r *Registry) PresenceIn(guildID, userID chat.ID, raw json.RawMessage) erro
 		if a.gone || a.members[userID] == nil {
 			return
 		}
-		a.setPresence(userID, p)
+		a.setNodePresence(userID, from, p)
 	})
 }
 

@@ -280,7 +280,7 @@ func (n *Node) serve(ctx context.Context, b []byte) ([]byte, error) {
 			rep = errorReply(err)
 		}
 	case kindPresence:
-		if err := n.guilds.PresenceIn(req.Guild, req.User, req.Raw); err != nil {
+		if err := n.guilds.PresenceIn(req.Guild, req.User, req.From, req.Raw); err != nil {
 			rep = errorReply(err)
 		}
 	case kindMembers:

@@ -206,7 +206,7 @@ func (n *Node) UpdatePresence(ctx context.Context, userID chat.ID, raw json.RawM
 	for _, g := range guilds {
 		err := n.atOwner(ctx, g, func(owner cluster.Member, self bool) error {
 			if self {
-				return n.guilds.PresenceIn(g, userID, raw)
+				return n.guilds.PresenceIn(g, userID, n.cfg.Self, raw)
 			}
 			rep, err := n.call(ctx, owner.ID, request{Kind: kindPresence, Guild: g, User: userID, Raw: raw})
 			if err != nil {
