@@ -37,6 +37,8 @@ type gw struct {
 	name  string
 	token string   // as sent in IDENTIFY and RESUME ("Bot ..." for bots)
 	urls  []string // gateway URLs; the first is where it connects first
+	// extra intents beyond the constant's; set before dialling.
+	extra protocol.Intents
 
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -77,8 +79,14 @@ type event struct {
 // dial starts a client for token connected first to urls[0].
 func dial(t *testing.T, name, token string, urls ...string) *gw {
 	t.Helper()
+	return dialWith(t, 0, name, token, urls...)
+}
+
+// dialWith is dial asking for extra intents too.
+func dialWith(t *testing.T, extra protocol.Intents, name, token string, urls ...string) *gw {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	g := &gw{name: name, token: token, urls: urls, cancel: cancel, done: make(chan struct{}), url: urls[0]}
+	g := &gw{name: name, token: token, urls: urls, extra: extra, cancel: cancel, done: make(chan struct{}), url: urls[0]}
 	go g.run(ctx)
 	t.Cleanup(g.close)
 	poll.Until(t, 30*time.Second, 10*time.Millisecond, func() error {
@@ -254,7 +262,7 @@ func (g *gw) connect(ctx context.Context, url string) error {
 func (g *gw) identify(ctx context.Context, conn *websocket.Conn, url string) error {
 	g.note("IDENTIFY on %s", url)
 	return g.send(ctx, conn, protocol.OpIdentify, map[string]any{
-		"token": g.token, "intents": intents,
+		"token": g.token, "intents": intents | g.extra,
 		"properties": map[string]string{"os": "linux", "browser": "clustertest", "device": "clustertest"},
 	})
 }
@@ -429,7 +437,11 @@ type eventData struct {
 	UserID    chat.ID `json:"user_id"`
 	Content   string  `json:"content"`
 	Nonce     string  `json:"nonce"`
-	Author    struct {
+	Status    string  `json:"status"` // PRESENCE_UPDATE
+	User      struct {
+		ID chat.ID `json:"id"`
+	} `json:"user"`
+	Author struct {
 		ID chat.ID `json:"id"`
 	} `json:"author"`
 }

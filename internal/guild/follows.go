@@ -14,8 +14,9 @@ import (
 // channel's Followers (stored with the channel), and crossposting a
 // message copies it into every follower with the IS_CROSSPOST flag and a
 // message_reference to the original. Discord delivers crossposts through
-// a webhook it creates in the target; Accord has no webhooks yet, so the
-// follow is a stored relation and webhook_id names the follow.
+// a "channel follower" webhook it creates in the target; Accord copies the
+// message directly, so the follow is a stored relation and webhook_id
+// names only the follow.
 
 var errChannelType = protocol.NewAPIError(400, protocol.CodeInvalidChannelType, "Cannot execute action on this channel type")
 
