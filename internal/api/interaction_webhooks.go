@@ -92,12 +92,19 @@ func (h *Handler) answerMessage(it *interaction.Interaction, messageID string) (
 	return id, nil, nil
 }
 
-func (h *Handler) interactionMessageGet(w http.ResponseWriter, r *http.Request, appID chat.ID, token, messageID string) error {
+// tokenAnswer resolves messageID of the interaction whose token this is
+// (see answerMessage): the read and delete routes start with it.
+func (h *Handler) tokenAnswer(appID chat.ID, token, messageID string) (*interaction.Interaction, chat.ID, []byte, error) {
 	it, err := h.interactionByToken(appID, token)
 	if err != nil {
-		return err
+		return nil, 0, nil, err
 	}
 	id, eph, err := h.answerMessage(it, messageID)
+	return it, id, eph, err
+}
+
+func (h *Handler) interactionMessageGet(w http.ResponseWriter, r *http.Request, appID chat.ID, token, messageID string) error {
+	it, id, eph, err := h.tokenAnswer(appID, token, messageID)
 	if err != nil {
 		return err
 	}
@@ -182,11 +189,7 @@ func (h *Handler) ephemeralOf(it *interaction.Interaction, id chat.ID, ephemeral
 }
 
 func (h *Handler) interactionMessageDelete(w http.ResponseWriter, r *http.Request, appID chat.ID, token, messageID string) error {
-	it, err := h.interactionByToken(appID, token)
-	if err != nil {
-		return err
-	}
-	id, eph, err := h.answerMessage(it, messageID)
+	it, id, eph, err := h.tokenAnswer(appID, token, messageID)
 	if err != nil {
 		return err
 	}

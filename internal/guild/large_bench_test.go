@@ -28,7 +28,7 @@ func BenchmarkLargeGuildCreate(b *testing.B) {
 	}
 	b.StopTimer()
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/100_000, "ns/member")
-	b.ReportMetric(float64(size), "bytes/op")
+	b.ReportMetric(float64(size), "json-bytes")
 }
 
 // BenchmarkLargeRequestMembers: op 8 for every member ("" query, no
