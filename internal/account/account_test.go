@@ -29,8 +29,21 @@ var (
 // countingStore counts the user reads that reach the store.
 type countingStore struct {
 	store.Store
-	userReads atomic.Int64
-	appReads  atomic.Int64
+	userReads  atomic.Int64
+	appReads   atomic.Int64
+	tokenReads atomic.Int64
+	// duringTokenRead, if set, runs after a token read has reached the
+	// store and before its answer returns.
+	duringTokenRead func()
+}
+
+func (c *countingStore) TokenUser(ctx context.Context, tokenHash []byte) (chat.ID, error) {
+	c.tokenReads.Add(1)
+	id, err := c.Store.TokenUser(ctx, tokenHash)
+	if f := c.duringTokenRead; f != nil {
+		f()
+	}
+	return id, err
 }
 
 func (c *countingStore) ApplicationByBot(ctx context.Context, botID chat.ID) (chat.Application, error) {
@@ -188,6 +201,85 @@ func TestTokens(t *testing.T) {
 	}
 	if err := s.RevokeToken(ctx, h2); err != nil {
 		t.Errorf("revoking twice: %v", err)
+	}
+}
+
+// TestTokenCache checks the token cache with two services over one store,
+// as two nodes over one CQL keyspace: a known token is read from the store
+// once, an unknown one every time (a token issued on the other node works
+// at once), and after a revocation on either node, told to the other
+// (TokensRevoked, the cluster's "close" broadcast), the old token fails on
+// both, including when the revocation lands during a store read.
+func TestTokenCache(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t)
+	a, b := newService(t, st, Config{}), newService(t, st, Config{})
+	bot, err := a.CreateBot(ctx, 99, 98, "bot")
+	if err != nil {
+		t.Fatal(err)
+	}
+	unknown := auth.HashToken("nope")
+	for range 3 {
+		if _, err := a.TokenUser(ctx, unknown); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("TokenUser(unknown) = %v", err)
+		}
+	}
+	if n := st.tokenReads.Load(); n != 3 {
+		t.Fatalf("unknown token: %d store reads, want 3 (not cached)", n)
+	}
+	old, oldHash, err := b.ResetToken(ctx, bot.ID, nil) // issued on b, used on a at once
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.tokenReads.Store(0)
+	for range 5 {
+		for _, s := range []*Service{a, b} {
+			if u, err := s.Authenticate(ctx, old); err != nil || u.ID != bot.ID {
+				t.Fatalf("Authenticate = %v, %v", u.ID, err)
+			}
+		}
+	}
+	if n := st.tokenReads.Load(); n != 2 {
+		t.Fatalf("10 authentications on 2 services: %d store reads, want 2", n)
+	}
+
+	// Reset on b: b forgets at once; a when told.
+	fresh, _, err := b.ResetToken(ctx, bot.ID, oldHash)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Authenticate(ctx, old); !errors.Is(err, auth.ErrBadToken) {
+		t.Fatalf("b: the token it revoked = %v", err)
+	}
+	a.TokensRevoked()
+	if _, err := a.Authenticate(ctx, old); !errors.Is(err, auth.ErrBadToken) {
+		t.Fatalf("a, after the news: the revoked token = %v", err)
+	}
+	if u, err := a.Authenticate(ctx, fresh); err != nil || u.ID != bot.ID {
+		t.Fatalf("a: the new token = %v, %v", u.ID, err)
+	}
+
+	// A revocation that lands while a's read is in the store: the read
+	// found the token, but its entry must not be trusted afterwards.
+	if _, _, err := b.ResetToken(ctx, bot.ID, auth.HashToken(fresh)); err != nil {
+		t.Fatal(err)
+	}
+	third, thirdHash, err := b.ResetToken(ctx, bot.ID, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.duringTokenRead = func() {
+		st.duringTokenRead = nil
+		if err := b.RevokeToken(ctx, thirdHash); err != nil {
+			t.Error(err)
+		}
+		a.TokensRevoked()
+	}
+	if u, err := a.Authenticate(ctx, third); err != nil || u.ID != bot.ID {
+		t.Fatalf("the read that raced its revocation = %v, %v (it found the token)", u.ID, err)
+	}
+	if _, err := a.Authenticate(ctx, third); !errors.Is(err, auth.ErrBadToken) {
+		t.Fatalf("a token revoked during its read stayed trusted: %v", err)
 	}
 }
 

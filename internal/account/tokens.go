@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/accordchat/accord/internal/auth"
 	"github.com/accordchat/accord/internal/chat"
@@ -52,21 +53,54 @@ func (s *Service) Authenticate(ctx context.Context, token string) (chat.User, er
 
 // TokenUser returns the ID of the user whose token hashes to tokenHash;
 // an unknown hash is store.ErrNotFound (wrapped), as the gateway expects.
+// Known tokens are served from the token cache (see Service.tokens);
+// unknown ones are not cached, so a token issued on another node works
+// here at once.
 func (s *Service) TokenUser(ctx context.Context, tokenHash []byte) (chat.ID, error) {
+	key := string(tokenHash)
+	gen := s.revoked.Load()
+	if e, ok := s.tokens.GetIfPresent(key); ok && e.gen == gen {
+		return e.user, nil
+	}
+	// The generation is read before the store: a revocation that lands
+	// during the read leaves this entry older than it, untrusted.
 	id, err := s.st.TokenUser(ctx, tokenHash)
 	if err != nil {
 		return 0, fmt.Errorf("account: token lookup: %w", err)
 	}
+	s.tokens.Set(key, tokenEntry{user: id, gen: gen})
 	return id, nil
 }
 
+// tokenEntry is a cached token: its user, and the revocation generation
+// (Service.revoked) before the store read that found it.
+type tokenEntry struct {
+	user chat.ID
+	gen  int64
+}
+
+// tokenTTL bounds how long a cached token is trusted without a store
+// read, should a revocation's broadcast from another node be lost.
+const tokenTTL = 5 * time.Minute
+
 // RevokeToken deletes a token by its hash; revoking an unknown token is
-// not an error.
+// not an error. In a cluster the caller also tells the other nodes
+// (TokensRevoked), whose caches may hold it.
 func (s *Service) RevokeToken(ctx context.Context, tokenHash []byte) error {
 	if err := s.st.DeleteToken(ctx, tokenHash); err != nil {
 		return fmt.Errorf("account: revoke token: %w", err)
 	}
+	s.TokensRevoked()
 	return nil
+}
+
+// TokensRevoked says a token was revoked (here or on another node): every
+// token cached before now is read from the store again at its next use.
+// Revocations are rare (a bot token reset), so forgetting all is cheaper
+// than indexing tokens by user.
+func (s *Service) TokensRevoked() {
+	s.revoked.Add(1)
+	s.tokens.InvalidateAll()
 }
 
 // ResetToken gives userID (a bot) a new token and revokes old (its

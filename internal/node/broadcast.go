@@ -56,7 +56,9 @@ func (n *Node) UserChanged(u chat.User) {
 }
 
 // CloseUserSessions ends userID's gateway sessions on every node with
-// code (api.SessionCloser: a bot whose token was reset).
+// code (api.SessionCloser: a bot whose token was reset). Each node also
+// stops trusting the tokens it cached (account.Service.TokensRevoked), so
+// the revoked token fails everywhere, not only on the node that reset it.
 func (n *Node) CloseUserSessions(userID chat.ID, code protocol.CloseCode) {
 	n.publish(broadcast{Kind: "close", User: userID, Code: code})
 }
@@ -105,6 +107,9 @@ func (n *Node) receiveBroadcast(b []byte) {
 		}
 		n.sendUserUpdate(m.Full)
 	case "close":
+		if n.cfg.Users != nil {
+			n.cfg.Users.TokensRevoked()
+		}
 		n.sessions.CloseUserSessions(m.User, m.Code)
 	case "dm":
 		d := &protocol.Dispatch{Name: m.Name, Data: m.Data}

@@ -39,8 +39,13 @@ type Config struct {
 	Members     *cluster.Membership // late: SetMembers
 	Store       UserGuilds
 	// Users drops a user from this node's cache when they change
-	// anywhere in the cluster.
-	Users interface{ Invalidate(id chat.ID) }
+	// anywhere in the cluster, and stops trusting its cached tokens when
+	// one is revoked (a bot token reset, which is what ends a user's
+	// sessions everywhere: CloseUserSessions).
+	Users interface {
+		Invalidate(id chat.ID)
+		TokensRevoked()
+	}
 	// Cache drops this node's hot message pages when guilds move: a page
 	// kept from an earlier ownership may be stale.
 	Cache interface{ Reset() }
