@@ -22,6 +22,7 @@ func init() {
 type fanoutScenario struct {
 	sessions, window, perProcess int
 	rate                         float64
+	freshIdle                    bool
 	cluster                      clusterFlags
 }
 
@@ -30,6 +31,7 @@ func (s *fanoutScenario) flags(fs *flag.FlagSet) {
 	fs.Float64Var(&s.rate, "rate", 5, "messages per second (0: as fast as the server delivers)")
 	fs.IntVar(&s.window, "window", 64, "with --rate 0: messages posted and not yet delivered to the probe sessions")
 	fs.IntVar(&s.perProcess, "per-process", 0, "sessions per client process (default: the open-files limit less 512)")
+	fs.BoolVar(&s.freshIdle, "fresh-idle", false, "read idle memory as soon as every session is ready (most still unacknowledged, their READY and GUILD_CREATE held for RESUME), not after each one's first heartbeat")
 	s.cluster.register(fs)
 }
 
@@ -49,7 +51,7 @@ func (s *fanoutScenario) config(b *benchRun) (bench.FanoutConfig, error) {
 	}
 	return bench.FanoutConfig{
 		Target: b.target, Metrics: b.metrics, Token: b.token, Sessions: s.sessions, Rate: s.rate, Duration: b.duration, Window: s.window,
-		PerProcess: s.perProcess, ServerPID: b.pid, Debug: b.debug, Progress: b.m.Stderr, Worker: worker,
+		PerProcess: s.perProcess, ServerPID: b.pid, Debug: b.debug, Progress: b.m.Stderr, Worker: worker, FreshIdle: s.freshIdle,
 	}, nil
 }
 

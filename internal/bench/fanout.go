@@ -57,6 +57,13 @@ type FanoutConfig struct {
 	Debug string
 	// LargeThreshold goes into IDENTIFY. Default 250.
 	LargeThreshold int
+	// FreshIdle measures idle memory as soon as every session is ready,
+	// its first heartbeat due after interval × jitter as Discord asks,
+	// so the server still holds most sessions' READY and GUILD_CREATE for
+	// a RESUME. By default each session heartbeats on its GUILD_CREATE
+	// and memory is read once every heartbeat is acknowledged: the idle
+	// state, which every session reaches within its first interval.
+	FreshIdle bool
 	// Progress receives progress bars and phase lines (stderr); nil none.
 	Progress io.Writer
 	// Measure, when set, is called with every session ready just before
@@ -249,7 +256,8 @@ func (r *fanoutRun) setup(ctx context.Context) error {
 // server's RSS with them idle.
 func (r *fanoutRun) connect(ctx context.Context) error {
 	t0 := time.Now()
-	spec := sessionSpec{Gateway: r.gateways[0], Intents: intentsFanout, LargeThreshold: r.cfg.LargeThreshold}
+	settle := !r.cfg.FreshIdle && !r.floor // the floor keeps no history and never reads a heartbeat
+	spec := sessionSpec{Gateway: r.gateways[0], Intents: intentsFanout, LargeThreshold: r.cfg.LargeThreshold, BeatOnReady: settle}
 	if len(r.gateways) > 1 {
 		spec.Gateways = make([]string, len(r.tokens))
 		for i := range spec.Gateways {
@@ -265,6 +273,11 @@ func (r *fanoutRun) connect(ctx context.Context) error {
 		return err
 	}
 	r.res.ConnectSeconds = round(time.Since(t0).Seconds(), 1)
+	if settle {
+		if err := waitAcked(ctx, r.groups, r.cfg.Sessions); err != nil {
+			return err
+		}
+	}
 	if r.cfg.ServerPID > 0 {
 		if r.res.RSSIdle, err = settledRSS(ctx, r.cfg.ServerPID, 10*time.Second); err != nil {
 			return err

@@ -69,6 +69,7 @@ func sumProgress(groups []sessions) groupProgress {
 		p := s.progress()
 		t.Opened += p.Opened
 		t.Ready += p.Ready
+		t.Settled += p.Settled
 		t.Failed += p.Failed
 		t.Deliveries += p.Deliveries
 		t.Bytes += p.Bytes
@@ -104,6 +105,30 @@ func waitReady(ctx context.Context, groups []sessions, n int, w io.Writer) error
 		}
 		if time.Since(lastChange) > 60*time.Second {
 			return fmt.Errorf("bench: only %d of %d sessions ready (%d opened) after 60 s without progress", p.Ready, n, p.Opened)
+		}
+		select {
+		case <-time.After(100 * time.Millisecond):
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// waitAcked waits until the server has acknowledged a heartbeat of each
+// of n ready sessions that carried its GUILD_CREATE's sequence (see
+// sessionSpec.BeatOnReady).
+func waitAcked(ctx context.Context, groups []sessions, n int) error {
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		p := sumProgress(groups)
+		if p.Failed > 0 {
+			return fmt.Errorf("bench: %d of %d sessions failed: %s", p.Failed, n, p.FirstErr)
+		}
+		if p.Settled >= n {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("bench: %d of %d sessions had a heartbeat acknowledged after 30 s", p.Settled, n)
 		}
 		select {
 		case <-time.After(100 * time.Millisecond):

@@ -41,6 +41,13 @@ type sessionSpec struct {
 	LargeThreshold int `json:"large_threshold"`
 	// Dials bounds concurrent handshakes. Default 64.
 	Dials int `json:"dials,omitempty"`
+	// BeatOnReady sends each session's first heartbeat as soon as its
+	// GUILD_CREATE arrives, instead of after interval × jitter (up to
+	// 41 s). The server keeps a session's READY and GUILD_CREATE for a
+	// RESUME until a heartbeat acknowledges them, so idle memory is
+	// measured once every session has been acknowledged (Settled): the
+	// state every Discord client reaches within its first interval.
+	BeatOnReady bool `json:"beat_on_ready,omitempty"`
 	// Probes is how many of the sessions count toward probeMin (flow
 	// control of the saturating poster). Only meaningful in process.
 	Probes int `json:"-"`
@@ -58,6 +65,7 @@ func (s *sessionSpec) gateway(i int) string {
 type groupProgress struct {
 	Opened     int   `json:"opened"`     // handshakes done
 	Ready      int   `json:"ready"`      // GUILD_CREATE received (and op 14 sent)
+	Settled    int   `json:"settled"`    // ready, and a heartbeat with the GUILD_CREATE's seq acknowledged
 	Failed     int   `json:"failed"`     // sessions whose connection failed or closed
 	Deliveries int64 `json:"deliveries"` // bench MESSAGE_CREATEs received
 	Bytes      int64 `json:"bytes"`      // bytes read from the sockets
@@ -163,6 +171,9 @@ func (g *group) progress() groupProgress {
 	for _, c := range g.conns {
 		p.Deliveries += c.count.Load()
 		p.Bytes += c.bytes.Load()
+		if c.isReady.Load() && c.ackedSeq.Load() >= c.readySeq.Load() {
+			p.Settled++
+		}
 	}
 	if e := g.firstErr.Load(); e != nil {
 		p.FirstErr = *e
@@ -232,6 +243,7 @@ func (g *group) heartbeats(ctx context.Context) {
 				if seq > 0 {
 					d = strconv.FormatInt(seq, 10)
 				}
+				c.beatSeq.Store(seq)
 				if err := c.write([]byte(`{"op":1,"d":` + d + `}`)); err != nil {
 					g.fail(c, fmt.Errorf("heartbeat: %w", err))
 					c.closeConn()
@@ -266,6 +278,9 @@ type gwConn struct {
 	interval int64        // heartbeat interval in ns; written before nextBeat is set
 	nextBeat atomic.Int64 // Unix ns of the next heartbeat; 0 before HELLO
 	seq      atomic.Int64
+	beatSeq  atomic.Int64 // seq of the last heartbeat sent
+	ackedSeq atomic.Int64 // beatSeq when the last HEARTBEAT_ACK came
+	readySeq atomic.Int64 // seq of the GUILD_CREATE that made it ready
 	count    atomic.Int64 // bench MESSAGE_CREATEs received
 	last     atomic.Int64 // Unix ns of the last one
 	bytes    atomic.Int64 // read from the socket

@@ -100,9 +100,13 @@ func (c *gwConn) handle(p []byte, now int64) error {
 				return err
 			}
 		}
+		c.readySeq.Store(c.seq.Load())
 		c.isReady.Store(true)
 		c.g.ready.Add(1)
 		storeMax(&c.g.lastReady, now)
+		if c.g.spec.BeatOnReady {
+			c.nextBeat.Store(now) // the heartbeat loop sends it within 250 ms
+		}
 	}
 	return nil
 }
@@ -141,7 +145,11 @@ func (c *gwConn) handleControl(p []byte) error {
 		storeMax(&c.g.lastIdentify, t)
 		return nil
 	case protocol.OpHeartbeat: // the server asks for one now
-		return c.write([]byte(`{"op":1,"d":` + strconv.FormatInt(c.seq.Load(), 10) + `}`))
+		seq := c.seq.Load()
+		c.beatSeq.Store(seq)
+		return c.write([]byte(`{"op":1,"d":` + strconv.FormatInt(seq, 10) + `}`))
+	case protocol.OpHeartbeatACK:
+		c.ackedSeq.Store(c.beatSeq.Load())
 	case protocol.OpReconnect:
 		return errors.New("server sent RECONNECT")
 	case protocol.OpInvalidSession:
