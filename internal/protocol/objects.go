@@ -17,8 +17,40 @@ import (
 // TimeFormat is how Discord writes timestamps (ISO 8601, microseconds, UTC).
 const TimeFormat = "2006-01-02T15:04:05.000000+00:00"
 
-// Timestamp formats t as Discord does.
-func Timestamp(t time.Time) string { return t.UTC().Format(TimeFormat) }
+// Timestamp formats t as Discord does: t.UTC().Format(TimeFormat), written
+// out by hand because every message rendered formats one and time.Format's
+// layout interpretation was ~2 % of the server's CPU in issue 18's ingest
+// profile. Years outside 0-9999 (never a message's) fall back to Format.
+func Timestamp(t time.Time) string {
+	t = t.UTC()
+	year, month, day := t.Date()
+	if year < 0 || year > 9999 {
+		return t.Format(TimeFormat)
+	}
+	hour, min, sec := t.Clock()
+	var b [32]byte
+	put := func(i, v, width int) {
+		for j := i + width - 1; j >= i; j-- {
+			b[j] = byte('0' + v%10)
+			v /= 10
+		}
+	}
+	put(0, year, 4)
+	b[4] = '-'
+	put(5, int(month), 2)
+	b[7] = '-'
+	put(8, day, 2)
+	b[10] = 'T'
+	put(11, hour, 2)
+	b[13] = ':'
+	put(14, min, 2)
+	b[16] = ':'
+	put(17, sec, 2)
+	b[19] = '.'
+	put(20, t.Nanosecond()/1000, 6)
+	copy(b[26:], "+00:00")
+	return string(b[:])
+}
 
 // User is Discord's user object.
 type User struct {
