@@ -170,7 +170,8 @@ func (b *batch) flush(guildID chat.ID) {
 }
 
 // DropNode unsubscribes every session of node from every guild actor
-// here: the node died or restarted, and its sessions with it.
+// here and forgets what node held of its users' presences: the node died
+// or restarted, and its sessions with it.
 func (r *Registry) DropNode(node string) {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
@@ -183,6 +184,9 @@ func (r *Registry) DropNode(node string) {
 					}
 				}
 			})
+			// The PRESENCE_UPDATEs this makes follow the removal above in
+			// the event order: the dead node's sessions are not sent them.
+			a.dropNodePresence(node)
 		})
 	}
 }

@@ -162,6 +162,7 @@ func oldestWatch(ws map[chat.ID]*watch) *watch {
 func (a *actor) unwatch(w *watch) {
 	ml := &a.ml
 	delete(w.list.watchers, w)
+	delete(w.list.stale, w) // else held until the next counts refresh
 	if len(w.list.watchers) == 0 && ml.lists[w.list.id] == w.list {
 		delete(ml.lists, w.list.id)
 	}
@@ -170,6 +171,17 @@ func (a *actor) unwatch(w *watch) {
 		if len(mine) == 0 {
 			delete(ml.watches, w.session)
 		}
+	}
+}
+
+// unwatchSession drops every watch of a session whose subscription ended.
+// Waiting for an op to land in a dead watch's ranges (publishList) or for
+// the lists to be rebuilt (settleMemberLists) is not enough: in a large,
+// quiet guild neither may come, and the watches of churned sessions would
+// pile up in the lists.
+func (a *actor) unwatchSession(id string) {
+	for _, w := range a.ml.watches[id] {
+		a.unwatch(w)
 	}
 }
 

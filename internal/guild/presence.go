@@ -1,7 +1,10 @@
 package guild
 
 import (
+	"bytes"
 	"encoding/json"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/accordchat/accord/internal/chat"
@@ -57,6 +60,42 @@ func (a *actor) setNodePresence(userID chat.ID, node string, p presence) {
 		a.presNodes[userID] = kept
 	}
 	a.setPresence(userID, combineNodes(kept))
+}
+
+// dropNodePresence forgets what node held of every user's presence. A dead
+// node never sends the offline its sessions' end would have sent, so
+// without this its users would stay online for good (and presNodes would
+// keep an entry per user and dead node name). A user whose combined
+// presence changes (offline, if no other node holds a session of theirs)
+// is told as any presence change is.
+func (a *actor) dropNodePresence(node string) {
+	if a.gone {
+		return
+	}
+	onNode := func(np nodePresence) bool { return np.node == node }
+	for userID, list := range a.presNodes {
+		if !slices.ContainsFunc(list, onNode) {
+			continue
+		}
+		before := combineNodes(list)
+		kept := slices.DeleteFunc(list, onNode)
+		if len(kept) == 0 {
+			delete(a.presNodes, userID)
+		} else {
+			a.presNodes[userID] = kept
+		}
+		if a.members[userID] == nil {
+			continue // cannot happen: leaving clears presNodes
+		}
+		if after := combineNodes(kept); !samePresence(before, after) {
+			a.setPresence(userID, after)
+		}
+	}
+}
+
+// samePresence reports whether x and y are the same presence.
+func samePresence(x, y presence) bool {
+	return x.Status == y.Status && bytes.Equal(x.Activities, y.Activities) && maps.Equal(x.ClientStatus, y.ClientStatus)
 }
 
 // combineNodes is a user's presence from what each node holds of them.

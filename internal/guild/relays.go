@@ -74,7 +74,12 @@ func (a *actor) deliverTo(sh *shard, ev *event) {
 func (a *actor) addSub(su *sub, d *protocol.Dispatch) {
 	id := su.s.ID()
 	if old := a.subs[id]; old != nil {
-		a.removeSub(id)
+		// The same session subscribing again (a retried Connect) lives
+		// on, and its client's member lists with it: its watches stay.
+		a.detachSub(id)
+		if old.user != su.user {
+			a.unwatchSession(id)
+		}
 	}
 	home := a.fan
 	if a.relays != nil {
@@ -102,9 +107,16 @@ func (a *actor) addSub(su *sub, d *protocol.Dispatch) {
 	}
 }
 
-// removeSub drops one session; the guild goes back to inline fan-out when
-// it has shrunk well below the relay threshold.
+// removeSub drops one session and its member-list watches; the guild goes
+// back to inline fan-out when it has shrunk well below the relay threshold.
 func (a *actor) removeSub(id string) {
+	a.detachSub(id)
+	a.unwatchSession(id)
+}
+
+// detachSub drops one session from fan-out, keeping its member-list
+// watches (see addSub).
+func (a *actor) detachSub(id string) {
 	su := a.subs[id]
 	if su == nil {
 		return
@@ -122,6 +134,7 @@ func (a *actor) forgetSubs(drop func(*sub) bool) {
 		if drop(su) {
 			delete(a.subs, id)
 			su.home.n--
+			a.unwatchSession(id)
 		}
 	}
 	a.maybeMerge()
