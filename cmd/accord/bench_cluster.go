@@ -30,6 +30,7 @@ type clusterFlags struct {
 	metricsTargets string // their metrics listeners, in the same order
 	nats           string // "embedded" or NATS URLs
 	manifold       bool   // with --targets: the setting the nodes run with
+	manifoldOnly   bool   // started nodes: skip the Manifold-off comparison run
 }
 
 func (c *clusterFlags) register(fs *flag.FlagSet) {
@@ -38,6 +39,7 @@ func (c *clusterFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.metricsTargets, "metrics-targets", "", "with --targets: the nodes' metrics listeners' base URLs, in the same order")
 	fs.StringVar(&c.nats, "nats", "embedded", "with --nodes N: NATS URLs for the started nodes (embedded: a nats-server in the bench process)")
 	fs.BoolVar(&c.manifold, "manifold", true, "with --targets: whether the running nodes have Manifold on, for the report (the bench cannot restart them)")
+	fs.BoolVar(&c.manifoldOnly, "manifold-only", false, "with --nodes N started here: run with Manifold on only, not also off (e.g. for the nodes' idle RSS at many sessions)")
 }
 
 // validate checks the cluster flags against the scaffold's.
@@ -101,8 +103,12 @@ func (s *fanoutScenario) runCluster(ctx context.Context, b *benchRun, fc bench.F
 		}
 	}
 	defer stopNATS()
-	b.header("%d nodes (cql %s keyspace %s, nats %s), %d sessions, rate %g msg/s (0 = saturate), %s, manifold on then off",
-		c.nodes, b.serve.cqlHosts, b.serve.cqlKeyspace, natsURL, s.sessions, s.rate, b.duration)
+	runs := "manifold on then off"
+	if c.manifoldOnly {
+		runs, cfg.Manifold = "manifold on", []bool{true}
+	}
+	b.header("%d nodes (cql %s keyspace %s, nats %s), %d sessions, rate %g msg/s (0 = saturate), %s, %s",
+		c.nodes, b.serve.cqlHosts, b.serve.cqlKeyspace, natsURL, s.sessions, s.rate, b.duration, runs)
 	base := append(b.serve.args(), "--nats", natsURL)
 	cfg.Start = func(ctx context.Context, manifold bool) ([]bench.ClusterNode, func(), error) {
 		return b.m.startCluster(ctx, c.nodes, append(base, "--manifold="+strconv.FormatBool(manifold)))

@@ -91,6 +91,9 @@ type ClusterRun struct {
 	// ServerCPU is the CPU seconds all nodes spent while the messages
 	// flowed (0 when their processes are not known: --targets).
 	ServerCPU float64 `json:"server_cpu_s"`
+	// RSSIdlePerSession is the nodes' RSS summed with every session idle,
+	// less before the sessions, per session (0: the nodes' PIDs unknown).
+	RSSIdlePerSession int64 `json:"rss_idle_per_session_bytes,omitempty"`
 
 	Seconds    float64 `json:"-"`
 	PostErrors int64   `json:"-"`
@@ -179,7 +182,12 @@ func clusterOnce(ctx context.Context, cfg ClusterConfig, manifold bool, res *Clu
 	}
 	// The gateway bytes are spread over the nodes: count what the
 	// sessions read rather than one node's counter.
-	fc.Metrics, fc.ServerPID = "", 0
+	fc.Metrics, fc.ServerPID, fc.NodePIDs = "", 0, nil
+	for _, n := range nodes {
+		if n.PID > 0 {
+			fc.NodePIDs = append(fc.NodePIDs, n.PID)
+		}
+	}
 	var before, after []map[string]float64
 	var cpu time.Duration
 	fc.Measure = func(ctx context.Context) (func(context.Context) error, error) {
@@ -200,7 +208,7 @@ func clusterOnce(ctx context.Context, cfg ClusterConfig, manifold bool, res *Clu
 	fr, err := Fanout(ctx, fc)
 	run := &ClusterRun{Manifold: manifold, Messages: fr.Messages, Deliveries: fr.Deliveries, Missing: fr.Missing,
 		DeliveriesPerSec: fr.DeliveriesPerSec, P50ms: fr.P50ms, P99ms: fr.P99ms, MaxMs: fr.MaxMs,
-		Seconds: fr.Seconds, PostErrors: fr.PostErrors}
+		Seconds: fr.Seconds, PostErrors: fr.PostErrors, RSSIdlePerSession: fr.RSSIdlePerSession}
 	if err != nil {
 		return run, err
 	}
@@ -435,6 +443,9 @@ func (r ClusterResult) String() string {
 		}
 		fmt.Fprintf(&b, "\n                NATS %d messages (%d bytes) for %d remote events = %.2f per event, %.2f per message posted (remote nodes with sessions %d, remote sessions %d)",
 			run.NATSMessages, run.NATSBytes, run.RemoteEvents, run.MessagesPerEvent, run.MessagesPerPost, run.RemoteNodes, run.RemoteSessions)
+		if run.RSSIdlePerSession != 0 {
+			fmt.Fprintf(&b, "\n                nodes' RSS %d B per idle session (summed over the nodes)", run.RSSIdlePerSession)
+		}
 	}
 	return b.String()
 }

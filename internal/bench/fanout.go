@@ -51,6 +51,9 @@ type FanoutConfig struct {
 	Worker func() *exec.Cmd
 	// ServerPID is the server's process, for its RSS; 0 reports none.
 	ServerPID int
+	// NodePIDs are a cluster's node processes: the idle RSS per session is
+	// then summed over them (ServerPID, CPU and the peak stay unset).
+	NodePIDs []int
 	// Debug is the base URL of the server's profiler listener (`accord
 	// serve --debug-addr`), for its Go memory per idle session after a
 	// forced collection; "" reports none.
@@ -199,6 +202,14 @@ func newFanoutRun(cfg FanoutConfig) *fanoutRun {
 	return r
 }
 
+// rssPIDs are the processes whose RSS is the server's.
+func (r *fanoutRun) rssPIDs() []int {
+	if r.cfg.ServerPID > 0 {
+		return []int{r.cfg.ServerPID}
+	}
+	return r.cfg.NodePIDs
+}
+
 // close closes the sessions and the REST client's connections.
 func (r *fanoutRun) close() {
 	for _, s := range r.groups {
@@ -239,8 +250,8 @@ func (r *fanoutRun) setup(ctx context.Context) error {
 		}
 		r.gateways = append(r.gateways, gw)
 	}
-	if r.cfg.ServerPID > 0 {
-		if r.res.RSSBefore, err = settledRSS(ctx, r.cfg.ServerPID, 5*time.Second); err != nil {
+	if pids := r.rssPIDs(); len(pids) > 0 {
+		if r.res.RSSBefore, err = settledRSSSum(ctx, pids, 5*time.Second); err != nil {
 			return err
 		}
 	}
@@ -278,8 +289,8 @@ func (r *fanoutRun) connect(ctx context.Context) error {
 			return err
 		}
 	}
-	if r.cfg.ServerPID > 0 {
-		if r.res.RSSIdle, err = settledRSS(ctx, r.cfg.ServerPID, 10*time.Second); err != nil {
+	if pids := r.rssPIDs(); len(pids) > 0 {
+		if r.res.RSSIdle, err = settledRSSSum(ctx, pids, 10*time.Second); err != nil {
 			return err
 		}
 		r.res.RSSIdlePerSession = (r.res.RSSIdle - r.res.RSSBefore) / int64(r.cfg.Sessions)

@@ -354,6 +354,19 @@ func settledRSS(ctx context.Context, pid int, maxWait time.Duration) (int64, err
 	return prev, nil
 }
 
+// settledRSSSum is the sum of settledRSS over pids (a cluster's nodes).
+func settledRSSSum(ctx context.Context, pids []int, maxWait time.Duration) (int64, error) {
+	var sum int64
+	for _, pid := range pids {
+		rss, err := settledRSS(ctx, pid, maxWait)
+		if err != nil {
+			return 0, err
+		}
+		sum += rss
+	}
+	return sum, nil
+}
+
 // goMemory reads the Go memory a server holds after a forced collection:
 // heap in use plus goroutine stacks, from its profiler's heap profile
 // (/debug/pprof/heap?gc=1&debug=1, whose text ends with the MemStats).
