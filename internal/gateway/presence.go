@@ -29,12 +29,15 @@ type presences struct {
 type userPresence struct {
 	// send serialises sending, so that guilds get a user's presences in
 	// the order they were combined; it is taken before presences.mu.
-	send     sync.Mutex
-	sessions map[*Session]*sessionPresence // guarded by presences.mu
-	seq      uint64                        // guarded by presences.mu; update counter
-	timer    *time.Timer                   // guarded by presences.mu; pending offline
-	grace    uint64                        // guarded by presences.mu; which timer is current
-	sent     string                        // guarded by send; last payload sent
+	send sync.Mutex
+	// sessions are the user's sessions here, each with what it set;
+	// guarded by presences.mu. A slice, not a map: almost every user has
+	// one or two, and a map cost ~200 bytes of each idle session's memory.
+	sessions []*sessionPresence
+	seq      uint64      // guarded by presences.mu; update counter
+	timer    *time.Timer // guarded by presences.mu; pending offline
+	grace    uint64      // guarded by presences.mu; which timer is current
+	sent     string      // guarded by send; last payload sent
 	// hidden is whether the last SESSIONS_REPLACE said invisible;
 	// guarded by send.
 	hidden bool
@@ -42,6 +45,7 @@ type userPresence struct {
 
 // sessionPresence is what one session set.
 type sessionPresence struct {
+	s          *Session
 	status     string
 	activities json.RawMessage
 	afk        bool
@@ -118,14 +122,18 @@ func platformOf(props json.RawMessage) string {
 // identified records a new session's presence: its IDENTIFY presence if
 // it sent one, else online.
 func (ps *presences) identified(s *Session, props, presence json.RawMessage) {
-	sp := &sessionPresence{status: protocol.StatusOnline, platform: platformOf(props)}
+	sp := &sessionPresence{s: s, status: protocol.StatusOnline, platform: platformOf(props)}
 	sp.apply(presence)
 	up := ps.lock(s.userID, true)
 	defer up.send.Unlock()
 	ps.mu.Lock()
 	up.seq++
 	sp.updated = up.seq
-	up.sessions[s] = sp
+	if i := up.find(s); i >= 0 {
+		up.sessions[i] = sp
+	} else {
+		up.sessions = append(up.sessions, sp)
+	}
 	ps.mu.Unlock()
 	ps.settle(s.userID, up)
 }
@@ -138,11 +146,12 @@ func (ps *presences) update(s *Session, raw json.RawMessage) bool {
 	}
 	defer up.send.Unlock()
 	ps.mu.Lock()
-	sp := up.sessions[s]
-	if sp == nil {
+	i := up.find(s)
+	if i < 0 {
 		ps.mu.Unlock()
 		return true
 	}
+	sp := up.sessions[i]
 	next := *sp
 	if !next.apply(raw) {
 		ps.mu.Unlock()
@@ -169,7 +178,11 @@ func (ps *presences) changed(s *Session) {
 	defer up.send.Unlock()
 	if gone {
 		ps.mu.Lock()
-		delete(up.sessions, s)
+		if i := up.find(s); i >= 0 {
+			last := len(up.sessions) - 1
+			up.sessions[i], up.sessions[last] = up.sessions[last], nil
+			up.sessions = up.sessions[:last]
+		}
 		ps.mu.Unlock()
 	}
 	ps.settle(s.userID, up)
@@ -227,7 +240,8 @@ func (ps *presences) graceOver(userID chat.ID, up *userPresence, gen uint64) {
 // connected reports whether one of up's sessions has a connection.
 // ps.mu must be held; it takes each Session.mu under it.
 func (ps *presences) connected(up *userPresence) bool {
-	for s := range up.sessions {
+	for _, sp := range up.sessions {
+		s := sp.s
 		s.mu.Lock()
 		ok := s.c != nil && !s.gone
 		s.mu.Unlock()
@@ -236,6 +250,17 @@ func (ps *presences) connected(up *userPresence) bool {
 		}
 	}
 	return false
+}
+
+// find is the index of s's entry in up.sessions, or -1. presences.mu must
+// be held.
+func (up *userPresence) find(s *Session) int {
+	for i, sp := range up.sessions {
+		if sp.s == s {
+			return i
+		}
+	}
+	return -1
 }
 
 // lock returns userID's state with its send lock held, creating it if
@@ -250,7 +275,7 @@ func (ps *presences) lock(userID chat.ID, create bool) *userPresence {
 				ps.mu.Unlock()
 				return nil
 			}
-			up = &userPresence{sessions: make(map[*Session]*sessionPresence)}
+			up = &userPresence{}
 			ps.users[userID] = up
 		}
 		ps.mu.Unlock()
@@ -349,7 +374,8 @@ func (ps *presences) sendSessions(up *userPresence, c combined) {
 	var own []*Session
 	entries := []protocol.SessionEntry{protocol.SessionEntryObject("all", c.Status, c.Activities, "unknown")}
 	entries[0].Active = true
-	for s, sp := range up.sessions {
+	for _, sp := range up.sessions {
+		s := sp.s
 		if s.bot {
 			continue // Discord keeps bots' own sessions out of it
 		}
