@@ -89,6 +89,27 @@ func (g *Gateway) invalidate(s *Session) {
 	}
 	g.mu.Unlock()
 	g.stats.invalidated.Add(1)
+	g.disconnectGuilds(s)
+	g.presence.changed(s)
+}
+
+// sessionReleaser is the optional ability of Guilds to unsubscribe a
+// session that ended for good from every guild it subscribed it to
+// (node.Node has it). The gateway can name only READY's guilds and the
+// user's current ones: a guild joined after READY and left, or deleted,
+// since would stay subscribed in a guild layer that keeps its own record
+// of each session's guilds, and that record would pin the session.
+type sessionReleaser interface {
+	DisconnectSession(sessionID string)
+}
+
+// disconnectGuilds unsubscribes s, which ended for good, from its guilds.
+func (g *Gateway) disconnectGuilds(s *Session) {
+	if r, ok := g.cfg.Guilds.(sessionReleaser); ok {
+		// It knows every guild of s, so the store need not be asked.
+		r.DisconnectSession(s.id)
+		return
+	}
 	// Guilds joined after READY are known only to the guild layer, so ask
 	// the store for the current list as well.
 	guilds := s.guildIDs()
@@ -104,7 +125,16 @@ func (g *Gateway) invalidate(s *Session) {
 			g.cfg.Guilds.Disconnect(id, s.id)
 		}
 	}
-	g.presence.changed(s)
+}
+
+// Ended reports whether s ended for good (invalidate). A guild layer that
+// subscribes sessions in the background (node.Node: after a join, or when
+// a guild moves) checks it once subscribed: a subscription made after the
+// session's end was released would otherwise outlive the session.
+func (s *Session) Ended() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.gone
 }
 
 func newSessionID() string {

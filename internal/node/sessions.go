@@ -45,6 +45,9 @@ func (r *remoteSession) Send(d *protocol.Dispatch) {
 type (
 	largeThresholder interface{ LargeThreshold() int }
 	sharded          interface{ InShard(guildID chat.ID) bool }
+	// ender reports whether the session ended for good: a subscription
+	// that races with the session's end must not outlive it.
+	ender interface{ Ended() bool }
 )
 
 // track records that s is (being) subscribed to guildID at owner.
@@ -123,6 +126,19 @@ func (n *Node) atOwner(ctx context.Context, guildID chat.ID, try func(owner clus
 
 // Connect subscribes s to guildID at its owner (gateway.Guilds).
 func (n *Node) Connect(ctx context.Context, guildID chat.ID, s guild.Session, largeThreshold int) error {
+	err := n.connect(ctx, guildID, s, largeThreshold)
+	if e, ok := s.(ender); ok && err == nil && e.Ended() {
+		// A join or a move subscribed s while it ended: the gateway's
+		// DisconnectSession may have run before track did, and nothing
+		// else would release this subscription. track comes before this
+		// check, and the gateway marks s ended before DisconnectSession,
+		// so one of the two always sees the entry.
+		n.Disconnect(guildID, s.ID())
+	}
+	return err
+}
+
+func (n *Node) connect(ctx context.Context, guildID chat.ID, s guild.Session, largeThreshold int) error {
 	return n.atOwner(ctx, guildID, func(owner cluster.Member, self bool) error {
 		// Tracked first: the owner's GUILD_CREATE may arrive before the
 		// reply.
@@ -157,10 +173,35 @@ func (n *Node) serveConnect(ctx context.Context, req request) reply {
 
 // Disconnect unsubscribes a session that ended for good (gateway.Guilds).
 func (n *Node) Disconnect(guildID chat.ID, sessionID string) {
-	owner, ok := n.untrack(sessionID, guildID)
-	if !ok {
+	if owner, ok := n.untrack(sessionID, guildID); ok {
+		n.disconnectAt(owner, guildID, sessionID)
+	}
+}
+
+// DisconnectSession unsubscribes a session that ended for good from every
+// guild this node subscribed it to (the gateway's optional
+// sessionReleaser, used instead of Disconnect per guild). The gateway
+// knows only READY's guilds and the user's current ones; a guild joined
+// after READY and left, or deleted, since is known only here, and its
+// entry would otherwise pin the session in n.subs for the node's life.
+func (n *Node) DisconnectSession(sessionID string) {
+	n.subsMu.Lock()
+	ls := n.subs[sessionID]
+	delete(n.subs, sessionID)
+	n.subsMu.Unlock()
+	if ls == nil {
 		return
 	}
+	// ls is out of n.subs: no one else reaches its guilds any more.
+	for guildID, owner := range ls.guilds {
+		n.disconnectAt(owner, guildID, sessionID)
+	}
+}
+
+// disconnectAt unsubscribes a session, no longer tracked, from guildID at
+// owner: in process, or by a request that the caller does not wait for
+// (the session is gone, there is nobody to report a failure to).
+func (n *Node) disconnectAt(owner cluster.Member, guildID chat.ID, sessionID string) {
 	if owner.ID == n.cfg.Self {
 		n.guilds.Disconnect(guildID, sessionID)
 		return
