@@ -18,7 +18,8 @@ import (
 // frames on that node's subject. The bus delivers at most once, in order:
 // a NATS server that dies takes the frames in flight through it along.
 // So each (sender, destination) link numbers its frames, and the sender
-// keeps the last ringSize of them; a destination that sees a number skip
+// keeps the last ringSize of them, at most ringBytes of them (the newest
+// always); a destination that sees a number skip
 // asks the sender for the missing frames (kindReplay) before it delivers
 // the next. A link that falls silent sends a tick with its last number
 // after tickIdle, so that a loss at the end of a burst is found too.
@@ -29,7 +30,14 @@ import (
 const (
 	frameV1  = 1
 	ringSize = 8192
-	tickIdle = 200 * time.Millisecond
+	// ringBytes bounds a link's kept frames by size too: a count alone let
+	// the ring hold 8,192 of whatever was sent, GUILD_CREATEs of a
+	// 100k-member guild included (5 MB each). At 50k sessions over 3 nodes
+	// the owner's two rings held 16 MB of subscriptions' GUILD_CREATEs.
+	// 8 MiB is 8,192 frames of a typical 1 KB message event: the count
+	// still bounds the replay window of ordinary traffic.
+	ringBytes = 8 << 20
+	tickIdle  = 200 * time.Millisecond
 )
 
 type outLinks struct {
@@ -42,6 +50,8 @@ type outLink struct {
 	mu       sync.Mutex
 	seq      uint64
 	ring     [ringSize][]byte // frame of seq at ring[seq%ringSize]
+	oldest   uint64           // the lowest seq whose frame is kept (0: none sent)
+	bytes    int              // the kept frames' total length
 	lastSend time.Time
 	ticked   uint64 // seq announced by the last tick
 }
@@ -137,7 +147,7 @@ func (o *outLinks) send(node string, l *outLink, env bus.Envelope) {
 	defer l.mu.Unlock()
 	l.seq++
 	frame := env.Append(o.header(make([]byte, 0, 32+env.Size()), l.seq))
-	l.ring[l.seq%ringSize] = frame
+	l.keep(frame)
 	l.lastSend = time.Now()
 	o.n.stats.envelopes.Add(1)
 	o.n.stats.envelopeBytes.Add(uint64(len(frame)))
@@ -146,6 +156,27 @@ func (o *outLinks) send(node string, l *outLink, env bus.Envelope) {
 	// the gap.
 	if err := o.n.cfg.Bus.Publish(context.Background(), bus.NodeSubject(node), frame); err != nil {
 		o.n.stats.publishErrors.Add(1)
+	}
+}
+
+// keep puts the frame of l.seq in the ring, dropping the oldest frames
+// beyond ringSize or ringBytes (never the newest). l.mu must be held.
+func (l *outLink) keep(frame []byte) {
+	if l.oldest == 0 {
+		l.oldest = l.seq
+	}
+	slot := &l.ring[l.seq%ringSize]
+	if l.seq-l.oldest >= ringSize { // the slot holds seq-ringSize: it goes
+		l.bytes -= len(*slot)
+		l.oldest = l.seq - ringSize + 1
+	}
+	*slot = frame
+	l.bytes += len(frame)
+	for l.bytes > ringBytes && l.oldest < l.seq {
+		old := &l.ring[l.oldest%ringSize]
+		l.bytes -= len(*old)
+		*old = nil
+		l.oldest++
 	}
 }
 
@@ -189,8 +220,8 @@ func (o *outLinks) serveReplay(req request) reply {
 	defer l.mu.Unlock()
 	var rep reply
 	from := req.Seq
-	if l.seq >= ringSize && from <= l.seq-ringSize {
-		from = l.seq - ringSize + 1
+	if l.oldest > 0 && from < l.oldest {
+		from = l.oldest
 		rep.Code = "lost"
 	}
 	for s := from; s <= l.seq && s > 0; s++ {

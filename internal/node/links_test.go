@@ -278,3 +278,47 @@ func FuzzDecodeFrame(f *testing.F) {
 		}
 	})
 }
+
+// The replay ring is bounded in bytes as well as in frames: 12 frames of
+// 1 MiB keep at most ringBytes (the newest always), a replay from an
+// evicted number says "lost" and starts at the oldest frame kept, and a
+// frame larger than the whole budget is still kept alone.
+func TestRingBoundedInBytes(t *testing.T) {
+	a, b, _ := pair(t, true, func(int) bool { return false })
+	s := &session{id: "s1"}
+	b.trackAll(s)
+	big := func(i int) *protocol.Dispatch {
+		data := make([]byte, 1<<20)
+		copy(data, strconv.Itoa(i))
+		return &protocol.Dispatch{Name: protocol.EventGuildCreate, Data: data}
+	}
+	for i := 1; i <= 12; i++ {
+		a.Deliver(7, map[string][]guild.RemotePart{"b": {{D: big(i), Sessions: []string{"s1"}}}})
+	}
+	l := a.out.link("b")
+	l.mu.Lock()
+	kept, oldest, seq := l.bytes, l.oldest, l.seq
+	sum := 0
+	for q := oldest; q <= seq; q++ {
+		sum += len(l.ring[q%ringSize])
+	}
+	l.mu.Unlock()
+	if kept > ringBytes || kept != sum || seq != 12 || oldest <= 1 || oldest > seq {
+		t.Fatalf("ring holds %d bytes (frames %d..%d sum to %d), want at most %d", kept, oldest, seq, sum, ringBytes)
+	}
+	rep := a.out.serveReplay(request{From: "b", Incarnation: 1, Seq: 1})
+	if rep.Code != "lost" || uint64(len(rep.Frames)) != seq-oldest+1 {
+		t.Fatalf("replay from 1: code %q, %d frames; want lost, %d", rep.Code, len(rep.Frames), seq-oldest+1)
+	}
+	if rep = a.out.serveReplay(request{From: "b", Incarnation: 1, Seq: oldest}); rep.Code != "" {
+		t.Fatalf("replay from the oldest kept frame: code %q", rep.Code)
+	}
+
+	huge := &protocol.Dispatch{Name: protocol.EventGuildCreate, Data: make([]byte, ringBytes+1)}
+	a.Deliver(7, map[string][]guild.RemotePart{"b": {{D: huge, Sessions: []string{"s1"}}}})
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.oldest != l.seq || l.bytes <= ringBytes || l.ring[l.seq%ringSize] == nil {
+		t.Fatalf("a frame over the budget: oldest %d, seq %d, %d bytes kept", l.oldest, l.seq, l.bytes)
+	}
+}
