@@ -17,7 +17,8 @@ func (n *Node) SubscribeMemberList(ctx context.Context, guildID chat.ID, session
 	n.subsMu.Lock()
 	var owner string
 	if ls := n.subs[sessionID]; ls != nil {
-		owner = ls.guilds[guildID].ID
+		m, _ := ls.guilds.get(guildID)
+		owner = m.ID
 	}
 	n.subsMu.Unlock()
 	switch owner {

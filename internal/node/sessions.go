@@ -19,7 +19,7 @@ import (
 type localSession struct {
 	s      guild.Session
 	lt     int
-	guilds map[chat.ID]cluster.Member
+	guilds subscribedGuilds
 }
 
 // remoteSession is a session of another node as an owner keeps it. Its
@@ -56,11 +56,11 @@ func (n *Node) track(s guild.Session, lt int, guildID chat.ID, owner cluster.Mem
 	defer n.subsMu.Unlock()
 	ls := n.subs[s.ID()]
 	if ls == nil || ls.s != s {
-		ls = &localSession{s: s, guilds: make(map[chat.ID]cluster.Member)}
+		ls = &localSession{s: s}
 		n.subs[s.ID()] = ls
 	}
 	ls.lt = lt
-	ls.guilds[guildID] = owner
+	ls.guilds.set(guildID, owner)
 }
 
 // untrack forgets one subscription; it returns where it was.
@@ -71,9 +71,8 @@ func (n *Node) untrack(sessionID string, guildID chat.ID) (cluster.Member, bool)
 	if ls == nil {
 		return cluster.Member{}, false
 	}
-	owner, ok := ls.guilds[guildID]
-	delete(ls.guilds, guildID)
-	if len(ls.guilds) == 0 {
+	owner, ok := ls.guilds.remove(guildID)
+	if ls.guilds.len() == 0 {
 		delete(n.subs, sessionID)
 	}
 	return owner, ok
@@ -193,9 +192,9 @@ func (n *Node) DisconnectSession(sessionID string) {
 		return
 	}
 	// ls is out of n.subs: no one else reaches its guilds any more.
-	for guildID, owner := range ls.guilds {
+	ls.guilds.each(func(guildID chat.ID, owner cluster.Member) {
 		n.disconnectAt(owner, guildID, sessionID)
-	}
+	})
 }
 
 // disconnectAt unsubscribes a session, no longer tracked, from guildID at
@@ -220,7 +219,7 @@ func (n *Node) Subscribe(ctx context.Context, guildID chat.ID, sessionID string)
 	n.subsMu.Lock()
 	var owner cluster.Member
 	if ls := n.subs[sessionID]; ls != nil {
-		owner = ls.guilds[guildID]
+		owner, _ = ls.guilds.get(guildID)
 	}
 	n.subsMu.Unlock()
 	switch owner.ID {
@@ -304,11 +303,11 @@ func (n *Node) resubscribe(ctx context.Context, _, cur cluster.Members) {
 	var moves []move
 	n.subsMu.Lock()
 	for _, ls := range n.subs {
-		for g, at := range ls.guilds {
+		ls.guilds.each(func(g chat.ID, at cluster.Member) {
 			if now, ok := cur.Owner(g); !ok || now != at {
 				moves = append(moves, move{ls.s, ls.lt, g})
 			}
-		}
+		})
 	}
 	n.subsMu.Unlock()
 	if len(moves) == 0 {

@@ -120,9 +120,7 @@ func (n *Node) tracked(sessionID string) []chat.ID {
 		return nil
 	}
 	var out []chat.ID
-	for g := range ls.guilds {
-		out = append(out, g)
-	}
+	ls.guilds.each(func(g chat.ID, _ cluster.Member) { out = append(out, g) })
 	slices.Sort(out)
 	return out
 }
