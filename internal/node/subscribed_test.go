@@ -39,7 +39,9 @@ func TestSubscribedGuilds(t *testing.T) {
 			t.Fatalf("%s: get of an absent guild found one", step)
 		}
 	}
-	owner := func(i int) cluster.Member { return cluster.Member{ID: "n" + string(rune('a'+i%3)), Incarnation: uint64(i)} }
+	owner := func(i int) cluster.Member {
+		return cluster.Member{ID: "n" + string(rune('a'+i%3)), Incarnation: uint64(i)}
+	}
 	for i := 1; i <= 3*smallGuilds; i++ {
 		g.set(chat.ID(i), owner(i))
 		want[chat.ID(i)] = owner(i)
