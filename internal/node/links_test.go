@@ -73,15 +73,7 @@ func (noGuilds) UserGuilds(context.Context, chat.ID) ([]chat.ID, error) { return
 // with only the link machinery running.
 func pair(t *testing.T, manifold bool, drop func(int) bool) (a, b *Node, lb *lossy) {
 	t.Helper()
-	net := local.NewNetwork()
-	conn := func() bus.Bus {
-		c, err := net.Connect(local.Config{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = c.Close() })
-		return c
-	}
+	conn := connector(t)
 	lb = &lossy{Bus: conn(), drop: drop}
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	var err error
@@ -98,6 +90,20 @@ func pair(t *testing.T, manifold bool, drop func(int) bool) (a, b *Node, lb *los
 		t.Fatal(err)
 	}
 	return a, b, lb
+}
+
+// connector returns a function that connects one more bus client to a
+// fresh in-process network, closed when the test ends.
+func connector(t *testing.T) func() bus.Bus {
+	net := local.NewNetwork()
+	return func() bus.Bus {
+		c, err := net.Connect(local.Config{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = c.Close() })
+		return c
+	}
 }
 
 func (n *Node) trackAll(ss ...*session) {

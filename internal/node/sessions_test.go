@@ -12,7 +12,6 @@ import (
 	"testing"
 
 	"github.com/accordchat/accord/internal/bus"
-	"github.com/accordchat/accord/internal/bus/local"
 	"github.com/accordchat/accord/internal/chat"
 	"github.com/accordchat/accord/internal/cluster"
 	"github.com/accordchat/accord/internal/guild"
@@ -80,15 +79,7 @@ func (o *owner) disconnects() []string {
 // owned by node b (o).
 func sessionNode(t *testing.T) (a *Node, o *owner, s *endable) {
 	t.Helper()
-	net := local.NewNetwork()
-	conn := func() bus.Bus {
-		c, err := net.Connect(local.Config{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = c.Close() })
-		return c
-	}
+	conn := connector(t)
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	var err error
 	if a, err = New(Config{Self: "a", Incarnation: 1, Bus: conn(), Store: noGuilds{}, Manifold: true, Logger: quiet}); err != nil {
