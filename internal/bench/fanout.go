@@ -285,7 +285,7 @@ func (r *fanoutRun) connect(ctx context.Context) error {
 	}
 	r.res.ConnectSeconds = round(time.Since(t0).Seconds(), 1)
 	if settle {
-		if err := waitAcked(ctx, r.groups, r.cfg.Sessions); err != nil {
+		if err := waitAcked(ctx, r.groups, r.cfg.Sessions, r.cfg.Progress); err != nil {
 			return err
 		}
 	}

@@ -69,7 +69,7 @@ func sumProgress(groups []sessions) groupProgress {
 		p := s.progress()
 		t.Opened += p.Opened
 		t.Ready += p.Ready
-		t.Settled += p.Settled
+		t.Acked += p.Acked
 		t.Failed += p.Failed
 		t.Deliveries += p.Deliveries
 		t.Bytes += p.Bytes
@@ -88,47 +88,37 @@ func sumProgress(groups []sessions) groupProgress {
 // waitReady shows a progress bar until every session is ready, and fails
 // if any failed or no session became ready for 60 s.
 func waitReady(ctx context.Context, groups []sessions, n int, w io.Writer) error {
-	bar := StartProgress(w, "connect", int64(n))
-	defer bar.Stop()
-	last, lastChange := -1, time.Now()
-	for {
-		p := sumProgress(groups)
-		bar.Add(int64(p.Ready) - bar.done.Load())
-		if p.Failed > 0 {
-			return fmt.Errorf("bench: %d of %d sessions failed: %s", p.Failed, n, p.FirstErr)
-		}
-		if p.Ready >= n {
-			return nil
-		}
-		if p.Ready != last {
-			last, lastChange = p.Ready, time.Now()
-		}
-		if time.Since(lastChange) > 60*time.Second {
-			return fmt.Errorf("bench: only %d of %d sessions ready (%d opened) after 60 s without progress", p.Ready, n, p.Opened)
-		}
-		select {
-		case <-time.After(100 * time.Millisecond):
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	}
+	return waitAll(ctx, groups, n, w, "connect", "ready", func(p groupProgress) int { return p.Ready })
 }
 
 // waitAcked waits until the server has acknowledged a heartbeat of each
 // of n ready sessions that carried its GUILD_CREATE's sequence (see
 // sessionSpec.BeatOnReady).
-func waitAcked(ctx context.Context, groups []sessions, n int) error {
-	deadline := time.Now().Add(30 * time.Second)
+func waitAcked(ctx context.Context, groups []sessions, n int, w io.Writer) error {
+	return waitAll(ctx, groups, n, w, "ack    ", "acknowledged", func(p groupProgress) int { return p.Acked })
+}
+
+// waitAll shows a progress bar until count says all n sessions are done,
+// and fails if any session failed or count did not move for 60 s.
+func waitAll(ctx context.Context, groups []sessions, n int, w io.Writer, bar, done string, count func(groupProgress) int) error {
+	pb := StartProgress(w, bar, int64(n))
+	defer pb.Stop()
+	last, lastChange := -1, time.Now()
 	for {
 		p := sumProgress(groups)
+		c := count(p)
+		pb.Add(int64(c) - pb.done.Load())
 		if p.Failed > 0 {
 			return fmt.Errorf("bench: %d of %d sessions failed: %s", p.Failed, n, p.FirstErr)
 		}
-		if p.Settled >= n {
+		if c >= n {
 			return nil
 		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("bench: %d of %d sessions had a heartbeat acknowledged after 30 s", p.Settled, n)
+		if c != last {
+			last, lastChange = c, time.Now()
+		}
+		if time.Since(lastChange) > 60*time.Second {
+			return fmt.Errorf("bench: only %d of %d sessions %s (%d opened) after 60 s without progress", c, n, done, p.Opened)
 		}
 		select {
 		case <-time.After(100 * time.Millisecond):

@@ -45,7 +45,7 @@ type sessionSpec struct {
 	// GUILD_CREATE arrives, instead of after interval × jitter (up to
 	// 41 s). The server keeps a session's READY and GUILD_CREATE for a
 	// RESUME until a heartbeat acknowledges them, so idle memory is
-	// measured once every session has been acknowledged (Settled): the
+	// measured once every session has been acknowledged (Acked): the
 	// state every Discord client reaches within its first interval.
 	BeatOnReady bool `json:"beat_on_ready,omitempty"`
 	// Probes is how many of the sessions count toward probeMin (flow
@@ -65,7 +65,7 @@ func (s *sessionSpec) gateway(i int) string {
 type groupProgress struct {
 	Opened     int   `json:"opened"`     // handshakes done
 	Ready      int   `json:"ready"`      // GUILD_CREATE received (and op 14 sent)
-	Settled    int   `json:"settled"`    // ready, and a heartbeat with the GUILD_CREATE's seq acknowledged
+	Acked      int   `json:"acked"`      // ready, and a heartbeat with the GUILD_CREATE's seq acknowledged
 	Failed     int   `json:"failed"`     // sessions whose connection failed or closed
 	Deliveries int64 `json:"deliveries"` // bench MESSAGE_CREATEs received
 	Bytes      int64 `json:"bytes"`      // bytes read from the sockets
@@ -172,7 +172,7 @@ func (g *group) progress() groupProgress {
 		p.Deliveries += c.count.Load()
 		p.Bytes += c.bytes.Load()
 		if c.isReady.Load() && c.ackedSeq.Load() >= c.readySeq.Load() {
-			p.Settled++
+			p.Acked++
 		}
 	}
 	if e := g.firstErr.Load(); e != nil {

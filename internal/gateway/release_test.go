@@ -2,10 +2,7 @@ package gateway_test
 
 import (
 	"context"
-	"net/http"
-	"net/http/httptest"
 	"slices"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -61,24 +58,12 @@ func (r *releaser) state() (released []string, perGuild int, connected []gateway
 // DisconnectSession when it has one (the guilds the gateway could name are
 // not enough there), once, after it reports Ended.
 func TestSessionEndUsesDisconnectSession(t *testing.T) {
-	acc, rr := newAccounts(), &releaser{router: newRouter()}
-	gw, err := gateway.New(gateway.Config{Accounts: acc, Guilds: rr})
-	if err != nil {
-		t.Fatal(err)
-	}
-	mux := http.NewServeMux()
-	mux.Handle("/gateway", gw)
-	srv := httptest.NewServer(mux)
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = gw.Shutdown(ctx)
-		srv.Close()
-	})
-	gid := chat.ID(10 << 22)
-	tok := acc.addUser(userID, false, 0, gid)
+	rr := &releaser{router: newRouter()}
+	e := newEnv(t, gateway.Config{Guilds: rr})
+	gid := e.gids[0]
+	tok := e.acc.addUser(userID, false, 0, gid)
 
-	c := dial(t, "ws"+strings.TrimPrefix(srv.URL, "http")+"/gateway")
+	c := dial(t, e.url)
 	hello(t, c)
 	r := c.identify(tok, protocol.IntentGuilds, nil)
 	c.expect(protocol.OpDispatch, "GUILD_CREATE")

@@ -28,14 +28,23 @@ type clientStatus struct {
 	Web     string `json:"web,omitempty"`
 }
 
+// platform is one platform's name in client_status and its status field.
+type platform struct {
+	name string
+	st   *string
+}
+
+// platforms lists c's fields with their names.
+func (c *clientStatus) platforms() [3]platform {
+	return [3]platform{{"desktop", &c.Desktop}, {"mobile", &c.Mobile}, {"web", &c.Web}}
+}
+
 // merge sets the platforms o has a status for.
 func (c *clientStatus) merge(o clientStatus) {
-	for _, f := range [...]struct {
-		dst *string
-		src string
-	}{{&c.Desktop, o.Desktop}, {&c.Mobile, o.Mobile}, {&c.Web, o.Web}} {
-		if f.src != "" {
-			*f.dst = f.src
+	mine := c.platforms()
+	for i, f := range o.platforms() {
+		if *f.st != "" {
+			*mine[i].st = *f.st
 		}
 	}
 }
@@ -227,9 +236,9 @@ func (a *actor) presenceBody(userID chat.ID, p presence) protocol.Presence {
 	out := protocol.PresenceObject(a.id, userID, p.Status, p.Activities)
 	if cs := p.ClientStatus; cs != (clientStatus{}) {
 		out.ClientStatus = make(map[string]string, 3)
-		for _, f := range [...]struct{ platform, st string }{{"desktop", cs.Desktop}, {"mobile", cs.Mobile}, {"web", cs.Web}} {
-			if f.st != "" && f.st != protocol.StatusOffline && f.st != protocol.StatusInvisible {
-				out.ClientStatus[f.platform] = f.st
+		for _, f := range cs.platforms() {
+			if st := *f.st; st != "" && st != protocol.StatusOffline && st != protocol.StatusInvisible {
+				out.ClientStatus[f.name] = st
 			}
 		}
 	}

@@ -116,19 +116,12 @@ func (n *Node) tracked(sessionID string) []chat.ID {
 	return out
 }
 
-// endSession does what gateway.invalidate does with its Guilds once it
-// has marked s ended: DisconnectSession if the Guilds has it, else
-// Disconnect for each guild the gateway can name (READY's and the user's
-// current ones).
-func endSession(n *Node, s *endable, named ...chat.ID) {
+// endSession does what gateway.invalidate does with a Node once it has
+// marked s ended (TestSessionEndUsesDisconnectSession checks the gateway
+// side): DisconnectSession.
+func endSession(n *Node, s *endable) {
 	s.ended.Store(true)
-	if r, ok := any(n).(interface{ DisconnectSession(string) }); ok {
-		r.DisconnectSession(s.ID())
-		return
-	}
-	for _, g := range named {
-		n.Disconnect(g, s.ID())
-	}
+	n.DisconnectSession(s.ID())
 }
 
 // A guild joined after READY and left during the session is known to the
@@ -151,7 +144,7 @@ func TestSessionEndReleasesGuildsJoinedAndLeft(t *testing.T) {
 	o.b.Deliver(guildB, map[string][]guild.RemotePart{"a": {{D: gone, Sessions: []string{"s1"}}}})
 	waitUntil(t, func() bool { return len(s.events()) == 1 })
 
-	endSession(a, s, guildA) // READY's guilds and the current ones: A
+	endSession(a, s)
 	if got := a.tracked("s1"); got != nil {
 		t.Fatalf("node still tracks guilds %v of an ended session", got)
 	}
