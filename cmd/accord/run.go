@@ -97,6 +97,7 @@ type serveFlags struct {
 	endpointHosts             string
 	coalesce, passive, relays bool
 	rateLimits                bool
+	httpLean                  bool
 	manifold                  bool
 	rateLimitMessages         int
 	rateLimitRegistrations    int
@@ -142,6 +143,7 @@ func (m *Main) serveFlagSet(f *serveFlags) *flag.FlagSet {
 	fs.DurationVar(&c.HTTP.ReadTimeout, "http-read-timeout", 30*time.Second, "time to read a whole REST request, body included")
 	fs.DurationVar(&c.HTTP.WriteTimeout, "http-write-timeout", 30*time.Second, "time from a REST request's headers to the end of its response")
 	fs.DurationVar(&c.HTTP.IdleTimeout, "http-idle-timeout", 120*time.Second, "time a keep-alive connection may wait for its next request")
+	fs.BoolVar(&f.httpLean, "http-lean", true, "serve /api requests of keep-alive connections with Accord's lean HTTP/1.1 reader (false: net/http for everything)")
 	fs.IntVar(&c.HTTP.MaxHeaderBytes, "http-max-header-bytes", 64<<10, "largest request header accepted (431 beyond)")
 	fs.StringVar(&c.Blob.Store, "blob", "fs", "blob store of attachments, avatars and icons: fs (files under --data/blobs) or s3://bucket[/prefix]?endpoint=http://host:port&region=r (credentials from ACCORD_S3_ACCESS_KEY and ACCORD_S3_SECRET_KEY; a cluster needs s3)")
 	fs.Int64Var(&c.Blob.MaxFileBytes, "max-file-bytes", 25<<20, "largest uploaded file (40005 beyond)")
@@ -214,6 +216,7 @@ func (f *serveFlags) serverConfig(log *slog.Logger) server.Config {
 	cfg.DisablePassive = !f.passive
 	cfg.DisableRelays = !f.relays
 	cfg.DisableRateLimits = !f.rateLimits
+	cfg.HTTP.NetHTTPOnly = !f.httpLean
 	cfg.Cluster.DisableManifold = !f.manifold
 	routes := map[string]ratelimit.Limit{}
 	if f.rateLimitMessages != ratelimit.DefaultRoutes[ratelimit.BucketMessageCreate].Requests {

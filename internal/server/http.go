@@ -34,6 +34,11 @@ type HTTPConfig struct {
 	// none: the web client is served from the API's own origin and needs
 	// no CORS. "*" is refused: the API takes credentials.
 	CORSOrigins []string
+	// NetHTTPOnly serves every request with net/http alone
+	// (--http-lean=false). By default package h1 serves the /api requests
+	// of keep-alive connections, with less CPU per request, and hands the
+	// rest (the gateway's upgrades, uploads, the web client) to net/http.
+	NetHTTPOnly bool
 }
 
 // setDefaults fills c's zero fields and refuses negative bounds or a

@@ -36,6 +36,7 @@ import (
 	"github.com/accordchat/accord/internal/dm"
 	"github.com/accordchat/accord/internal/gateway"
 	"github.com/accordchat/accord/internal/guild"
+	"github.com/accordchat/accord/internal/h1"
 	"github.com/accordchat/accord/internal/interaction"
 	"github.com/accordchat/accord/internal/node"
 	"github.com/accordchat/accord/internal/ratelimit"
@@ -213,6 +214,7 @@ type Server struct {
 
 	mux      *http.ServeMux
 	http     *http.Server
+	front    *h1.Server // nil with HTTPConfig.NetHTTPOnly
 	ln       net.Listener
 	serving  atomic.Bool
 	stack    closeStack // what New and Start brought up; Shutdown unwinds it
@@ -341,6 +343,9 @@ func New(cfg Config) (*Server, error) {
 	// claims; it talks to the server only through /api and /gateway.
 	s.mux.Handle("/", web.Handler())
 	s.http = newHTTPServer(cfg.HTTP, s.mux, cfg.Logger)
+	if !cfg.HTTP.NetHTTPOnly {
+		s.front = &h1.Server{Handler: s.http.Handler, Fallback: s.http, Prefixes: []string{"/api/"}, Logger: cfg.Logger}
+	}
 	return s, nil
 }
 
@@ -437,8 +442,12 @@ func (s *Server) startLocked(ctx context.Context) error {
 		}
 	}
 	s.collector.start(s.collectBlobs)
+	serve, shutdown := s.http.Serve, s.http.Shutdown
+	if s.front != nil {
+		serve, shutdown = s.front.Serve, s.front.Shutdown
+	}
 	go func() {
-		err := s.http.Serve(ln)
+		err := serve(ln)
 		if errors.Is(err, http.ErrServerClosed) {
 			err = nil
 		}
@@ -446,7 +455,7 @@ func (s *Server) startLocked(ctx context.Context) error {
 	}()
 	// Shutdown stops accepting and waits for in-flight requests (until its
 	// ctx ends) before anything New built closes.
-	s.stack.push("http", s.http.Shutdown)
+	s.stack.push("http", shutdown)
 	s.serving.Store(true)
 	return nil
 }
