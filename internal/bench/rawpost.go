@@ -2,6 +2,7 @@ package bench
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -20,7 +21,7 @@ import (
 // shares the box's two cores with the server it measures: every
 // microsecond it spends is one the server does not get. This client
 // writes prebuilt bytes in one write(2) and parses the answer with
-// http.ReadResponse (chunked or not), so what it measures is the server.
+// readAnswer (chunked or not), so what it measures is the server.
 type rawPoster struct {
 	addr string // host:port to dial
 	req  []byte // the whole request, headers and body
@@ -74,19 +75,102 @@ func (p *rawPoster) roundTrip() (int, error) {
 	if _, err := p.conn.Write(p.req); err != nil {
 		return 0, fmt.Errorf("bench: raw poster: write: %w", err)
 	}
-	resp, err := http.ReadResponse(p.r, nil)
+	status, closing, err := readAnswer(p.r)
 	if err != nil {
 		return 0, fmt.Errorf("bench: raw poster: read: %w", err)
 	}
-	_, err = io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	if err != nil {
-		return 0, fmt.Errorf("bench: raw poster: read body: %w", err)
-	}
-	if resp.Close {
+	if closing {
 		p.close()
 	}
-	return resp.StatusCode, nil
+	return status, nil
+}
+
+// readAnswer reads one HTTP/1.1 answer from r to its end and returns its
+// status and whether the server closes the connection after it. It
+// allocates nothing: http.ReadResponse's header map, Response and body
+// reader cost the generator as much again as parsing takes here.
+func readAnswer(r *bufio.Reader) (status int, closing bool, err error) {
+	line, err := r.ReadSlice('\n')
+	if err != nil {
+		return 0, false, err
+	}
+	if len(line) < 12 || !bytes.HasPrefix(line, []byte("HTTP/1.")) {
+		return 0, false, fmt.Errorf("malformed status line %q", line)
+	}
+	status, err = strconv.Atoi(string(line[9:12]))
+	if err != nil {
+		return 0, false, fmt.Errorf("malformed status line %q", line)
+	}
+	closing = line[7] == '0' // HTTP/1.0 closes unless told otherwise; good enough here
+	length, chunked := -1, false
+	for {
+		line, err = r.ReadSlice('\n')
+		if err != nil {
+			return 0, false, err
+		}
+		line = bytes.TrimRight(line, "\r\n")
+		if len(line) == 0 {
+			break
+		}
+		name, value, ok := bytes.Cut(line, []byte(":"))
+		if !ok {
+			return 0, false, fmt.Errorf("malformed header line %q", line)
+		}
+		value = bytes.TrimSpace(value)
+		switch {
+		case bytes.EqualFold(name, []byte("Content-Length")):
+			if length, err = strconv.Atoi(string(value)); err != nil || length < 0 {
+				return 0, false, fmt.Errorf("malformed Content-Length %q", value)
+			}
+		case bytes.EqualFold(name, []byte("Transfer-Encoding")):
+			chunked = bytes.EqualFold(value, []byte("chunked"))
+		case bytes.EqualFold(name, []byte("Connection")):
+			closing = bytes.EqualFold(value, []byte("close"))
+		}
+	}
+	switch {
+	case status == http.StatusNoContent || status == http.StatusNotModified || status < 200:
+	case chunked:
+		err = skipChunked(r)
+	case length >= 0:
+		_, err = r.Discard(length)
+	default: // the body runs to the close
+		_, err = io.Copy(io.Discard, r)
+		closing = true
+	}
+	return status, closing, err
+}
+
+// skipChunked reads a chunked body and its trailer.
+func skipChunked(r *bufio.Reader) error {
+	for {
+		line, err := r.ReadSlice('\n')
+		if err != nil {
+			return err
+		}
+		size, _, _ := bytes.Cut(bytes.TrimRight(line, "\r\n"), []byte(";"))
+		n, err := strconv.ParseInt(string(bytes.TrimSpace(size)), 16, 64)
+		if err != nil || n < 0 {
+			return fmt.Errorf("malformed chunk size %q", line)
+		}
+		if n == 0 {
+			for { // the trailer, to its empty line
+				line, err := r.ReadSlice('\n')
+				if err != nil {
+					return err
+				}
+				if len(bytes.TrimRight(line, "\r\n")) == 0 {
+					return nil
+				}
+			}
+		}
+		if _, err := r.Discard(int(n)); err != nil {
+			return err
+		}
+		if _, err := r.Discard(2); err != nil { // the chunk's CRLF
+			return err
+		}
+	}
 }
 
 func (p *rawPoster) close() {

@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"bufio"
 	"context"
 	"io"
 	"net/http"
@@ -77,5 +78,40 @@ func TestRawPoster(t *testing.T) {
 	}
 	if _, err := newRawPoster("https://example.invalid", "/x", "t", nil); err == nil {
 		t.Fatal("https target accepted")
+	}
+}
+
+// TestReadAnswer: each framing of an answer is read to its end and no
+// further (the next answer on the connection starts right after it).
+func TestReadAnswer(t *testing.T) {
+	const next = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"
+	for _, tc := range []struct {
+		name, raw string
+		status    int
+		closing   bool
+	}{
+		{"length", "HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\nhello", 200, false},
+		{"chunked with trailer", "HTTP/1.1 201 Created\r\nTransfer-Encoding: chunked\r\n\r\n3;x=1\r\nabc\r\n0\r\nX-T: 1\r\n\r\n", 201, false},
+		{"no content", "HTTP/1.1 204 No Content\r\n\r\n", 204, false},
+		{"close", "HTTP/1.1 429 Too Many Requests\r\nConnection: close\r\nContent-Length: 2\r\n\r\n{}", 429, true},
+	} {
+		r := bufio.NewReader(strings.NewReader(tc.raw + next))
+		status, closing, err := readAnswer(r)
+		if err != nil || status != tc.status || closing != tc.closing {
+			t.Fatalf("%s: %d, close %v, %v; want %d, close %v", tc.name, status, closing, err, tc.status, tc.closing)
+		}
+		if status, _, err := readAnswer(r); err != nil || status != 200 {
+			t.Fatalf("%s: the next answer: %d, %v", tc.name, status, err)
+		}
+	}
+	// Without a length the body runs to the close.
+	status, closing, err := readAnswer(bufio.NewReader(strings.NewReader("HTTP/1.1 200 OK\r\n\r\nto the end")))
+	if err != nil || status != 200 || !closing {
+		t.Fatalf("body to the close: %d, %v, %v", status, closing, err)
+	}
+	for _, bad := range []string{"", "HTTP/1.1 2x0 OK\r\n\r\n", "HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"} {
+		if _, _, err := readAnswer(bufio.NewReader(strings.NewReader(bad))); err == nil {
+			t.Fatalf("%q: no error", bad)
+		}
 	}
 }
