@@ -9,6 +9,7 @@ import (
 	"net/textproto"
 	"net/url"
 	"strconv"
+	"strings"
 )
 
 // readHead returns the request head at the front of br (through its empty
@@ -64,67 +65,72 @@ type request struct {
 
 // parse reads head into r and reports whether the request is one served
 // here. Whatever it refuses, net/http serves or refuses as it always did.
-func (r *request) parse(head []byte) bool {
-	line, rest, _ := bytes.Cut(head, crlf)
-	sp1 := bytes.IndexByte(line, ' ')
-	if sp1 <= 0 {
-		return false
-	}
-	sp2 := bytes.IndexByte(line[sp1+1:], ' ')
-	if sp2 <= 0 {
-		return false
-	}
-	method, target, proto := line[:sp1], line[sp1+1:sp1+1+sp2], line[sp1+2+sp2:]
-	if string(proto) != "HTTP/1.1" || !isToken(method) || target[0] != '/' || !isTarget(target) {
+// The head is copied once into a string, and the target and every header
+// value are pieces of it; the values' slices share one array, as in
+// net/textproto.
+func (r *request) parse(raw []byte) bool {
+	head := string(raw)
+	line, rest, _ := strings.Cut(head, "\r\n")
+	method, line, ok1 := strings.Cut(line, " ")
+	target, proto, ok2 := strings.Cut(line, " ")
+	if !ok1 || !ok2 || proto != "HTTP/1.1" || !isToken(method) || target == "" || target[0] != '/' || !isTarget(target) {
 		return false
 	}
 	r.method = internMethod(method)
-	r.target = string(target)
-	u, err := url.ParseRequestURI(r.target)
+	r.target = target
+	u, err := url.ParseRequestURI(target)
 	if err != nil {
 		return false
 	}
 	r.url, r.path = u, u.Path
-	r.header = make(http.Header, 8)
+	lines := strings.Count(rest, "\n")
+	r.header = make(http.Header, lines)
+	values := make([]string, lines)
 	for len(rest) > 2 { // the head ends with its empty line's CRLF
-		line, rest, _ = bytes.Cut(rest, crlf)
-		colon := bytes.IndexByte(line, ':')
-		if colon <= 0 || !isToken(line[:colon]) {
+		line, rest, _ = strings.Cut(rest, "\r\n")
+		name, value, ok := strings.Cut(line, ":")
+		if !ok || !isToken(name) {
 			return false // obs-fold (a leading space) included
 		}
-		value := bytes.Trim(line[colon+1:], " \t")
+		value = strings.Trim(value, " \t")
 		if !isFieldValue(value) {
 			return false
 		}
-		key := headerKey(line[:colon])
+		key := headerKey(name)
 		switch key {
 		case "Host":
 			r.hostLines++
-			r.host = string(value)
+			r.host = value
 			continue // net/http keeps it in Request.Host only
 		case "Content-Length":
-			if r.haveLength || len(value) == 0 || len(value) > 9 {
+			if r.haveLength || len(value) == 0 || len(value) > 9 || value[0] == '+' {
 				return false
 			}
-			n, err := strconv.Atoi(string(value))
-			if err != nil || n < 0 || value[0] == '+' {
+			n, err := strconv.Atoi(value)
+			if err != nil || n < 0 {
 				return false
 			}
 			r.contentLength, r.haveLength = n, true
 		case "Transfer-Encoding", "Upgrade", "Expect", "Te", "Trailer":
 			return false
 		case "Connection":
-			for _, tok := range bytes.Split(value, comma) {
-				tok = bytes.TrimSpace(tok)
+			for _, tok := range strings.Split(value, ",") {
+				tok = strings.TrimSpace(tok)
 				switch {
-				case bytes.EqualFold(tok, closeToken):
+				case strings.EqualFold(tok, "close"):
 					r.close = true
-				case bytes.EqualFold(tok, upgradeToken):
+				case strings.EqualFold(tok, "upgrade"):
 					return false
 				}
 			}
 		}
-		r.header[key] = append(r.header[key], string(value))
+		if vv := r.header[key]; vv != nil {
+			r.header[key] = append(vv, value)
+			continue
+		}
+		values[0] = value
+		r.header[key] = values[:1:1] // a second value reallocates, leaving the others be
+		values = values[1:]
 	}
 	return r.hostLines == 1
 }
@@ -154,13 +160,6 @@ type bodyReader struct{ bytes.Reader }
 
 func (*bodyReader) Close() error { return nil }
 
-var (
-	crlf         = []byte("\r\n")
-	comma        = []byte(",")
-	closeToken   = []byte("close")
-	upgradeToken = []byte("upgrade")
-)
-
 // commonHeaders spares the canonicalising allocation for the names bots
 // and browsers send on every request.
 var commonHeaders = func() map[string]string {
@@ -172,20 +171,21 @@ var commonHeaders = func() map[string]string {
 		"Cache-Control", "Pragma", "Sec-Fetch-Mode", "Sec-Fetch-Site", "Sec-Fetch-Dest", "Forwarded",
 		"X-Forwarded-For", "X-Forwarded-Proto", "X-Real-Ip"} {
 		m[k] = k
+		m[strings.ToLower(k)] = k // as undici (discord.js) and HTTP/2-minded clients send them
 	}
 	return m
 }()
 
 // headerKey is name in canonical form (net/http's spelling of keys).
-func headerKey(name []byte) string {
-	if k, ok := commonHeaders[string(name)]; ok { // no allocation: a map lookup by []byte
+func headerKey(name string) string {
+	if k, ok := commonHeaders[name]; ok {
 		return k
 	}
-	return textproto.CanonicalMIMEHeaderKey(string(name))
+	return textproto.CanonicalMIMEHeaderKey(name)
 }
 
-func internMethod(m []byte) string {
-	switch string(m) {
+func internMethod(m string) string {
+	switch m {
 	case "GET":
 		return http.MethodGet
 	case "POST":
@@ -201,17 +201,17 @@ func internMethod(m []byte) string {
 	case "OPTIONS":
 		return http.MethodOptions
 	}
-	return string(m)
+	return m
 }
 
 // isToken reports whether b is an RFC 9110 token (a method or a field
 // name).
-func isToken(b []byte) bool {
+func isToken(b string) bool {
 	if len(b) == 0 {
 		return false
 	}
-	for _, c := range b {
-		if !tokenChar[c] {
+	for i := 0; i < len(b); i++ {
+		if !tokenChar[b[i]] {
 			return false
 		}
 	}
@@ -236,9 +236,9 @@ var tokenChar = func() (t [256]bool) {
 
 // isTarget reports whether an origin-form target has no control bytes,
 // spaces or bytes beyond ASCII (net/http refuses or escapes those).
-func isTarget(b []byte) bool {
-	for _, c := range b {
-		if c <= ' ' || c >= 0x7f {
+func isTarget(b string) bool {
+	for i := 0; i < len(b); i++ {
+		if c := b[i]; c <= ' ' || c >= 0x7f {
 			return false
 		}
 	}
@@ -247,9 +247,9 @@ func isTarget(b []byte) bool {
 
 // isFieldValue reports whether v is a field value net/http accepts as is:
 // no control bytes but HTAB.
-func isFieldValue(v []byte) bool {
-	for _, c := range v {
-		if c < ' ' && c != '\t' || c == 0x7f {
+func isFieldValue(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; c < ' ' && c != '\t' || c == 0x7f {
 			return false
 		}
 	}

@@ -242,7 +242,7 @@ func appendHeader(b []byte, h http.Header, code int) []byte {
 				continue
 			}
 		}
-		if !isToken([]byte(k)) {
+		if !isToken(k) {
 			continue
 		}
 		for _, v := range vv {

