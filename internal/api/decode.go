@@ -24,13 +24,20 @@ var (
 // the payload_json part of multipart/form-data.
 func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	r.Body = http.MaxBytesReader(w, r.Body, h.cfg.MaxBodyBytes)
-	ct := r.Header.Get("Content-Type")
-	mt, _, _ := mime.ParseMediaType(ct)
-	switch mt {
+	switch mediaType(r) {
 	case "", "application/json", "application/x-www-form-urlencoded", "text/plain":
 		// Form and plain-text bodies are read as JSON too: that is what
 		// `curl -d '{...}'` sends, and no Discord route takes real form
 		// fields. A body that is not JSON still fails with 50109.
+		if n := r.ContentLength; n >= 0 && n <= h.cfg.MaxBodyBytes {
+			// Its length is known: read into a buffer of that size, not
+			// io.ReadAll's growing one (512 B for a 60-byte post).
+			b := make([]byte, n)
+			if _, err := io.ReadFull(r.Body, b); err != nil {
+				return nil, errInvalidJSON // shorter than its Content-Length: the client's fault
+			}
+			return b, nil
+		}
 		b, err := io.ReadAll(r.Body)
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
@@ -58,6 +65,16 @@ func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, erro
 		Code:    protocol.FieldContentTypeInvalid,
 		Message: `Expected "Content-Type" header to be one of {'application/json', 'application/x-www-form-urlencoded', 'multipart/form-data'}.`,
 	})
+}
+
+// mediaType is the media type of r's Content-Type, without parameters.
+func mediaType(r *http.Request) string {
+	ct := r.Header.Get("Content-Type")
+	if ct == "application/json" { // what nearly every request says: no parsing
+		return ct
+	}
+	mt, _, _ := mime.ParseMediaType(ct)
+	return mt
 }
 
 // decode reads the body into v.

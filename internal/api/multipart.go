@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"mime"
 	"net/http"
 	"strconv"
 	"strings"
@@ -41,8 +40,7 @@ var (
 )
 
 func isMultipart(r *http.Request) bool {
-	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	return mt == "multipart/form-data"
+	return mediaType(r) == "multipart/form-data"
 }
 
 // takesFiles reports whether r is an upload to a route that stores files

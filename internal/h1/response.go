@@ -246,9 +246,12 @@ func appendHeader(b []byte, h http.Header, code int) []byte {
 			continue
 		}
 		for _, v := range vv {
+			if strings.ContainsAny(v, "\r\n") {
+				v = newlineToSpace.Replace(v)
+			}
 			b = append(b, k...)
 			b = append(b, ": "...)
-			b = append(b, strings.TrimSpace(newlineToSpace.Replace(v))...)
+			b = append(b, strings.TrimSpace(v)...)
 			b = append(b, "\r\n"...)
 		}
 	}
