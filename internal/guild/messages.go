@@ -233,7 +233,7 @@ func (a *actor) createMessage(ctx context.Context, ch *chat.Channel, authorID ch
 		m.ID = a.r.ids.Next()
 	}
 	body := a.renderMessage(m, replied)
-	b, err := protocol.Marshal(body)
+	b, err := protocol.Marshal(&body) // body is on the heap already (the completion captures it): no boxed copy
 	if err != nil {
 		reply(nil, err)
 		return

@@ -237,7 +237,9 @@ type conn struct {
 	bodyR   bodyReader
 	out     []byte // the response head (and body), reused
 	resBody []byte // the response body, reused
-	ctx     context.Context
+	// resHeader is the answers' header map, cleared after each.
+	resHeader http.Header
+	ctx       context.Context
 }
 
 // serve reads and answers requests until the connection ends or a
@@ -334,7 +336,10 @@ func (c *conn) serveOne(req *request, headLen int, start time.Time) bool {
 	}
 	ctx, cancel := context.WithCancel(c.ctx)
 	r := req.httpRequest(ctx, c.remote, body)
-	w := &response{c: c, req: r, head: req.method == http.MethodHead, declared: -1, closeAfter: req.close, header: make(http.Header, 4)}
+	if c.resHeader == nil {
+		c.resHeader = make(http.Header, 8)
+	}
+	w := &response{c: c, req: r, head: req.method == http.MethodHead, declared: -1, closeAfter: req.close, header: c.resHeader}
 	w.out, w.body = c.out[:0], c.resBody[:0]
 	ok := c.call(w, r)
 	cancel()
@@ -346,6 +351,10 @@ func (c *conn) serveOne(req *request, headLen int, start time.Time) bool {
 	if cap(w.out) <= 64<<10 && cap(w.body) <= 64<<10 { // a large answer's buffers are not kept
 		c.out, c.resBody = w.out[:0], w.body[:0]
 	}
+	// The header map is the next answer's too: a handler has no business
+	// with its ResponseWriter once it returned (net/http's would be as
+	// unsafe to touch).
+	clear(c.resHeader)
 	return keep && !c.s.shutdown.Load()
 }
 
