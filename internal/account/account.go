@@ -81,7 +81,10 @@ type Service struct {
 	st    Store
 	ids   *snowflake.Generator
 	users *otter.Cache[chat.ID, chat.User]
-	stats *stats.Counter // the cache's hits, misses and evictions
+	// userLoader is s.loadUser made once: a method value made per call
+	// is an allocation per REST request.
+	userLoader otter.LoaderFunc[chat.ID, chat.User]
+	stats      *stats.Counter // the cache's hits, misses and evictions
 	// apps caches applications by bot user ID: every IDENTIFY and every
 	// REST message read of a bot needs its flags (privileged intents,
 	// MESSAGE_CONTENT), which change only through SaveApplication.
@@ -93,7 +96,7 @@ type Service struct {
 	// an entry read before the move is not trusted after it, so no
 	// revoked token outlives its revocation's news; tokenTTL bounds an
 	// entry's life should that news be lost.
-	tokens  *otter.Cache[string, tokenEntry]
+	tokens  *otter.Cache[tokenKey, tokenEntry]
 	revoked atomic.Int64
 	hash    *auth.Hasher // every password hash and check goes through it
 	// limits throttles Register and Login; nil throttles nothing.
@@ -121,6 +124,7 @@ func New(cfg Config) (*Service, error) {
 		return nil, fmt.Errorf("account: cache: %w", err)
 	}
 	s.users = c
+	s.userLoader = otter.LoaderFunc[chat.ID, chat.User](s.loadUser)
 	// Bots are users, so the user bound also bounds their applications.
 	apps, err := otter.New(&otter.Options[chat.ID, chat.Application]{MaximumSize: cfg.CacheSize})
 	if err != nil {
@@ -128,8 +132,8 @@ func New(cfg Config) (*Service, error) {
 		return nil, fmt.Errorf("account: application cache: %w", err)
 	}
 	s.apps = apps
-	tokens, err := otter.New(&otter.Options[string, tokenEntry]{MaximumSize: cfg.CacheSize,
-		ExpiryCalculator: otter.ExpiryWriting[string, tokenEntry](tokenTTL)})
+	tokens, err := otter.New(&otter.Options[tokenKey, tokenEntry]{MaximumSize: cfg.CacheSize,
+		ExpiryCalculator: otter.ExpiryWriting[tokenKey, tokenEntry](tokenTTL)})
 	if err != nil {
 		s.Close()
 		return nil, fmt.Errorf("account: token cache: %w", err)

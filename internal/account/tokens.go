@@ -57,7 +57,11 @@ func (s *Service) Authenticate(ctx context.Context, token string) (chat.User, er
 // unknown ones are not cached, so a token issued on another node works
 // here at once.
 func (s *Service) TokenUser(ctx context.Context, tokenHash []byte) (chat.ID, error) {
-	key := string(tokenHash)
+	var key tokenKey
+	if len(tokenHash) != len(key) {
+		return 0, fmt.Errorf("account: token lookup: %w", store.ErrNotFound) // no hash of ours
+	}
+	key = tokenKey(tokenHash)
 	gen := s.revoked.Load()
 	if e, ok := s.tokens.GetIfPresent(key); ok && e.gen == gen {
 		return e.user, nil
@@ -71,6 +75,10 @@ func (s *Service) TokenUser(ctx context.Context, tokenHash []byte) (chat.ID, err
 	s.tokens.Set(key, tokenEntry{user: id, gen: gen})
 	return id, nil
 }
+
+// tokenKey is a token's SHA-256 (auth.HashToken), the token cache's key: an
+// array, so a lookup converts the hash without allocating.
+type tokenKey [32]byte
 
 // tokenEntry is a cached token: its user, and the revocation generation
 // (Service.revoked) before the store read that found it.

@@ -19,7 +19,7 @@ import (
 // the service during that read discards what it read (otter's Get), so
 // the cache never keeps a user older than the last write.
 func (s *Service) User(ctx context.Context, id chat.ID) (chat.User, error) {
-	u, err := s.users.Get(ctx, id, otter.LoaderFunc[chat.ID, chat.User](s.loadUser))
+	u, err := s.users.Get(ctx, id, s.userLoader)
 	if errors.Is(err, otter.ErrNotFound) {
 		return chat.User{}, chat.ErrUnknownUser
 	}
