@@ -24,6 +24,12 @@ type scenario struct {
 	synopsis string // its flags, for the usage text
 	hidden   bool   // an internal mode, left out of the usage
 	shared   sharedFlag
+	// readsMemory marks the scenarios that read the server's memory per
+	// session: their server runs with --gc-headroom-bytes=0 unless told
+	// otherwise, so that garbage the floor lets stand (up to 32 MiB on a
+	// small heap) neither inflates nor, through a larger "before", hides
+	// what the sessions hold.
+	readsMemory bool
 	// new makes the scenario's state for one run; its flags method adds
 	// the scenario's own flags.
 	new func() scenarioRun
@@ -164,6 +170,9 @@ func (m *Main) bench(ctx context.Context, args []string) error {
 	r.flags(fs)
 	if err := m.parseWithEnv(fs, args[1:]); err != nil {
 		return err
+	}
+	if s.readsMemory && b.serve.gcHeadroom < 0 {
+		b.serve.gcHeadroom = 0
 	}
 	if s.shared&sharedTarget != 0 && b.target == "" {
 		if b.token != "" {

@@ -9,10 +9,11 @@ import (
 
 func init() {
 	registerScenario(scenario{
-		name:     "fanout",
-		synopsis: "[--target URL --token T] [--nodes N [--targets URLS --metrics-targets URLS]] [--sessions S] [--rate R] [--duration D] [--relays=false] [--json]",
-		shared:   sharedTarget | sharedToken | sharedServerPID | sharedDuration | sharedServe,
-		new:      func() scenarioRun { return &fanoutScenario{} },
+		name:        "fanout",
+		synopsis:    "[--target URL --token T] [--nodes N [--targets URLS --metrics-targets URLS]] [--sessions S] [--rate R] [--duration D] [--relays=false] [--json]",
+		shared:      sharedTarget | sharedToken | sharedServerPID | sharedDuration | sharedServe,
+		readsMemory: true,
+		new:         func() scenarioRun { return &fanoutScenario{} },
 	})
 }
 

@@ -18,6 +18,9 @@ type serveSwitches struct {
 	// so one command per backend gives the ingest figures of
 	// docs/performance.md, and the cluster fan-out's nodes share a keyspace.
 	store, cqlHosts, cqlKeyspace string
+	// gcHeadroom is the started server's --gc-headroom-bytes; -1 leaves
+	// its default (0 for fanout, which reads memory per session).
+	gcHeadroom int64
 }
 
 // register adds the switches to a scenario's flag set.
@@ -28,6 +31,7 @@ func (s *serveSwitches) register(fs *flag.FlagSet) {
 	fs.IntVar(&s.relayThreshold, "relay-threshold", 0, "sessions in one guild above which the started server uses relays (0: its default)")
 	fs.StringVar(&s.store, "store", "pebble", "store backend of the started server: pebble, cql or tiered (a cluster: cql unless tiered)")
 	fs.StringVar(&s.cqlHosts, "cql-hosts", "127.0.0.1:9042", "with --store cql or tiered, or --nodes N: the CQL hosts the started servers share")
+	fs.Int64Var(&s.gcHeadroom, "gc-headroom-bytes", -1, "the started server's GC floor (default: the server's own, 32 MiB; 0 for fanout, which reads memory per session)")
 	fs.StringVar(&s.cqlKeyspace, "cql-keyspace", "", "with --store cql or tiered, or --nodes N: the keyspace (default: a fresh bench_<random>)")
 }
 
@@ -46,6 +50,9 @@ func (s *serveSwitches) cql() {
 func (s *serveSwitches) args() []string {
 	args := []string{"--coalesce=" + strconv.FormatBool(s.coalesce), "--passive=" + strconv.FormatBool(s.passive),
 		"--relays=" + strconv.FormatBool(s.relays)}
+	if s.gcHeadroom >= 0 {
+		args = append(args, "--gc-headroom-bytes="+strconv.FormatInt(s.gcHeadroom, 10))
+	}
 	if s.relayThreshold > 0 {
 		args = append(args, "--relay-threshold="+strconv.Itoa(s.relayThreshold))
 	}

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/accordchat/accord/internal/gctune"
 	"github.com/accordchat/accord/internal/ratelimit"
 	"github.com/accordchat/accord/internal/server"
 )
@@ -98,6 +99,7 @@ type serveFlags struct {
 	coalesce, passive, relays bool
 	rateLimits                bool
 	httpLean                  bool
+	gcHeadroom                int64
 	manifold                  bool
 	rateLimitMessages         int
 	rateLimitRegistrations    int
@@ -143,6 +145,7 @@ func (m *Main) serveFlagSet(f *serveFlags) *flag.FlagSet {
 	fs.DurationVar(&c.HTTP.ReadTimeout, "http-read-timeout", 30*time.Second, "time to read a whole REST request, body included")
 	fs.DurationVar(&c.HTTP.WriteTimeout, "http-write-timeout", 30*time.Second, "time from a REST request's headers to the end of its response")
 	fs.DurationVar(&c.HTTP.IdleTimeout, "http-idle-timeout", 120*time.Second, "time a keep-alive connection may wait for its next request")
+	fs.Int64Var(&f.gcHeadroom, "gc-headroom-bytes", 32<<20, "while the live heap is small, let it grow at least this much between garbage collections (0: GOGC alone; see internal/gctune)")
 	fs.BoolVar(&f.httpLean, "http-lean", true, "serve /api requests of keep-alive connections with Accord's lean HTTP/1.1 reader (false: net/http for everything)")
 	fs.IntVar(&c.HTTP.MaxHeaderBytes, "http-max-header-bytes", 64<<10, "largest request header accepted (431 beyond)")
 	fs.StringVar(&c.Blob.Store, "blob", "fs", "blob store of attachments, avatars and icons: fs (files under --data/blobs) or s3://bucket[/prefix]?endpoint=http://host:port&region=r (credentials from ACCORD_S3_ACCESS_KEY and ACCORD_S3_SECRET_KEY; a cluster needs s3)")
@@ -258,6 +261,11 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	if f.gcHeadroom < 0 {
+		return fmt.Errorf("accord: --gc-headroom-bytes %d is negative", f.gcHeadroom)
+	}
+	gc := gctune.Start(uint64(f.gcHeadroom))
+	defer gc.Stop()
 	cfg := f.serverConfig(log)
 	cfg.Blob.S3AccessKey, cfg.Blob.S3SecretKey = m.Getenv("ACCORD_S3_ACCESS_KEY"), m.Getenv("ACCORD_S3_SECRET_KEY")
 	srv, err := server.New(cfg)

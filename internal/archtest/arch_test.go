@@ -31,6 +31,7 @@ var rank = []struct {
 	{"internal/media", 1}, // sniffing and image conversion
 	{"internal/signedurl", 1},
 	{"internal/h1", 1},          // the lean HTTP/1.1 front of the REST API; server uses it
+	{"internal/gctune", 1},      // the GC's floor on growth between collections; cmd/accord serve uses it
 	{"internal/automod", 2},     // rules and their matcher, no I/O; guild uses it
 	{"internal/component", 2},   // message component validation, no I/O; api uses it
 	{"internal/webhook", 2},     // webhook tokens, Slack and GitHub payloads, no I/O; api uses it
