@@ -10,6 +10,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+
+	"golang.org/x/net/http/httpguts"
 )
 
 // readHead returns the request head at the front of br (through its empty
@@ -132,7 +134,8 @@ func (r *request) parse(raw []byte) bool {
 		r.header[key] = values[:1:1] // a second value reallocates, leaving the others be
 		values = values[1:]
 	}
-	return r.hostLines == 1
+	// net/http answers 400 to a Host it finds malformed; it gets those.
+	return r.hostLines == 1 && httpguts.ValidHostHeader(r.host)
 }
 
 // httpRequest builds the *http.Request the handler gets, as net/http's

@@ -54,7 +54,6 @@ type Server struct {
 	conns    map[*conn]struct{}
 	handoff  *handoffListener
 	shutdown atomic.Bool
-	done     chan struct{} // closed by Shutdown
 }
 
 // bufSize is a connection's read buffer, and so the largest request head
@@ -83,7 +82,6 @@ func (s *Server) Serve(ln net.Listener) error {
 	s.ln = ln
 	s.conns = map[*conn]struct{}{}
 	s.handoff = newHandoffListener(ln.Addr())
-	s.done = make(chan struct{})
 	s.mu.Unlock()
 	fallbackDone := make(chan error, 1)
 	go func() { fallbackDone <- s.Fallback.Serve(s.handoff) }()
@@ -122,13 +120,12 @@ func (s *Server) Serve(ln net.Listener) error {
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
 	first := !s.shutdown.Swap(true)
-	ln, done := s.ln, s.done
+	ln := s.ln
 	s.mu.Unlock()
 	if ln == nil { // Serve never ran
 		return s.Fallback.Shutdown(ctx)
 	}
 	if first {
-		close(done)
 		_ = ln.Close()
 	}
 	tick := time.NewTicker(10 * time.Millisecond)
@@ -273,12 +270,7 @@ func (c *conn) serve() {
 				return
 			}
 		}
-		c.idle.Store(false)
-		select {
-		case <-c.s.done: // Shutdown began while this one waited
-			return
-		default:
-		}
+		c.idle.Store(false) // a request that came is served, then the connection closes if Shutdown began
 		start := time.Now()
 		if d := c.s.readHeaderTimeout(); d > 0 {
 			_ = c.nc.SetReadDeadline(start.Add(d))

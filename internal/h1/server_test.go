@@ -302,6 +302,8 @@ func TestHandsOver(t *testing.T) {
 		{"length and chunked", "POST /api/echo HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 200},
 		{"no host", "GET /api/json HTTP/1.1\r\n\r\n", 400},
 		{"two hosts", "GET /api/json HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400},
+		{"malformed host", "GET /api/json HTTP/1.1\r\nHost: a b\r\n\r\n", 400},
+		{"host with a quote", "GET /api/json HTTP/1.1\r\nHost: a\"b\r\n\r\n", 400},
 		{"folded header", "GET /api/json HTTP/1.1\r\nHost: h\r\nX-A: 1\r\n  2\r\n\r\n", 200},
 		{"bad length", "POST /api/echo HTTP/1.1\r\nHost: h\r\nContent-Length: +3\r\n\r\nabc", 400},
 		{"space in name", "GET /api/json HTTP/1.1\r\nHost: h\r\nX A: 1\r\n\r\n", 400},
