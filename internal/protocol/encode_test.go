@@ -20,17 +20,11 @@ func TestAppendMessage(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	for i := 0; i < 5000; i++ {
 		m := randomMessage(rng, 2)
-		var want bytes.Buffer
-		enc := json.NewEncoder(&want)
-		enc.SetEscapeHTML(false)
-		if err := enc.Encode(m); err != nil {
-			t.Fatal(err)
-		}
 		got, err := Marshal(m)
 		if err != nil {
 			t.Fatalf("message %d: %v", i, err)
 		}
-		if w := strings.TrimSuffix(want.String(), "\n"); string(got) != w {
+		if w := encodingJSON(t, m); string(got) != w {
 			t.Fatalf("message %d:\n got %s\nwant %s", i, got, w)
 		}
 		if p, err := Marshal(&m); err != nil || !bytes.Equal(p, got) {
