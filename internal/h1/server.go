@@ -229,11 +229,8 @@ type conn struct {
 	remote string
 	idle   atomic.Bool // waiting for a request: Shutdown may close it
 
-	br      *bufio.Reader
-	body    []byte // the request body, reused
-	bodyR   bodyReader
-	out     []byte // the response head (and body), reused
-	resBody []byte // the response body, reused
+	br    *bufio.Reader
+	bodyR bodyReader
 	// resHeader is the answers' header map, cleared after each.
 	resHeader http.Header
 	ctx       context.Context
@@ -313,10 +310,12 @@ func (c *conn) serveOne(req *request, headLen int, start time.Time) bool {
 				_ = c.nc.SetReadDeadline(start.Add(d))
 			}
 		}
-		if cap(c.body) < n {
-			c.body = make([]byte, n)
+		bp := getBuf()
+		defer putBuf(bp)
+		if cap(*bp) < n {
+			*bp = make([]byte, n)
 		}
-		b := c.body[:n]
+		b := (*bp)[:n]
 		if _, err := io.ReadFull(c.br, b); err != nil {
 			return false
 		}
@@ -332,7 +331,8 @@ func (c *conn) serveOne(req *request, headLen int, start time.Time) bool {
 		c.resHeader = make(http.Header, 8)
 	}
 	w := &response{c: c, req: r, head: req.method == http.MethodHead, declared: -1, closeAfter: req.close, header: c.resHeader}
-	w.out, w.body = c.out[:0], c.resBody[:0]
+	outp, bodyp := getBuf(), getBuf()
+	w.out, w.body = *outp, *bodyp
 	ok := c.call(w, r)
 	cancel()
 	c.bodyR.Reset(nil) // its bytes are the next request's
@@ -340,14 +340,29 @@ func (c *conn) serveOne(req *request, headLen int, start time.Time) bool {
 		return false
 	}
 	keep := w.finish()
-	if cap(w.out) <= 64<<10 && cap(w.body) <= 64<<10 { // a large answer's buffers are not kept
-		c.out, c.resBody = w.out[:0], w.body[:0]
-	}
+	*outp, *bodyp = w.out, w.body
+	putBuf(outp)
+	putBuf(bodyp)
 	// The header map is the next answer's too: a handler has no business
 	// with its ResponseWriter once it returned (net/http's would be as
 	// unsafe to touch).
 	clear(c.resHeader)
 	return keep && !c.s.shutdown.Load()
+}
+
+// Request bodies and answers are built in pooled buffers, not ones kept
+// per connection: a bot's idle keep-alive connection would otherwise hold
+// the buffers of its largest answer (a history page: tens of KB).
+var bufs = sync.Pool{New: func() any { b := make([]byte, 0, 2048); return &b }}
+
+func getBuf() *[]byte { return bufs.Get().(*[]byte) }
+
+// putBuf returns a buffer to the pool unless it grew large.
+func putBuf(bp *[]byte) {
+	if cap(*bp) <= 64<<10 {
+		*bp = (*bp)[:0]
+		bufs.Put(bp)
+	}
 }
 
 // call runs the handler and reports whether it returned normally.
