@@ -112,8 +112,9 @@ func (t *Tuner) tune() {
 			pct = int(math.Min(p, maxPercent))
 		}
 	}
-	// Within 5 % of the current setting: not worth a change.
-	if d := pct - t.current; d != 0 && (d*20 > t.current || -d*20 > t.current || pct == t.base) {
+	// Within 5 % of the current setting: not worth a change, unless it
+	// is back to GOGC.
+	if d := pct - t.current; d != 0 && (pct == t.base || max(d, -d)*20 > t.current) {
 		debug.SetGCPercent(pct)
 		t.current = pct
 	}

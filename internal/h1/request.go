@@ -55,14 +55,14 @@ func readHead(br *bufio.Reader, maxHeader int) ([]byte, error) {
 
 // request is what parse reads from a head.
 type request struct {
-	method, target, path string
-	url                  *url.URL
-	host                 string
-	hostLines            int
-	contentLength        int
-	haveLength           bool
-	close                bool
-	header               http.Header
+	method, target string
+	url            *url.URL
+	host           string
+	hostLines      int
+	contentLength  int
+	haveLength     bool
+	close          bool
+	header         http.Header
 }
 
 // parse reads head into r and reports whether the request is one served
@@ -78,13 +78,13 @@ func (r *request) parse(raw []byte) bool {
 	if !ok1 || !ok2 || proto != "HTTP/1.1" || !isToken(method) || target == "" || target[0] != '/' || !isTarget(target) {
 		return false
 	}
-	r.method = internMethod(method)
+	r.method = method // a piece of head, like the values: no allocation
 	r.target = target
 	u, err := url.ParseRequestURI(target)
 	if err != nil {
 		return false
 	}
-	r.url, r.path = u, u.Path
+	r.url = u
 	lines := strings.Count(rest, "\n")
 	r.header = make(http.Header, lines)
 	values := make([]string, lines)
@@ -185,26 +185,6 @@ func headerKey(name string) string {
 		return k
 	}
 	return textproto.CanonicalMIMEHeaderKey(name)
-}
-
-func internMethod(m string) string {
-	switch m {
-	case "GET":
-		return http.MethodGet
-	case "POST":
-		return http.MethodPost
-	case "PUT":
-		return http.MethodPut
-	case "PATCH":
-		return http.MethodPatch
-	case "DELETE":
-		return http.MethodDelete
-	case "HEAD":
-		return http.MethodHead
-	case "OPTIONS":
-		return http.MethodOptions
-	}
-	return m
 }
 
 // isToken reports whether b is an RFC 9110 token (a method or a field

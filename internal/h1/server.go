@@ -277,7 +277,7 @@ func (c *conn) serve() {
 			return
 		}
 		var req request
-		if head == nil || !req.parse(head) || req.contentLength > c.s.MaxBody || !c.s.takes(req.path) {
+		if head == nil || !req.parse(head) || req.contentLength > c.s.MaxBody || !c.s.takes(req.url.Path) {
 			handedOver = true
 			c.handOver()
 			return
